@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+#
+# guest-tools: one entry point. Each component adds its sources, programs and
+# test suites in its own fragment (*/build.mk), so parts grow without touching
+# each other. Variants build into $(BUILD)/<variant>/:
+#   host    glibc, dynamic: mkisotool (build side), unit tests, development
+#   asan    host + AddressSanitizer/UBSan, for the sanitizer test run
+#   static  musl, fully static: the products that go on the ISO
+# The static products are copied to $(BUILD)/ (build/installer, ...).
+
+BUILD      ?= build
+CC         ?= cc
+AR         ?= ar
+PKG_CONFIG ?= pkg-config
+PYTHON     ?= python3
+WERROR     ?= 0
+VERSION    := $(shell cat VERSION)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla \
+	-Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+GT_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-DGT_VERSION='"$(VERSION)"' -Ilib $(WARN)
+HOST_CFLAGS := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+ASAN_LDFLAGS := -fsanitize=address,undefined
+STATIC_OPT := -Os -ffunction-sections -fdata-sections
+
+# Filled by the fragments.
+LIB_SRCS :=
+STATIC_PRODUCTS :=
+HOST_PRODUCTS :=
+CHECK_SUITES :=
+
+# $(call objs,VARIANT,SOURCES): the object files of SOURCES in VARIANT.
+objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+
+.PHONY: all deps deps-check static host asan check iso e2e bench install clean \
+	format format-check lint summary
+all: host static
+
+deps:
+	@scripts/install-deps.sh build
+deps-check:
+	@scripts/install-deps.sh check
+
+include lib/build.mk
+
+$(BUILD)/host/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(GT_CFLAGS) $(HOST_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/asan/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(GT_CFLAGS) $(ASAN_CFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/static/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(STATIC_CC) $(GT_CFLAGS) $(STATIC_OPT) $(STATIC_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/libgt.a: $(call objs,host,$(LIB_SRCS))
+$(BUILD)/asan/libgt.a: $(call objs,asan,$(LIB_SRCS))
+$(BUILD)/static/libgt.a: $(call objs,static,$(LIB_SRCS))
+%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# The static toolchain: built once from Debian sources and cached outside the
+# tree (scripts/build-static-deps.sh); its env.mk sets STATIC_CC and friends.
+STATIC_PREFIX ?=
+ifneq ($(STATIC_PREFIX),)
+include $(STATIC_PREFIX)/env.mk
+endif
+
+include installer/build.mk
+-include mkisotool/build.mk
+-include payload/build.mk
+include tests/build.mk
+
+host: $(HOST_PRODUCTS)
+
+ifeq ($(STATIC_PREFIX),)
+static: | deps
+	@prefix=$$(scripts/build-static-deps.sh --quiet | tail -n 1) && \
+	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" static
+else
+static: $(STATIC_PRODUCTS)
+endif
+
+# Every suite writes "passed failed skipped" to $(BUILD)/results/<suite>;
+# the summary line is the one CI reads.
+check: deps-check
+	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
+	@$(MAKE) --no-print-directory -k $(CHECK_SUITES); rc=$$?; \
+	$(MAKE) --no-print-directory summary; s=$$?; \
+	[ $$rc -eq 0 ] && [ $$s -eq 0 ]
+
+summary:
+	@scripts/test-summary.sh $(BUILD)/results
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+format-check:
+	@scripts/format-check.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

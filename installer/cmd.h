@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands of the installer, one file each (cmd_<verb>.c). */
+#ifndef GT_INSTALLER_CMD_H
+#define GT_INSTALLER_CMD_H
+
+struct gt_command {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	const char *help;
+};
+
+int cmd_detect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "root.h"
+#include "strv.h"
+
+/* The same bound as the kernel's, so a link loop fails the same way. */
+#define MAX_LINKS 40
+
+int gt_root_open(const char *dir, struct gt_root **out)
+{
+	struct gt_root *root;
+	int fd;
+
+	fd = open(dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	root = calloc(1, sizeof(*root));
+	if (!root || !(root->dir = strdup(dir ? dir : "/"))) {
+		free(root);
+		close(fd);
+		return -ENOMEM;
+	}
+	root->fd = fd;
+	root->host = dir == NULL;
+	*out = root;
+	return 0;
+}
+
+void gt_root_close(struct gt_root *root)
+{
+	if (!root)
+		return;
+	close(root->fd);
+	free(root->dir);
+	free(root);
+}
+
+/* Drop the last component of @s (a relative path with no trailing slash). */
+static void pop_component(char *s)
+{
+	char *slash = strrchr(s, '/');
+
+	if (slash)
+		*slash = '\0';
+	else
+		s[0] = '\0';
+}
+
+/* Replace *@rest by "@target/@tail", freeing the old one. */
+static int splice_rest(char **rest, const char *target, const char *tail)
+{
+	size_t len = strlen(target) + strlen(tail) + 2;
+	char *n = malloc(len);
+
+	if (!n)
+		return -ENOMEM;
+	snprintf(n, len, "%s/%s", target, tail);
+	free(*rest);
+	*rest = n;
+	return 0;
+}
+
+int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_last,
+		    char **out)
+{
+	char *rest = NULL, *done = NULL, *p;
+	char target[PATH_MAX];
+	size_t cap;
+	int links = 0, ret = -ENOMEM;
+	struct stat st;
+
+	rest = strdup(path);
+	cap = strlen(path) + 1;
+	done = calloc(1, cap);
+	if (!rest || !done)
+		goto out;
+	p = rest;
+	for (;;) {
+		char *comp, *next;
+		size_t need;
+		bool last;
+		ssize_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		comp = p;
+		next = strchr(p, '/');
+		if (next)
+			*next++ = '\0';
+		else
+			next = p + strlen(p);
+		p = next;
+		while (*next == '/')
+			next++;
+		last = *next == '\0';
+
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			pop_component(done); /* ".." at the root stays at the root */
+			continue;
+		}
+		need = strlen(done) + strlen(comp) + 2;
+		if (need > cap) {
+			char *bigger = realloc(done, need + PATH_MAX);
+
+			if (!bigger)
+				goto out;
+			done = bigger;
+			cap = need + PATH_MAX;
+		}
+		if (done[0])
+			strcat(done, "/");
+		strcat(done, comp);
+		if (last && !follow_last)
+			break;
+		if (fstatat(root->fd, done, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			/* Missing: keep the rest as written; opening it will fail. */
+			if (*p) {
+				if (strlen(done) + strlen(p) + 2 > cap) {
+					char *bigger = realloc(done, strlen(done) + strlen(p) + 2);
+
+					if (!bigger)
+						goto out;
+					done = bigger;
+				}
+				strcat(done, "/");
+				strcat(done, p);
+			}
+			break;
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (++links > MAX_LINKS) {
+			ret = -ELOOP;
+			goto out;
+		}
+		n = readlinkat(root->fd, done, target, sizeof(target) - 1);
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		target[n] = '\0';
+		pop_component(done);
+		if (target[0] == '/')
+			done[0] = '\0';
+		ret = splice_rest(&rest, target, p);
+		if (ret < 0)
+			goto out;
+		ret = -ENOMEM;
+		p = rest;
+	}
+	if (!done[0])
+		strcpy(done, ".");
+	*out = done;
+	done = NULL;
+	ret = 0;
+out:
+	free(rest);
+	free(done);
+	return ret;
+}
+
+int gt_root_open_file(const struct gt_root *root, const char *path, int flags)
+{
+	char *rel = NULL;
+	int ret, fd;
+
+	ret = gt_root_resolve(root, path, true, &rel);
+	if (ret < 0)
+		return ret;
+	fd = openat(root->fd, rel, flags | O_CLOEXEC | O_NOFOLLOW);
+	ret = fd < 0 ? -errno : fd;
+	free(rel);
+	return ret;
+}
+
+int gt_root_read_file(const struct gt_root *root, const char *path, size_t max,
+		      char **buf, size_t *len)
+{
+	char *data = NULL, *bigger;
+	size_t used = 0, cap = 4096;
+	struct stat st;
+	int fd, ret;
+
+	/* O_NONBLOCK: a FIFO planted in a guest tree must not hang us. */
+	fd = gt_root_open_file(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -GT_ENOTREG;
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		ret = -GT_ETOOBIG;
+		goto out;
+	}
+	if ((size_t)st.st_size + 1 > cap)
+		cap = (size_t)st.st_size + 1;
+	ret = -ENOMEM;
+	data = malloc(cap);
+	if (!data)
+		goto out;
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			if (cap > max + 1) {
+				ret = -GT_ETOOBIG;
+				goto out;
+			}
+			cap *= 2;
+			bigger = realloc(data, cap);
+			if (!bigger) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			data = bigger;
+		}
+		n = read(fd, data + used, cap - used - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			ret = -GT_ETOOBIG;
+			goto out;
+		}
+	}
+	data[used] = '\0';
+	*buf = data;
+	data = NULL;
+	if (len)
+		*len = used;
+	ret = 0;
+out:
+	free(data);
+	close(fd);
+	return ret;
+}
+
+int gt_root_read_line(const struct gt_root *root, const char *path, char **out)
+{
+	char *buf = NULL, *line, *nl, *copy;
+	int ret;
+
+	/* A sysfs attribute fits in a page; anything larger is not one. */
+	ret = gt_root_read_file(root, path, 65536, &buf, NULL);
+	if (ret < 0)
+		return ret;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	line = gt_strip(buf);
+	copy = strdup(line);
+	free(buf);
+	if (!copy)
+		return -ENOMEM;
+	*out = copy;
+	return 0;
+}
+
+int gt_root_readlink(const struct gt_root *root, const char *path, char **out)
+{
+	char target[PATH_MAX];
+	char *rel = NULL;
+	ssize_t n;
+	int ret;
+
+	ret = gt_root_resolve(root, path, false, &rel);
+	if (ret < 0)
+		return ret;
+	n = readlinkat(root->fd, rel, target, sizeof(target) - 1);
+	free(rel);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	*out = strdup(target);
+	return *out ? 0 : -ENOMEM;
+}
+
+int gt_root_stat(const struct gt_root *root, const char *path, bool follow_last,
+		 struct stat *st)
+{
+	char *rel = NULL;
+	int ret;
+
+	ret = gt_root_resolve(root, path, follow_last, &rel);
+	if (ret < 0)
+		return ret;
+	ret = fstatat(root->fd, rel, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	free(rel);
+	return ret;
+}
+
+bool gt_root_exists(const struct gt_root *root, const char *path)
+{
+	struct stat st;
+
+	return gt_root_stat(root, path, true, &st) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gt_root_list_dir(const struct gt_root *root, const char *path, char ***names,
+		     size_t *count)
+{
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	fd = gt_root_open_file(root, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		ret = gt_strv_push(&v, &n, de->d_name);
+		if (ret < 0)
+			break;
+	}
+	closedir(d);
+	if (ret < 0) {
+		gt_strv_free(v);
+		return ret;
+	}
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	qsort(v, n, sizeof(*v), cmp_names);
+	*names = v;
+	if (count)
+		*count = n;
+	return 0;
+}
+
+const char *gt_root_display(const struct gt_root *root, const char *path, char *buf,
+			    size_t size)
+{
+	while (*path == '/')
+		path++;
+	if (root->host || strcmp(root->dir, "/") == 0)
+		snprintf(buf, size, "/%s", path);
+	else
+		snprintf(buf, size, "%s/%s", root->dir, path);
+	return buf;
+}
