@@ -687,6 +687,10 @@ int gt_virt_detect(const struct gt_root *root, const char *arch,
 		goto done;
 	}
 	s.v->hypervisor = s.cpuid_hv ? s.cpuid_hv : dmi_hv ? dmi_hv : platform_hv;
+	/* Parallels and bhyve present KVM's leaf; their DMI tells them apart. */
+	if (s.v->hypervisor && strcmp(s.v->hypervisor, "kvm") == 0 && dmi_hv &&
+	    strcmp(dmi_hv, "other") == 0)
+		s.v->hypervisor = "other";
 	/* KVM's leaf beats a Bochs/QEMU DMI; TCG has its own leaf, or none at all. */
 	if (s.v->hypervisor && strcmp(s.v->hypervisor, "qemu") == 0 && dmi_hv &&
 	    strcmp(dmi_hv, "kvm") == 0)

@@ -442,6 +442,7 @@ static int from_lsb_release(const struct gt_root *root, struct gt_distro *d, boo
 {
 	struct gt_kvfile *kv = NULL;
 	char *buf = NULL, *id = NULL, *p;
+	const char *release;
 	size_t len;
 	int ret;
 
@@ -462,8 +463,11 @@ static int from_lsb_release(const struct gt_root *root, struct gt_distro *d, boo
 	for (p = id; *p; p++)
 		*p = *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
 	*found = true;
-	if ((ret = set_str(&d->id, id)) < 0 ||
-	    (ret = set_str(&d->version_id, gt_kvfile_get(kv, "DISTRIB_RELEASE"))) < 0 ||
+	/* lsb_release prints "n/a" for an unknown release; so do some files. */
+	release = gt_kvfile_get(kv, "DISTRIB_RELEASE");
+	if (release && strcmp(release, "n/a") == 0)
+		release = NULL;
+	if ((ret = set_str(&d->id, id)) < 0 || (ret = set_str(&d->version_id, release)) < 0 ||
 	    (ret = set_str(&d->name, gt_kvfile_get(kv, "DISTRIB_ID"))) < 0 ||
 	    (ret = set_str(&d->pretty_name, gt_kvfile_get(kv, "DISTRIB_DESCRIPTION"))) <
 	            0 ||
@@ -558,8 +562,10 @@ static char *fuller_version(const struct gt_root *root, const struct gt_distro *
 	char *out = NULL;
 	bool found = false;
 
-	if (from_lsb_release(root, &tmp, &found, NULL) == 0 && found &&
-	    strcasecmp(tmp.id, d->id) == 0 && tmp.version_id[0])
+	/* "ManjaroLinux" in lsb-release is "manjaro" in os-release. */
+	if (strcmp(d->source, "os-release") == 0 &&
+	    from_lsb_release(root, &tmp, &found, NULL) == 0 && found &&
+	    strncasecmp(tmp.id, d->id, strlen(d->id)) == 0 && tmp.version_id[0])
 		out = strdup(tmp.version_id);
 	if (!out && from_legacy_files(root, &tmp, &found) == 0 && found &&
 	    (strcmp(tmp.id, d->id) == 0 ||
@@ -604,7 +610,8 @@ int gt_distro_detect(const struct gt_root *root, struct gt_distro **out)
 	    (!d->source && set_str(&d->source, "none") < 0) ||
 	    (!d->like && split_like(d, "") < 0))
 		goto fail;
-	if (strcmp(d->source, "os-release") == 0 && d->id[0])
+	if ((strcmp(d->source, "os-release") == 0 || strcmp(d->source, "/etc/lsb-release") == 0) &&
+	    d->id[0])
 		fuller = fuller_version(root, d);
 	if (!d->version_id[0] && fuller) {
 		free(d->version_id);
