@@ -10,5 +10,6 @@ struct gt_command {
 };
 
 int cmd_detect(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 static const struct gt_command commands[] = {
 	{ "detect", cmd_detect,
 	  "describe this guest: distro, arch, init, virtualization, root fs" },
+	{ "collect", cmd_collect, "write a support bundle of what detect reads" },
 };
 
 static void usage(FILE *fp)
