@@ -267,10 +267,12 @@ static int cmp_kernel(const void *a, const void *b)
 }
 
 /*
- * /lib/modules/<kver> counts when it holds modules (a directory left behind
- * by a removed kernel holds at most extra/ or updates/); /boot/vmlinuz-<kver>
- * when something says which kernel it is (Arch's vmlinuz-linux names a
- * package, not a version: its modules directory counts instead).
+ * A kernel is installed when it can boot: /lib/modules/<kver> with an image
+ * (/boot/vmlinuz-<kver>, /boot/vmlinux-<kver>, or Arch's and Fedora's
+ * /lib/modules/<kver>/vmlinuz) — a modules directory left behind by a
+ * removed kernel has none —, or /boot/vmlinuz-<kver> with its config and no
+ * modules at all. Arch's /boot/vmlinuz-linux names a package, not a
+ * version: its modules directory counts instead.
  */
 static int list_kernels(struct planner *pl)
 {
@@ -280,14 +282,17 @@ static int list_kernels(struct planner *pl)
 
 	if (gt_root_list_dir(pl->root, "/lib/modules", &names, &n) == 0) {
 		for (i = 0; i < n && ret == 0; i++) {
-			static const char *const marks[] = { "modules.dep",
-				                             "modules.builtin",
-				                             "kernel" };
+			/* Each image path is prefix + kver + suffix. */
+			static const char *const images[3][2] = {
+				{ "/boot/vmlinuz-", "" },
+				{ "/boot/vmlinux-", "" },
+				{ "/lib/modules/", "/vmlinuz" },
+			};
 			size_t m;
 
 			for (m = 0; m < 3; m++) {
-				snprintf(path, sizeof(path), "/lib/modules/%s/%s",
-				         names[i], marks[m]);
+				snprintf(path, sizeof(path), "%s%s%s", images[m][0],
+				         names[i], images[m][1]);
 				if (gt_root_exists(pl->root, path))
 					break;
 			}
@@ -548,15 +553,26 @@ static int dracut_listed(struct planner *pl, bool listed[NFE])
 	return ret;
 }
 
-/* The image dracut should write for @kver: the one already there, if any. */
+/*
+ * The image dracut should write for @kver: the one already there, named the
+ * Red Hat, SUSE or Debian way; the Red Hat name for a new one.
+ */
 static char *dracut_image(struct planner *pl, const char *kver)
 {
-	char a[600], b[600];
+	/* Each name is prefix + kver + suffix. */
+	static const char *const names[3][2] = { { "/boot/initramfs-", ".img" },
+		                                 { "/boot/initrd-", "" },
+		                                 { "/boot/initrd.img-", "" } };
+	char path[600];
+	size_t i;
 
-	snprintf(a, sizeof(a), "/boot/initramfs-%s.img", kver);
-	snprintf(b, sizeof(b), "/boot/initrd.img-%s", kver);
-	return strdup(!gt_root_exists(pl->root, a) && gt_root_exists(pl->root, b) ? b
-	                                                                          : a);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s%s", names[i][0], kver, names[i][1]);
+		if (gt_root_exists(pl->root, path))
+			return strdup(path);
+	}
+	snprintf(path, sizeof(path), "%s%s%s", names[0][0], kver, names[0][1]);
+	return strdup(path);
 }
 
 static int plan_dracut(struct planner *pl)
@@ -654,9 +670,12 @@ static int plan_initramfs_tools(struct planner *pl)
 		}
 		snprintf(desc, sizeof(desc), "rebuild the initramfs of kernel %s (%s)",
 		         pl->k[i].kver, img);
+		/* -u only updates an image that exists; -c creates a missing one. */
 		ret = add_run(pl,
-		              (const char *const[]){ "update-initramfs", "-u", "-k",
-		                                     pl->k[i].kver, NULL },
+		              (const char *const[]){ "update-initramfs",
+		                                     gt_root_exists(pl->root, img) ? "-u"
+		                                                                   : "-c",
+		                                     "-k", pl->k[i].kver, NULL },
 		              backups, desc);
 	}
 out:

@@ -393,6 +393,7 @@ static void fresh_tree(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir '%s'", tmpdir, tmpdir);
 	assert_int_equal(system(cmd), 0);
+	put("lib/modules/6.6.1-arch1-1/vmlinuz", "");
 	put("lib/modules/6.6.1-arch1-1/kernel/drivers/block/xen-blkfront.ko.zst", "");
 	put("lib/modules/6.6.1-arch1-1/kernel/drivers/net/xen-netfront.ko.zst", "");
 }
@@ -450,7 +451,8 @@ static void test_initramfs_tools_partial(void **state)
 	assert_int_equal(p->n_steps, 2);
 	assert_string_equal(p->steps[0].content,
 	                    "# comment\nxen_blkfront  # underscores too\nxen-netfront\n");
-	expect_run(&p->steps[1], S("update-initramfs", "-u", "-k", "6.6.1-arch1-1"),
+	/* No image yet: -c creates it (-u would refuse). */
+	expect_run(&p->steps[1], S("update-initramfs", "-c", "-k", "6.6.1-arch1-1"),
 	           S("/boot/initrd.img-6.6.1-arch1-1"));
 	gt_drivers_plan_free(p);
 }
@@ -478,6 +480,24 @@ static void test_dracut_already(void **state)
 	expect_run(&p->steps[1],
 	           S("dracut", "-f", "/boot/initrd.img-6.6.1-arch1-1", "6.6.1-arch1-1"),
 	           S("/boot/initrd.img-6.6.1-arch1-1"));
+	gt_drivers_plan_free(p);
+	/* SUSE names its images initrd-<kver>. */
+	fresh_tree();
+	put("usr/bin/dracut", "");
+	put("boot/initrd-6.6.1-arch1-1", "");
+	assert_int_equal(plan_bare(&p), 0);
+	assert_int_equal(p->n_steps, 2);
+	expect_run(&p->steps[1],
+	           S("dracut", "-f", "/boot/initrd-6.6.1-arch1-1", "6.6.1-arch1-1"),
+	           S("/boot/initrd-6.6.1-arch1-1"));
+	gt_drivers_plan_free(p);
+	/* A modules directory without a kernel image is a leftover, not a kernel. */
+	fresh_tree();
+	put("usr/bin/dracut", "");
+	put("lib/modules/5.10.0-old/kernel/drivers/block/xen-blkfront.ko", "");
+	assert_int_equal(plan_bare(&p), 0);
+	assert_int_equal(p->n_steps, 2);
+	assert_string_equal(p->steps[1].argv[3], "6.6.1-arch1-1");
 	gt_drivers_plan_free(p);
 }
 
@@ -512,7 +532,7 @@ static void test_config_m_without_module(void **state)
 	               S("5.15.0-91-generic", "xen-netfront", "NIC"));
 	assert_int_equal(p->n_steps, 3);
 	assert_string_equal(p->steps[0].content, "xen-blkfront\nxen-netfront\n");
-	expect_run(&p->steps[1], S("update-initramfs", "-u", "-k", "5.15.0-91-generic"),
+	expect_run(&p->steps[1], S("update-initramfs", "-c", "-k", "5.15.0-91-generic"),
 	           S("/boot/initrd.img-5.15.0-91-generic"));
 	gt_drivers_plan_free(p);
 }
