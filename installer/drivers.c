@@ -471,7 +471,10 @@ static int kernel_warnings(struct planner *pl)
 
 /* ---- initramfs tools ---- */
 
-/* Which of @frontends a list of words names ("a b c", quotes allowed). */
+/*
+ * Which of @frontends a list of words names ("a b c", quotes allowed). A
+ * "#" that starts a word starts a comment, to the end of its line.
+ */
 static void words_name(const char *s, size_t n, bool listed[NFE])
 {
 	const char *end = s + n, *w;
@@ -481,6 +484,11 @@ static void words_name(const char *s, size_t n, bool listed[NFE])
 		while (s < end && (isspace((unsigned char)*s) || *s == '"' ||
 		                   *s == '\'' || *s == '(' || *s == ')'))
 			s++;
+		if (s < end && *s == '#') {
+			while (s < end && *s != '\n')
+				s++;
+			continue;
+		}
 		w = s;
 		while (s < end && !isspace((unsigned char)*s) && *s != '"' &&
 		       *s != '\'' && *s != '(' && *s != ')')
@@ -710,7 +718,8 @@ static int mkinitcpio_content(const char *buf, size_t len, char **out)
 	if (val && val < end && *val == '(') {
 		/* Words until ")", skipping comments ("#" starts one at a word). */
 		for (p = val + 1; p < end && *p != ')'; p++) {
-			if (*p == '#' && isspace((unsigned char)p[-1])) {
+			if (*p == '#' &&
+			    (isspace((unsigned char)p[-1]) || p[-1] == '(')) {
 				while (p < end && *p != '\n')
 					p++;
 				if (p == end)

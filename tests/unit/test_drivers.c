@@ -434,6 +434,9 @@ static void test_mkinitcpio_forms(void **state)
 	expect_mkinitcpio("HOOKS=(base)",
 	                  "HOOKS=(base)\nMODULES=(xen-blkfront xen-netfront)\n");
 	expect_mkinitcpio("MODULES=(xen-netfront xen-blkfront)\n", NULL);
+	/* A module named in a comment is not listed; a ")" in a comment ends nothing. */
+	expect_mkinitcpio("MODULES=(#xen-blkfront)\n xen-netfront)\n",
+	                  "MODULES=(#xen-blkfront)\n xen-netfront xen-blkfront)\n");
 	/* An array that never closes is refused, not rewritten. */
 	fresh_tree();
 	put("etc/mkinitcpio.conf", "MODULES=(ext4\n");
