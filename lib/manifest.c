@@ -771,10 +771,17 @@ static int check_destinations(struct parser *p)
 			if (!hit)
 				continue;
 			p->line = hit->line > refs[i].line ? hit->line : refs[i].line;
-			ret = fail(p, -GT_EPARSE,
-			           "'%s' (line %u) is a file, but '%s' (line %u) puts a "
-			           "directory there",
-			           hit->dest, hit->line, d, refs[i].line);
+			if (hit->line == 0 || refs[i].line == 0)
+				ret = fail(p, -GT_EPARSE,
+				           "'%s' is in the way: mkisotool writes %s",
+				           hit->line ? hit->dest : d,
+				           hit->line ? d : hit->dest);
+			else
+				ret = fail(p, -GT_EPARSE,
+				           "'%s' (line %u) is a file, but '%s' (line %u) "
+				           "puts "
+				           "a directory there",
+				           hit->dest, hit->line, d, refs[i].line);
 			goto out;
 		}
 	}
@@ -1032,6 +1039,7 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 	fp = open_memstream(&b, &n);
 	if (!fp)
 		return -ENOMEM;
+	ret = 0;
 	fprintf(fp, HEADER " %d\n", GT_MANIFEST_FORMAT);
 	fprintf(fp, "label %s\n", m->label ? m->label : DEFAULT_LABEL);
 	fprintf(fp, "version %s\n", m->version);

@@ -16,15 +16,18 @@ $(BUILD)/mkisotool: $(BUILD)/host/mkisotool
 HOST_PRODUCTS += $(BUILD)/host/mkisotool $(BUILD)/mkisotool
 
 # make iso: the image from this repository alone. The time stamp is the last
-# commit's, so that two checkouts of one commit give the same image.
+# commit's, so that two checkouts of one commit give the same image. The image
+# is always remade (mkisotool takes a fraction of a second and checks every
+# input itself); `static` runs first, as an order-only step, because it is a
+# recursive make that produces $(BUILD)/installer.
 ISO_MANIFEST ?= payload/guest-tools.manifest
 ISO_SOURCE_DATE_EPOCH ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 MKISOTOOL_FLAGS ?=
-$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool $(BUILD)/installer $(ISO_MANIFEST) \
-		$(wildcard payload/README.txt scripts/install.sh) FORCE
-	$(BUILD)/mkisotool build -m $(ISO_MANIFEST) -o $@ -s . \
-		-D BUILD=$(BUILD) -D VERSION=$(VERSION) \
+$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool FORCE | deps static
+	$(BUILD)/mkisotool build -m $(ISO_MANIFEST) -o $@ \
+		-D BUILD=$(abspath $(BUILD)) -D VERSION=$(VERSION) \
 		--source-date-epoch $(ISO_SOURCE_DATE_EPOCH) $(MKISOTOOL_FLAGS)
+	$(BUILD)/mkisotool verify -q $@
 iso: deps static $(BUILD)/guest-tools.iso
 .PHONY: FORCE
 FORCE:
