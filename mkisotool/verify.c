@@ -722,6 +722,7 @@ static void ls_human(const struct gt_manifest *m)
 	for (i = 0; i < m->n_entries; i++) {
 		const struct gt_manifest_entry *e = &m->entries[i];
 		char size[32] = "-";
+		char mode[16] = "-";
 
 		if (e->type == GT_ENTRY_LINK) {
 			printf("%-7s %10s %4s  %s -> %s\n", "link", "-", "-", e->dest,
@@ -730,8 +731,10 @@ static void ls_human(const struct gt_manifest *m)
 		}
 		if (e->has_size)
 			snprintf(size, sizeof(size), "%llu", (unsigned long long)e->size);
-		printf("%-7s %10s %04o  %s", gt_manifest_type_name(e->type), size,
-		       e->mode, e->dest);
+		if (e->mode)
+			snprintf(mode, sizeof(mode), "%04o", e->mode);
+		printf("%-7s %10s %4s  %s", gt_manifest_type_name(e->type), size, mode,
+		       e->dest);
 		if (e->type == GT_ENTRY_PACKAGE) {
 			printf("  [%s %s", gt_manifest_family_name(e->family),
 			       gt_manifest_arch_name(e->arch));
