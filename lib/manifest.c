@@ -767,6 +767,7 @@ static int check_destinations(struct parser *p)
 			memcpy(prefix, d, (size_t)(slash - d));
 			prefix[slash - d] = '\0';
 			key.dest = prefix;
+			key.line = 0;
 			hit = bsearch(&key, refs, total, sizeof(*refs), cmp_dest_ref);
 			if (!hit)
 				continue;

@@ -244,10 +244,11 @@ fail:
 /* True when @path is @dir or lies below it (both absolute, normalised). */
 static bool path_under(const char *path, const char *dir)
 {
-	size_t n = strlen(dir);
+	size_t n;
 
 	if (!dir)
 		return false;
+	n = strlen(dir);
 	if (n == 1 && dir[0] == '/')
 		return true;
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');

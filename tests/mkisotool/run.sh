@@ -452,6 +452,34 @@ else
 fi
 rm -f "$b/sparse.bin" "$b/big.bin"
 
+# Empty files: all share one (empty) stream and read back as files of size 0.
+: >"$b/e1"
+: >"$b/e2"
+printf '%s\n%s\n%s\n' "$hdr" 'file a/empty src=e1' 'file b/empty src=e2' >"$m"
+run build -q -m "$m" -o "$b/o/e.iso" --source-date-epoch $SDE
+if [ "$rc" -eq 0 ] && "$MK" verify -q "$b/o/e.iso" 2>"$work/stderr" &&
+	[ "$(bsdtar -tvf "$b/o/e.iso" | grep -c ' 0 .* [ab]/empty$')" -eq 2 ]; then
+	ok empty-files
+else
+	fail empty-files "exit $rc"
+fi
+rm -f "$b/o/e.iso"
+
+# A file over 4 GiB needs ISO level 3. It writes 4.5 GB, so only on request.
+if [ "${MKISOTOOL_SLOW_TESTS:-0}" = 1 ]; then
+	truncate -s 4500M "$b/huge.bin"
+	bad_manifest 'file huge.bin src=huge.bin'
+	run build -q -m "$m" -o "$b/o/huge.iso" --source-date-epoch $SDE
+	if [ "$rc" -eq 0 ] && bsdtar -tvf "$b/o/huge.iso" | grep -q ' 4718592000 .* huge.bin$'; then
+		ok over-4GiB
+	else
+		fail over-4GiB "exit $rc"
+	fi
+	rm -f "$b/huge.bin" "$b/o/huge.iso"
+else
+	skip over-4GiB "writes 4.5 GB; run with MKISOTOOL_SLOW_TESTS=1"
+fi
+
 # --- verify catches damage. ---------------------------------------------------
 cp "$out/a.iso" "$out/bad.iso"
 off=$(grep -obaF 'guest-tools test README' "$out/bad.iso" | head -n 1 | cut -d: -f1)
