@@ -112,6 +112,7 @@ static struct item *find_item(struct image *im, const char *path)
 {
 	struct item key;
 
+	memset(&key, 0, sizeof(key));
 	key.path = (char *)path;
 	return bsearch(&key, im->items, im->n, sizeof(*im->items), cmp_item);
 }
