@@ -95,6 +95,17 @@ int cmd_detect(int argc, char **argv)
 		if (fflush(stdout) != 0)
 			rc = GT_EXIT_FAILURE;
 	}
+	/* The report is still printed; the exit code says an input was bad. */
+	for (size_t i = 0; i < d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(d->warnings[i].code, "malformed-file") != 0)
+			continue;
+		gt_err("%s", gt_root_display(root, d->warnings[i].message, shown,
+		                             sizeof(shown)));
+		if (rc == GT_EXIT_OK)
+			rc = GT_EXIT_INPUT;
+	}
 out:
 	gt_detect_free(d);
 	gt_root_close(root);

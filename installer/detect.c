@@ -71,6 +71,10 @@ static int add_warnings(struct gt_detect *d)
 	if (ret == 0 && v->legacy_nic)
 		ret = warn(d, "hyperv-legacy-nic",
 		           "a Hyper-V legacy network adapter is in use");
+	if (ret == 0 && d->distro->problem)
+		ret = warn(d, "malformed-file", "%s", d->distro->problem);
+	if (ret == 0 && d->rootfs->problem)
+		ret = warn(d, "malformed-file", "%s", d->rootfs->problem);
 	if (ret == 0 && strcmp(d->distro->family, "unknown") == 0)
 		ret = warn(d, "unknown-distro",
 		           "the distribution is not recognised (no usable os-release or "

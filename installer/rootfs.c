@@ -149,6 +149,13 @@ int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out)
 	if (!buf)
 		goto done;
 	ret = parse_table(buf, len, r->mountinfo, false, &tb);
+	if (ret == -GT_EPARSE) {
+		/* Report it and go on without a root entry: the rest still helps. */
+		if (asprintf(&r->problem, "%s: cannot be parsed as a mount table",
+		             r->mountinfo) < 0)
+			r->problem = NULL;
+		goto done;
+	}
 	if (ret < 0)
 		goto fail;
 	ret = -ENOMEM;
@@ -206,5 +213,6 @@ void gt_rootfs_free(struct gt_rootfs *fs)
 	free(fs->device);
 	free(fs->disk);
 	free(fs->mountinfo);
+	free(fs->problem);
 	free(fs);
 }

@@ -19,6 +19,7 @@ struct gt_rootfs {
 	char *disk;         /* the whole disk under it ("xvda"), or NULL */
 	char *mountinfo;    /* the file read ("/proc/self/mountinfo" or "/etc/mtab") */
 	bool flagged;       /* ext2, ext3 or ext4 */
+	char *problem;      /* the mount table could not be parsed, or NULL */
 };
 
 /*

@@ -495,7 +495,7 @@ static void root_disk(struct scan *s, const struct gt_rootfs *fs)
 	driver = bound_driver(s, dir);
 	snprintf(dir, sizeof(dir), "/sys/class/block/%s", fs->disk);
 	if (driver && strcmp(driver, "sd") == 0 &&
-	    gt_root_readlink(s->root, dir, &target) == 0 && strstr(target, "vmbus")) {
+	    gt_root_readlink(s->root, dir, &target) == 0 && strcasestr(target, "vmbus")) {
 		free(driver);
 		driver = strdup("hv_storvsc");
 	}
@@ -561,7 +561,8 @@ static void xen_hvm_reasons(struct scan *s, const struct gt_rootfs *fs, size_t b
 	for (i = 0; i < s->v->ndevices; i++) {
 		const struct gt_virt_device *d = &s->v->devices[i];
 
-		if (d->pv)
+		/* Unbound xenbus devices (no driver) are covered by the reason above. */
+		if (d->pv || !d->driver)
 			continue;
 		if (strcmp(d->kind, "disk") == 0)
 			reason(s,
@@ -570,7 +571,7 @@ static void xen_hvm_reasons(struct scan *s, const struct gt_rootfs *fs, size_t b
 			       "not xen-blkfront; after the switch it is named xvd*: use "
 			       "UUID= "
 			       "in /etc/fstab and the boot loader",
-			       d->name, d->driver ? d->driver : "unknown");
+			       d->name, d->driver);
 		else
 			reason(s,
 			       "%s is an emulated NIC (driver %s); the PV NIC replaces "

@@ -272,6 +272,14 @@ static int from_os_release(const struct gt_root *root, struct gt_distro *d, bool
 	free(buf);
 	if (ret < 0)
 		return ret;
+	if (kv->bad_line &&
+	    asprintf(&d->problem, "%s: line %zu: %s", paths[i - 1], kv->bad_line,
+	             kv->unterminated ? "a quote is never closed (is the file truncated?)"
+	                              : "not a KEY=VALUE line") < 0) {
+		d->problem = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
 	/* An os-release with neither ID nor NAME is as good as none. */
 	if (!gt_kvfile_get(kv, "ID") && !gt_kvfile_get(kv, "NAME"))
 		goto out;
@@ -467,7 +475,8 @@ static int from_lsb_release(const struct gt_root *root, struct gt_distro *d, boo
 	release = gt_kvfile_get(kv, "DISTRIB_RELEASE");
 	if (release && strcmp(release, "n/a") == 0)
 		release = NULL;
-	if ((ret = set_str(&d->id, id)) < 0 || (ret = set_str(&d->version_id, release)) < 0 ||
+	if ((ret = set_str(&d->id, id)) < 0 ||
+	    (ret = set_str(&d->version_id, release)) < 0 ||
 	    (ret = set_str(&d->name, gt_kvfile_get(kv, "DISTRIB_ID"))) < 0 ||
 	    (ret = set_str(&d->pretty_name, gt_kvfile_get(kv, "DISTRIB_DESCRIPTION"))) <
 	            0 ||
@@ -610,7 +619,8 @@ int gt_distro_detect(const struct gt_root *root, struct gt_distro **out)
 	    (!d->source && set_str(&d->source, "none") < 0) ||
 	    (!d->like && split_like(d, "") < 0))
 		goto fail;
-	if ((strcmp(d->source, "os-release") == 0 || strcmp(d->source, "/etc/lsb-release") == 0) &&
+	if ((strcmp(d->source, "os-release") == 0 ||
+	     strcmp(d->source, "/etc/lsb-release") == 0) &&
 	    d->id[0])
 		fuller = fuller_version(root, d);
 	if (!d->version_id[0] && fuller) {
@@ -647,6 +657,7 @@ void gt_distro_free(struct gt_distro *d)
 	free(d->pretty_name);
 	free(d->codename);
 	free(d->source);
+	free(d->problem);
 	gt_strv_free(d->like);
 	free(d);
 }

@@ -21,6 +21,8 @@ struct gt_distro {
 	int major, minor;   /* from the version; -1 when unknown */
 	const char *family; /* "rpm", "deb", "tgz" or "unknown" (static) */
 	char *source;       /* "os-release", "/etc/redhat-release"... */
+	char *problem; /* what was wrong with the file read (a malformed line...), or NULL
+	                */
 };
 
 /*

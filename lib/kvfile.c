@@ -12,7 +12,7 @@ static int is_key_char(char c)
 }
 
 /* Unquote the value in [s, end) into a new string, or NULL when out of memory. */
-static char *unquote(const char *s, const char *end)
+static char *unquote(const char *s, const char *end, bool *unterminated)
 {
 	char *out = malloc((size_t)(end - s) + 1), *o = out;
 	char quote = 0;
@@ -46,6 +46,7 @@ static char *unquote(const char *s, const char *end)
 		*o++ = c;
 	}
 	*o = '\0';
+	*unterminated = quote != 0;
 	return out;
 }
 
@@ -89,28 +90,44 @@ int gt_kvfile_parse(const char *buf, size_t len, struct gt_kvfile **out)
 	kv = calloc(1, sizeof(*kv));
 	if (!kv)
 		return -ENOMEM;
+	size_t lineno = 0;
+
 	while (p < end && ret == 0) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *line = p, *key, *keyend;
+		bool unterminated = false;
 		char *k, *v;
 
 		if (!eol)
 			eol = end;
 		p = eol + 1;
-		if (memchr(line, '\0', (size_t)(eol - line)))
+		lineno++;
+		if (memchr(line, '\0', (size_t)(eol - line))) {
+			if (!kv->bad_line)
+				kv->bad_line = lineno;
 			continue;
+		}
 		while (line < eol && isspace((unsigned char)*line))
 			line++;
-		if (line < eol && strncmp(line, "export ", 7) == 0 && eol - line > 7)
+		if (line == eol || *line == '#')
+			continue;
+		if (strncmp(line, "export ", 7) == 0 && eol - line > 7)
 			line += 7;
 		key = line;
 		while (line < eol && is_key_char(*line))
 			line++;
 		keyend = line;
-		if (keyend == key || line >= eol || *line != '=')
+		if (keyend == key || line >= eol || *line != '=') {
+			if (!kv->bad_line)
+				kv->bad_line = lineno;
 			continue;
+		}
 		k = strndup(key, (size_t)(keyend - key));
-		v = unquote(line + 1, eol);
+		v = unquote(line + 1, eol, &unterminated);
+		if (unterminated && !kv->bad_line) {
+			kv->bad_line = lineno;
+			kv->unterminated = true;
+		}
 		if (!k || !v) {
 			free(k);
 			free(v);

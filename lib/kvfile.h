@@ -9,6 +9,7 @@
 #ifndef GT_KVFILE_H
 #define GT_KVFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct gt_kv {
@@ -19,6 +20,10 @@ struct gt_kv {
 struct gt_kvfile {
 	struct gt_kv *items;
 	size_t count;
+	size_t bad_line;   /* first line that is not an assignment, comment or blank
+	                      (1-based) */
+	bool unterminated; /* that line has a quote that never closes (a truncated file?)
+	                    */
 };
 
 /* The most assignments we keep from one file: real ones hold about twenty. */

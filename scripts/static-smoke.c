@@ -36,7 +36,8 @@ int main(void)
 		printf("%02x", hash[i]);
 	printf("\n");
 
-	/* A fixed seed keeps the output stable; signing and verifying pulls in Ed25519. */
+	/* A fixed seed keeps the output stable; signing and verifying pulls in Ed25519.
+	 */
 	crypto_sign_seed_keypair(pk, sk, seed);
 	crypto_sign_detached(sig, NULL, abc, 3, sk);
 	ok = crypto_sign_verify_detached(sig, abc, 3, pk) == 0;

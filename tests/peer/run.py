@@ -399,7 +399,8 @@ def main():
     print(f"peer: {res.passed} passed, {res.failed} failed, {res.skipped} skipped")
     if results_dir:
         os.makedirs(results_dir, exist_ok=True)
-        with open(os.path.join(results_dir, "peer"), "w") as f:
+        suite = os.environ.get("GT_PEER_SUITE", "peer")
+        with open(os.path.join(results_dir, suite), "w") as f:
             f.write(f"{res.passed} {res.failed} {res.skipped}\n")
     return 1 if res.failed else 0
 
