@@ -477,6 +477,81 @@ static int check_inputs(struct build *b)
 	return 0;
 }
 
+/* True when @path is an entry, one of our two files, or a directory holding one. */
+static bool on_image(const struct gt_manifest *m, const char *path)
+{
+	static const char *const ours[] = { GT_MANIFEST_ISO_PATH, GT_MANIFEST_SUMS_PATH };
+	size_t n = strlen(path), i;
+
+	if (n == 0)
+		return true; /* the root */
+	for (i = 0; i < m->n_entries + 2; i++) {
+		const char *d =
+		        i < m->n_entries ? m->entries[i].dest : ours[i - m->n_entries];
+
+		if (strncmp(d, path, n) == 0 && (d[n] == '\0' || d[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* A link must point at something on the image, never above its root. */
+static int check_links(struct build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->m->n_entries; i++) {
+		const struct gt_manifest_entry *e = &b->m->entries[i];
+		char *path, *slash, *p, *comp;
+		size_t len;
+		bool escapes = false;
+
+		if (e->type != GT_ENTRY_LINK)
+			continue;
+		/* The link's directory, then each component of the target. */
+		path = malloc(strlen(e->dest) + strlen(e->target) + 2);
+		p = strdup(e->target);
+		if (!path || !p) {
+			free(path);
+			free(p);
+			return -ENOMEM;
+		}
+		strcpy(path, e->dest);
+		slash = strrchr(path, '/');
+		len = slash ? (size_t)(slash - path) : 0;
+		path[len] = '\0';
+		for (comp = strtok(p, "/"); comp; comp = strtok(NULL, "/")) {
+			if (strcmp(comp, ".") == 0)
+				continue;
+			if (strcmp(comp, "..") == 0) {
+				if (len == 0) {
+					escapes = true;
+					break;
+				}
+				slash = strrchr(path, '/');
+				len = slash ? (size_t)(slash - path) : 0;
+				path[len] = '\0';
+				continue;
+			}
+			if (len)
+				path[len++] = '/';
+			strcpy(path + len, comp);
+			len += strlen(comp);
+		}
+		if (escapes)
+			problem(b, MK_EXIT_MANIFEST, e->line,
+			        "%s: target %s points outside the image", e->dest,
+			        e->target);
+		else if (!on_image(b->m, path))
+			problem(b, MK_EXIT_MANIFEST, e->line,
+			        "%s: target %s: nothing on the image at '%s'", e->dest,
+			        e->target, path);
+		free(path);
+		free(p);
+	}
+	return 0;
+}
+
 static int cmp_input_content(const void *a, const void *b)
 {
 	const struct input *const *x = a, *const *y = b;
@@ -1135,7 +1210,7 @@ int cmd_build(int argc, char **argv)
 	rc = MK_EXIT_FAILURE;
 
 	/* 1. Check every input before writing anything. */
-	if (check_inputs(&b) < 0 || find_duplicates(&b) < 0) {
+	if (check_inputs(&b) < 0 || check_links(&b) < 0 || find_duplicates(&b) < 0) {
 		gt_err("out of memory");
 		goto out;
 	}

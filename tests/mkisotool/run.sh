@@ -371,6 +371,20 @@ expect_failure unknown-format 3 "m.manifest:1: manifest format 2 is not supporte
 bad_manifest 'file Linux/MANIFEST src=installer'
 expect_failure reserved-name 3 "m.manifest:4: destination 'Linux/MANIFEST' is reserved" \
 	"$b/o" build -m "$m" -o "$b/o/out.iso"
+bad_manifest 'link Linux/l target=../nothing/here'
+expect_failure dangling-link 3 "m.manifest:4: Linux/l: target ../nothing/here: nothing on the image at 'nothing/here'" \
+	"$b/o" build -m "$m" -o "$b/o/out.iso"
+bad_manifest 'link Linux/l target=../../etc/passwd'
+expect_failure link-escapes 3 "m.manifest:4: Linux/l: target ../../etc/passwd points outside the image" \
+	"$b/o" build -m "$m" -o "$b/o/out.iso"
+bad_manifest 'link Linux/l target=../README.txt'
+run build -q -m "$m" -o "$b/o/l.iso" --source-date-epoch $SDE
+if [ "$rc" -eq 0 ] && bsdtar -tvf "$b/o/l.iso" | grep -q 'Linux/l -> ../README.txt$'; then
+	ok link-up
+else
+	fail link-up "exit $rc"
+fi
+rm -f "$b/o/l.iso"
 # Every problem is reported, not only the first.
 printf '%s\n%s\n%s\n' "$hdr" 'file a src=nope1' 'file b src=nope2' >"$m"
 run build -m "$m" -o "$b/o/out.iso"
