@@ -55,7 +55,7 @@ static int write_all(int fd, const void *data, size_t len)
 }
 
 int gt_fs_write_atomic(const struct gt_root *root, const char *path, const void *data,
-		       size_t len, mode_t mode)
+                       size_t len, mode_t mode)
 {
 	char *rel = NULL, *tmp = NULL;
 	int fd = -1, ret;
@@ -69,7 +69,8 @@ int gt_fs_write_atomic(const struct gt_root *root, const char *path, const void 
 		goto out;
 	}
 	unlinkat(root->fd, tmp, 0);
-	fd = openat(root->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = openat(root->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	            mode);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;

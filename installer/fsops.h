@@ -20,7 +20,7 @@ int gt_fs_mkdirs(const struct gt_root *root, const char *path);
  * untouched.
  */
 int gt_fs_write_atomic(const struct gt_root *root, const char *path, const void *data,
-		       size_t len, mode_t mode);
+                       size_t len, mode_t mode);
 
 /* gt_fs_copy - copy regular file @from to @to (both inside @root), mode kept. */
 int gt_fs_copy(const struct gt_root *root, const char *from, const char *to);

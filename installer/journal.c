@@ -16,10 +16,10 @@
 #include "service.h"
 #include "strv.h"
 
-#define JOURNAL_PATH GT_STATE_DIR "/journal"
+#define JOURNAL_PATH   GT_STATE_DIR "/journal"
 #define INSTALLED_PATH GT_STATE_DIR "/installed"
-#define BACKUP_DIR GT_STATE_DIR "/backup"
-#define JOURNAL_MAX (4 * 1024 * 1024)
+#define BACKUP_DIR     GT_STATE_DIR "/backup"
+#define JOURNAL_MAX    (4 * 1024 * 1024)
 
 struct gt_journal {
 	const struct gt_root *root;
@@ -93,7 +93,8 @@ static int parse_log(char *text, struct gt_journal_log **out)
 
 	if (!log)
 		return -ENOMEM;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		struct gt_journal_record *r;
 		char *field, *fsave = NULL;
 		size_t nf = 0;
@@ -129,14 +130,15 @@ nomem:
 	return -ENOMEM;
 }
 
-int gt_journal_read(const struct gt_root *root, bool installed, struct gt_journal_log **out)
+int gt_journal_read(const struct gt_root *root, bool installed,
+                    struct gt_journal_log **out)
 {
 	char *text = NULL;
 	size_t len;
 	int ret;
 
-	ret = gt_root_read_file(root, installed ? INSTALLED_PATH : JOURNAL_PATH, JOURNAL_MAX,
-				&text, &len);
+	ret = gt_root_read_file(root, installed ? INSTALLED_PATH : JOURNAL_PATH,
+	                        JOURNAL_MAX, &text, &len);
 	if (ret < 0)
 		return ret;
 	ret = parse_log(text, out);
@@ -198,9 +200,8 @@ static int record(struct gt_journal *j, const char *kind, ...)
 	return 0;
 }
 
-
-int gt_journal_begin(const struct gt_root *root, const char *iso_version, const char *payload,
-		     struct gt_journal **out)
+int gt_journal_begin(const struct gt_root *root, const char *iso_version,
+                     const char *payload, struct gt_journal **out)
 {
 	struct gt_journal *j;
 	struct tm tm;
@@ -217,10 +218,11 @@ int gt_journal_begin(const struct gt_root *root, const char *iso_version, const 
 		return -ENOMEM;
 	j->root = root;
 	gmtime_r(&now, &tm);
-	snprintf(j->run_id, sizeof(j->run_id), "%04d%02d%02dT%02d%02d%02dZ-%d", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)getpid());
+	snprintf(j->run_id, sizeof(j->run_id), "%04d%02d%02dT%02d%02d%02dZ-%d",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec, (int)getpid());
 	ret = record(j, "begin", j->run_id, iso_version ? iso_version : "-",
-		     payload ? payload : "-", (char *)NULL);
+	             payload ? payload : "-", (char *)NULL);
 	if (ret < 0) {
 		free(j->text);
 		gt_journal_log_free(j->log);
@@ -288,8 +290,8 @@ int gt_journal_file_intent(struct gt_journal *j, const char *path)
 	return ret;
 }
 
-int gt_journal_write_file(struct gt_journal *j, const char *path, const void *data, size_t len,
-			  mode_t mode)
+int gt_journal_write_file(struct gt_journal *j, const char *path, const void *data,
+                          size_t len, mode_t mode)
 {
 	int ret = gt_journal_file_intent(j, path);
 
@@ -297,10 +299,10 @@ int gt_journal_write_file(struct gt_journal *j, const char *path, const void *da
 }
 
 int gt_journal_pkg(struct gt_journal *j, const char *family, const char *name,
-		   const char *old_version, const char *new_version)
+                   const char *old_version, const char *new_version)
 {
 	return record(j, "pkg", family, name, old_version ? old_version : "-",
-		      new_version ? new_version : "-", (char *)NULL);
+	              new_version ? new_version : "-", (char *)NULL);
 }
 
 int gt_journal_dir(struct gt_journal *j, const char *path)
@@ -358,9 +360,10 @@ static int undo(const struct gt_root *root, const struct gt_journal_record *r)
 	}
 	if (strcmp(r->kind, "pkg") == 0 && n >= 3) {
 		if (strcmp(f[2], "-") != 0) {
-			gt_warn("%s: was at version %s before; the package tool cannot go back to "
-				"it offline, so it is left at the new version",
-				f[1], f[2]);
+			gt_warn("%s: was at version %s before; the package tool cannot "
+			        "go back to "
+			        "it offline, so it is left at the new version",
+			        f[1], f[2]);
 			return 0;
 		}
 		return gt_pkg_remove(root, f[0], f[1]);
@@ -372,8 +375,8 @@ static int undo(const struct gt_root *root, const struct gt_journal_record *r)
 		int ret = gt_root_resolve(root, f[0], false, &rel);
 
 		/* Only an empty directory goes: anything put there since stays. */
-		if (ret == 0 && unlinkat(root->fd, rel, AT_REMOVEDIR) < 0 && errno != ENOENT &&
-		    errno != ENOTEMPTY && errno != EEXIST)
+		if (ret == 0 && unlinkat(root->fd, rel, AT_REMOVEDIR) < 0 &&
+		    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
 			ret = -errno;
 		free(rel);
 		return ret;
@@ -391,8 +394,9 @@ int gt_journal_undo_log(const struct gt_root *root, const struct gt_journal_log 
 
 		if (ret < 0) {
 			gt_warn("rollback: %s %s: %s", log->records[i].kind,
-				log->records[i].fields[0] ? log->records[i].fields[0] : "",
-				gt_strerror(ret));
+			        log->records[i].fields[0] ? log->records[i].fields[0]
+			                                  : "",
+			        gt_strerror(ret));
 			if (!first)
 				first = ret;
 		}
@@ -449,5 +453,30 @@ int gt_journal_recover(const struct gt_root *root, bool *found)
 
 int gt_journal_forget_installed(const struct gt_root *root)
 {
-	return gt_fs_unlink(root, INSTALLED_PATH);
+	static const char *const dirs[] = { BACKUP_DIR, GT_STATE_DIR };
+	int ret = gt_fs_unlink(root, INSTALLED_PATH);
+	size_t i;
+
+	/* Leave no trace but the install log; backups still there are kept. */
+	for (i = 0; ret == 0 && i < 2; i++) {
+		char **names = NULL, *rel = NULL;
+		size_t n = 0, k;
+
+		if (gt_root_list_dir(root, dirs[i], &names, &n) == 0) {
+			for (k = 0; k < n && i == 0; k++) {
+				char sub[512];
+
+				snprintf(sub, sizeof(sub), "%s/%s", dirs[i], names[k]);
+				if (gt_root_resolve(root, sub, false, &rel) == 0)
+					unlinkat(root->fd, rel, AT_REMOVEDIR);
+				free(rel);
+				rel = NULL;
+			}
+			gt_strv_free(names);
+		}
+		if (gt_root_resolve(root, dirs[i], false, &rel) == 0)
+			unlinkat(root->fd, rel, AT_REMOVEDIR);
+		free(rel);
+	}
+	return ret;
 }

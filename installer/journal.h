@@ -48,8 +48,8 @@ struct gt_journal_log {
  * Returns 0 or -errno; *out is owned by the caller (end it with commit or
  * rollback, which free it).
  */
-int gt_journal_begin(const struct gt_root *root, const char *iso_version, const char *payload,
-		     struct gt_journal **out);
+int gt_journal_begin(const struct gt_root *root, const char *iso_version,
+                     const char *payload, struct gt_journal **out);
 
 /* gt_journal_run_id - the id of this run ("20261124T141500Z-1234"). */
 const char *gt_journal_run_id(const struct gt_journal *j);
@@ -59,8 +59,8 @@ const char *gt_journal_run_id(const struct gt_journal *j);
  * @data with @mode, atomically, keeping the old file as a backup.
  * Returns 0 or -errno (nothing changed then).
  */
-int gt_journal_write_file(struct gt_journal *j, const char *path, const void *data, size_t len,
-			  mode_t mode);
+int gt_journal_write_file(struct gt_journal *j, const char *path, const void *data,
+                          size_t len, mode_t mode);
 
 /*
  * gt_journal_file_intent - record that @path is about to be created or
@@ -71,7 +71,7 @@ int gt_journal_file_intent(struct gt_journal *j, const char *path);
 
 /* gt_journal_pkg - record that package @name is about to be installed. */
 int gt_journal_pkg(struct gt_journal *j, const char *family, const char *name,
-		   const char *old_version, const char *new_version);
+                   const char *old_version, const char *new_version);
 
 /* gt_journal_dir - create directory @path (and its parents), recording each one made. */
 int gt_journal_dir(struct gt_journal *j, const char *path);
@@ -102,7 +102,8 @@ int gt_journal_rollback(struct gt_journal *j);
 int gt_journal_recover(const struct gt_root *root, bool *found);
 
 /* gt_journal_read - read the installed record (@installed) or the journal. */
-int gt_journal_read(const struct gt_root *root, bool installed, struct gt_journal_log **out);
+int gt_journal_read(const struct gt_root *root, bool installed,
+                    struct gt_journal_log **out);
 void gt_journal_log_free(struct gt_journal_log *log);
 
 /*

@@ -18,7 +18,7 @@
 
 /* A payload tgz holds a few files; these bounds stop decompression bombs. */
 #define TGZ_MAX_ENTRIES 10000
-#define TGZ_MAX_BYTES ((int64_t)1 << 30)
+#define TGZ_MAX_BYTES   ((int64_t)1 << 30)
 
 void gt_pkg_info_clear(struct gt_pkg_info *info)
 {
@@ -39,7 +39,8 @@ static int run_capture(const char *const argv[], char **out)
 	int ret;
 
 	gt_debug("running: %s %s %s %s", argv[0], argv[1] ? argv[1] : "",
-		 argv[1] && argv[2] ? argv[2] : "", argv[1] && argv[2] && argv[3] ? argv[3] : "");
+	         argv[1] && argv[2] ? argv[2] : "",
+	         argv[1] && argv[2] && argv[3] ? argv[3] : "");
 	ret = gt_spawn(argv, &o);
 	if (out)
 		*out = o.output;
@@ -75,13 +76,19 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 
 	memset(out, 0, sizeof(*out));
 	if (strcmp(family, "deb") == 0) {
-		const char *argv[] = { "dpkg-deb", "--showformat=${Package}\\n${Version}\\n",
-				       "--show", file, NULL };
+		const char *argv[] = { "dpkg-deb",
+			               "--showformat=${Package}\\n${Version}\\n",
+			               "--show", file, NULL };
 
 		ret = run_capture(argv, &text);
 	} else if (strcmp(family, "rpm") == 0) {
-		const char *argv[] = { "rpm", "-qp", "--nosignature", "--qf",
-				       "%{NAME}\\n%{VERSION}-%{RELEASE}\\n", file, NULL };
+		const char *argv[] = { "rpm",
+			               "-qp",
+			               "--nosignature",
+			               "--qf",
+			               "%{NAME}\\n%{VERSION}-%{RELEASE}\\n",
+			               file,
+			               NULL };
 
 		ret = run_capture(argv, &text);
 	} else {
@@ -94,7 +101,8 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 		if (!*p)
 			return -GT_EPARSE;
 		n = strcspn(p + 1, "-");
-		if (asprintf(&text, "%.*s\n%.*s\n", (int)(p - base), base, (int)n, p + 1) < 0)
+		if (asprintf(&text, "%.*s\n%.*s\n", (int)(p - base), base, (int)n,
+		             p + 1) < 0)
 			return -ENOMEM;
 		ret = 0;
 	}
@@ -106,8 +114,8 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 	return ret;
 }
 
-int gt_pkg_installed_version(const struct gt_root *root, const char *family, const char *name,
-			     char **version)
+int gt_pkg_installed_version(const struct gt_root *root, const char *family,
+                             const char *name, char **version)
 {
 	char *text = NULL, admindir[4200];
 	int ret;
@@ -115,16 +123,22 @@ int gt_pkg_installed_version(const struct gt_root *root, const char *family, con
 	*version = NULL;
 	if (strcmp(family, "deb") == 0) {
 		snprintf(admindir, sizeof(admindir), "--admindir=%s/var/lib/dpkg",
-			 root->host ? "" : root->dir);
-		const char *argv[] = { "dpkg-query", admindir, "-W",
-				       "-f=${db:Status-Status}\\n${Version}\\n", name, NULL };
+		         root->host ? "" : root->dir);
+		const char *argv[] = {
+			"dpkg-query", admindir,
+			"-W",         "-f=${db:Status-Status}\\n${Version}\\n",
+			name,         NULL
+		};
 
 		ret = run_capture(argv, &text);
 		if (ret == 0 && text && gt_startswith(text, "installed\n"))
 			*version = strdup(gt_strip(text + 10));
 	} else if (strcmp(family, "rpm") == 0) {
-		const char *argv[] = { "rpm",  "-q",  "--root", root_arg(root), "--dbpath",
-				       "/var/lib/rpm", "--qf", "%{VERSION}-%{RELEASE}", name, NULL };
+		const char *argv[] = { "rpm",      "-q",
+			               "--root",   root_arg(root),
+			               "--dbpath", "/var/lib/rpm",
+			               "--qf",     "%{VERSION}-%{RELEASE}",
+			               name,       NULL };
 
 		ret = run_capture(argv, &text);
 		if (ret == 0 && text)
@@ -141,8 +155,9 @@ int gt_pkg_installed_version(const struct gt_root *root, const char *family, con
 		for (i = 0; i < log->count; i++) {
 			char *const *f = log->records[i].fields;
 
-			if (strcmp(log->records[i].kind, "pkg") == 0 && gt_strv_len(f) >= 4 &&
-			    strcmp(f[0], "tgz") == 0 && strcmp(f[1], name) == 0) {
+			if (strcmp(log->records[i].kind, "pkg") == 0 &&
+			    gt_strv_len(f) >= 4 && strcmp(f[0], "tgz") == 0 &&
+			    strcmp(f[1], name) == 0) {
 				free(*version);
 				*version = strdup(f[3]);
 			}
@@ -200,9 +215,10 @@ static bool through_own_link(char *const *links, const char *path)
  */
 static int install_tgz(const struct gt_root *root, const char *file, struct gt_journal *j)
 {
-	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-			  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
-			  ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK;
+	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	                  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+	                  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
+	                  ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK;
 	struct archive *in = NULL, *out = NULL;
 	struct archive_entry *e;
 	char **made_links = NULL;
@@ -236,7 +252,8 @@ static int install_tgz(const struct gt_root *root, const char *file, struct gt_j
 		mode_t type = archive_entry_filetype(e);
 
 		if (++entries > TGZ_MAX_ENTRIES) {
-			gt_err("%s: more than %d entries: refused", file, TGZ_MAX_ENTRIES);
+			gt_err("%s: more than %d entries: refused", file,
+			       TGZ_MAX_ENTRIES);
 			ret = -GT_ETOOBIG;
 			break;
 		}
@@ -246,16 +263,18 @@ static int install_tgz(const struct gt_root *root, const char *file, struct gt_j
 			       archive_entry_pathname(e));
 			break;
 		}
-		if (archive_entry_hardlink(e) || (type != AE_IFREG && type != AE_IFDIR &&
-						  type != AE_IFLNK)) {
-			gt_err("%s: %s: hard links, devices and FIFOs are not allowed in a payload",
+		if (archive_entry_hardlink(e) ||
+		    (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)) {
+			gt_err("%s: %s: hard links, devices and FIFOs are not allowed in "
+			       "a payload",
 			       file, path);
 			free(path);
 			ret = -GT_EESCAPE;
 			break;
 		}
 		if (through_own_link(made_links, path)) {
-			gt_err("%s: %s: written through a symlink the payload itself made: refused",
+			gt_err("%s: %s: written through a symlink the payload itself "
+			       "made: refused",
 			       file, path);
 			free(path);
 			ret = -GT_EESCAPE;
@@ -321,8 +340,10 @@ static int install_tgz(const struct gt_root *root, const char *file, struct gt_j
 			size_t size;
 			int64_t off;
 
-			while ((r = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-				if (archive_write_data_block(out, buf, size, off) != ARCHIVE_OK)
+			while ((r = archive_read_data_block(in, &buf, &size, &off)) ==
+			       ARCHIVE_OK)
+				if (archive_write_data_block(out, buf, size, off) !=
+				    ARCHIVE_OK)
 					break;
 			if (r != ARCHIVE_EOF) {
 				gt_err("%s: %s", file, archive_error_string(in));
@@ -357,7 +378,7 @@ out:
 }
 
 int gt_pkg_install(const struct gt_root *root, const char *family, const char *file,
-		   struct gt_journal *j, char **output)
+                   struct gt_journal *j, char **output)
 {
 	if (output)
 		*output = NULL;
@@ -365,14 +386,15 @@ int gt_pkg_install(const struct gt_root *root, const char *family, const char *f
 		char rootopt[4200];
 
 		snprintf(rootopt, sizeof(rootopt), "--root=%s", root_arg(root));
-		const char *argv[] = { "dpkg", rootopt, "--force-confold", "-i", file, NULL };
+		const char *argv[] = { "dpkg", rootopt, "--force-confold",
+			               "-i",   file,    NULL };
 
 		return run_capture(argv, output);
 	}
 	if (strcmp(family, "rpm") == 0) {
-		const char *argv[] = { "rpm",	       "-U",	   "--root", root_arg(root),
-				       "--dbpath",     "/var/lib/rpm", "--nosignature", file,
-				       NULL };
+		const char *argv[] = { "rpm",           "-U",       "--root",
+			               root_arg(root),  "--dbpath", "/var/lib/rpm",
+			               "--nosignature", file,       NULL };
 
 		return run_capture(argv, output);
 	}
@@ -400,8 +422,8 @@ int gt_pkg_remove(const struct gt_root *root, const char *family, const char *na
 
 		return run_capture(argv, NULL);
 	}
-	const char *argv[] = { "rpm", "-e", "--root", root_arg(root), "--dbpath", "/var/lib/rpm",
-			       name, NULL };
+	const char *argv[] = { "rpm",      "-e",           "--root", root_arg(root),
+		               "--dbpath", "/var/lib/rpm", name,     NULL };
 
 	return run_capture(argv, NULL);
 }

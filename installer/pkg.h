@@ -30,8 +30,8 @@ void gt_pkg_info_clear(struct gt_pkg_info *info);
  * NULL in *version when it is not installed. tgz packages are known from
  * the installer's own record. Returns 0 or -errno.
  */
-int gt_pkg_installed_version(const struct gt_root *root, const char *family, const char *name,
-			     char **version);
+int gt_pkg_installed_version(const struct gt_root *root, const char *family,
+                             const char *name, char **version);
 
 /*
  * gt_pkg_install - install @file (of @family) into @root. For tgz, @j
@@ -40,7 +40,7 @@ int gt_pkg_installed_version(const struct gt_root *root, const char *family, con
  * to leave the root), a negative errno, or a positive tool exit status.
  */
 int gt_pkg_install(const struct gt_root *root, const char *family, const char *file,
-		   struct gt_journal *j, char **output);
+                   struct gt_journal *j, char **output);
 
 /*
  * gt_pkg_remove - remove package @name (deb, rpm) from @root; for tgz

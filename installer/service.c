@@ -12,11 +12,13 @@
 /* Commands run inside the guest's root: chrooted with --root. */
 static int run_in(const struct gt_root *root, const char *const argv[])
 {
-	struct gt_spawn_opts o = { .capture = 1, .chroot_dir = root->host ? NULL : root->dir };
+	struct gt_spawn_opts o = { .capture = 1,
+		                   .chroot_dir = root->host ? NULL : root->dir };
 	int ret;
 
-	gt_debug("running%s%s: %s %s %s", root->host ? "" : " in ", root->host ? "" : root->dir,
-		 argv[0], argv[1] ? argv[1] : "", argv[1] && argv[2] ? argv[2] : "");
+	gt_debug("running%s%s: %s %s %s", root->host ? "" : " in ",
+	         root->host ? "" : root->dir, argv[0], argv[1] ? argv[1] : "",
+	         argv[1] && argv[2] ? argv[2] : "");
 	ret = gt_spawn(argv, &o);
 	if (ret != 0 && o.output && o.output[0])
 		gt_info("%s: %s", argv[0], gt_strip(o.output));
@@ -26,13 +28,15 @@ static int run_in(const struct gt_root *root, const char *const argv[])
 
 static bool systemd_unit_linked(const struct gt_root *root, const char *name)
 {
-	static const char *const wants[] = { "multi-user.target.wants", "default.target.wants",
-					     "graphical.target.wants" };
+	static const char *const wants[] = { "multi-user.target.wants",
+		                             "default.target.wants",
+		                             "graphical.target.wants" };
 	char path[512];
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "/etc/systemd/system/%s/%s.service", wants[i], name);
+		snprintf(path, sizeof(path), "/etc/systemd/system/%s/%s.service",
+		         wants[i], name);
 		if (gt_root_exists(root, path))
 			return true;
 	}
@@ -103,7 +107,8 @@ int gt_service_enable(const struct gt_root *root, const char *name, const char *
 
 	if (strcmp(init, "systemd") == 0) {
 		/* systemctl --root enables offline, without a running systemd. */
-		snprintf(rootopt, sizeof(rootopt), "--root=%s", root->host ? "/" : root->dir);
+		snprintf(rootopt, sizeof(rootopt), "--root=%s",
+		         root->host ? "/" : root->dir);
 		const char *argv[] = { "systemctl", rootopt, "enable", name, NULL };
 		struct gt_spawn_opts o = { .capture = 1 };
 		int ret = gt_spawn(argv, &o);
@@ -158,7 +163,8 @@ int gt_service_disable(const struct gt_root *root, const char *name, const char 
 
 			run_in(root, stop);
 		}
-		snprintf(rootopt, sizeof(rootopt), "--root=%s", root->host ? "/" : root->dir);
+		snprintf(rootopt, sizeof(rootopt), "--root=%s",
+		         root->host ? "/" : root->dir);
 		const char *argv[] = { "systemctl", rootopt, "disable", name, NULL };
 		struct gt_spawn_opts o = { .capture = 1 };
 		int ret = gt_spawn(argv, &o);
