@@ -223,6 +223,8 @@ static int install(struct run *r)
 			gt_err("%s said:\n%s", family, output);
 		free(output);
 	}
+	if (ret == 0)
+		gt_journal_test_kill_point("installed");
 	/* deb and rpm scriptlets enable the service themselves; a tgz cannot. */
 	if (ret == 0 && r->payload->family == GT_FAMILY_TGZ &&
 	    strcmp(r->d->init, "unknown") != 0) {
