@@ -41,11 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int kind;
 
 	for (kind = GT_MANIFEST_BUILD; kind <= GT_MANIFEST_ISO; kind++) {
-		if (gt_manifest_parse((const char *)data, size, (enum gt_manifest_kind)kind, &m,
-				      &err) == 0) {
+		if (gt_manifest_parse((const char *)data, size,
+		                      (enum gt_manifest_kind)kind, &m, &err) == 0) {
 			const struct gt_manifest_entry *e;
-			struct gt_manifest_query q = { GT_FAMILY_NONE, GT_ARCH_X86_64, "rhel", NULL,
-						       8, GT_INIT_SYSTEMD };
+			struct gt_manifest_query q = {
+				GT_FAMILY_NONE, GT_ARCH_X86_64, "rhel", NULL, 8,
+				GT_INIT_SYSTEMD
+			};
 
 			roundtrip(m);
 			gt_manifest_find_payload(m, &q, &e);
