@@ -10,7 +10,9 @@
 # The prefix lives at ${GT_CACHE_DIR:-$HOME/.cache/guest-tools}/static/<arch>-<key>,
 # where <key> hashes this script, the smoke test and the exact Debian source and
 # toolchain versions, so a rerun is a no-op and any change rebuilds. The prefix
-# path is the last line on stdout. See docs in /work/shared/notes/static-build.md.
+# path is the last line on stdout; <prefix>/env.mk has the flags for the Makefile.
+# --print-prefix prints it only if already built (exit 1 otherwise), never builds.
+# Why musl and the pitfalls met: shared/notes/static-build.md.
 set -euo pipefail
 
 prog="build-static-deps"
@@ -56,7 +58,8 @@ x86_64)
 	host_args=() # native: musl-gcc runs on the build machine
 	musl_pkg=musl-dev:amd64
 	cc_pkg_bin=x86_64-linux-gnu-gcc
-	asm_dirs=(/usr/include/x86_64-linux-gnu/asm)
+	kernel_inc=/usr/include
+	kernel_asm=/usr/include/x86_64-linux-gnu/asm
 	tool_pkgs=(musl-tools musl-dev:amd64 build-essential dpkg-dev pkg-config file binutils
 		linux-libc-dev xz-utils autoconf automake libtool)
 	;;
@@ -66,9 +69,11 @@ i686)
 	host_args=(--host=i686-linux-musl --build=x86_64-linux-gnu)
 	musl_pkg=musl-dev:i386
 	cc_pkg_bin=i686-linux-gnu-gcc
-	asm_dirs=(/usr/i686-linux-gnu/include/asm /usr/include/i386-linux-gnu/asm)
-	tool_pkgs=(musl-dev:i386 gcc-i686-linux-gnu build-essential dpkg-dev pkg-config file
-		binutils linux-libc-dev xz-utils autoconf automake libtool)
+	kernel_inc=/usr/i686-linux-gnu/include
+	kernel_asm=/usr/i686-linux-gnu/include/asm
+	# linux-libc-dev-i386-cross gives the i386 <asm/...> kernel headers.
+	tool_pkgs=(musl-dev:i386 gcc-i686-linux-gnu linux-libc-dev-i386-cross build-essential
+		dpkg-dev pkg-config file binutils linux-libc-dev xz-utils autoconf automake libtool)
 	;;
 *) die "--arch: $arch: not supported (x86_64 or i686)" ;;
 esac
@@ -160,6 +165,14 @@ ensure_system() {
 	fi
 	mapfile -t missing < <(missing_pkgs "${tool_pkgs[@]}")
 	if ((${#missing[@]})); then
+		# Never let an install remove packages (gcc-i686-linux-gnu conflicts with
+		# gcc-multilib, for one): that could break another toolchain on this machine.
+		local sim removed
+		sim=$(apt-get -s -o DPkg::Lock::Timeout=600 install --no-install-recommends \
+			"${missing[@]}" 2>&1) || die "apt-get install ${missing[*]}: $(tail -n 3 <<<"$sim")"
+		removed=$(awk '$1 == "Remv" { printf " %s", $2 }' <<<"$sim")
+		[[ -z $removed ]] ||
+			die "apt-get install ${missing[*]}: would remove${removed}; not doing that"
 		say "apt-get install ${missing[*]}"
 		apt_get -y install --no-install-recommends "${missing[@]}" >&2 ||
 			die "apt-get install ${missing[*]}: failed"
@@ -265,14 +278,10 @@ mkdir -p "$build/logs" "$sp/lib/pkgconfig" "$sp/include" "$sp/bin" "$sp/kernel-i
 
 # Kernel headers: musl-gcc drops the normal include path; never add -I/usr/include
 # (glibc headers would shadow musl's), only these links, searched last via -idirafter.
-for d in /usr/include/linux /usr/include/asm-generic /usr/include/mtd; do
-	[[ -d $d ]] || die "$d: missing (linux-libc-dev)"
+for d in "$kernel_inc/linux" "$kernel_inc/asm-generic" "$kernel_inc/mtd" "$kernel_asm"; do
+	[[ -d $d ]] || die "$d: missing kernel headers for $arch"
 	ln -s "$d" "$sp/kernel-include/${d##*/}"
 done
-asm=
-for d in "${asm_dirs[@]}"; do [[ -d $d ]] && { asm=$d; break; }; done
-[[ -n $asm ]] || die "${asm_dirs[0]}: missing kernel asm headers for $arch"
-ln -s "$asm" "$sp/kernel-include/asm"
 
 if [[ $arch == x86_64 ]]; then
 	cc=musl-gcc
