@@ -540,6 +540,31 @@ static void test_config_m_without_module(void **state)
 	gt_drivers_plan_free(p);
 }
 
+/* The JSON rendering: valid nesting, every step and warning, escaped content. */
+static void test_json(void **state)
+{
+	struct gt_driver_plan *p = plan_fixture("xen-hvm-arch-mkinitcpio");
+	struct gt_json j;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	gt_json_init(&j, fp);
+	gt_drivers_plan_json(p, &j);
+	assert_int_equal(gt_json_finish(&j), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "\"reboot_needed\":true"));
+	assert_non_null(
+	        strstr(buf, "\"kind\":\"write\",\"path\":\"/etc/mkinitcpio.conf\""));
+	assert_non_null(strstr(buf, "MODULES=(ext4 xen-blkfront xen-netfront)\\n"));
+	assert_non_null(strstr(buf, "\"argv\":[\"mkinitcpio\",\"-P\"]"));
+	assert_non_null(strstr(buf, "\"code\":\"nic-config-bound\""));
+	assert_int_equal(buf[len - 1] == '\n' ? buf[len - 2] : buf[len - 1], '}');
+	free(buf);
+	gt_drivers_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_dracut_already),
 		cmocka_unit_test(test_no_tool),
 		cmocka_unit_test(test_config_m_without_module),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
