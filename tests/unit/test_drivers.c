@@ -540,6 +540,54 @@ static void test_config_m_without_module(void **state)
 	gt_drivers_plan_free(p);
 }
 
+/* Binary garbage in every file the planner reads: no crash, a plan or -GT_EPARSE. */
+static void test_garbage(void **state)
+{
+	static const char *const files[] = {
+		"etc/fstab",
+		"etc/default/grub",
+		"boot/grub/grub.cfg",
+		"etc/network/interfaces",
+		"etc/initramfs-tools/modules",
+		"etc/mkinitcpio.conf",
+		"etc/dracut.conf",
+		"etc/netplan/x.yaml",
+		"etc/sysconfig/network-scripts/ifcfg-ens4",
+		"etc/NetworkManager/system-connections/x",
+		"etc/systemd/network/x.network",
+		"etc/udev/rules.d/70-persistent-net.rules",
+		"boot/config-6.1.0-13-amd64",
+		"lib/modules/6.1.0-13-amd64/modules.dep",
+		"lib/modules/6.1.0-13-amd64/modules.builtin",
+		NULL,
+	};
+	struct gt_driver_plan *p = NULL;
+	char junk[4096 + 1], path[700];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(junk) - 1; i++)
+		junk[i] = (char)(i * 7 % 255 +
+		                 1); /* every byte but NUL (put() writes C strings) */
+	junk[sizeof(junk) - 1] = '\0';
+	copy_fixture("xen-hvm-debian-initramfs-tools");
+	for (i = 0; files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+		unlink(path);
+		put(files[i], junk);
+	}
+	p = plan_dir(tmpdir); /* asserts 0: update-initramfs's file takes any bytes */
+	assert_true(p->n_steps >= 1);
+	gt_drivers_plan_free(p);
+	/* mkinitcpio alone, with garbage: refused or rewritten, never a crash. */
+	fresh_tree();
+	put("etc/mkinitcpio.conf", junk);
+	ret = plan_bare(&p);
+	assert_true(ret == 0 || ret == -GT_EPARSE);
+	if (ret == 0)
+		gt_drivers_plan_free(p);
+}
+
 /* The JSON rendering: valid nesting, every step and warning, escaped content. */
 static void test_json(void **state)
 {
@@ -582,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_no_tool),
 		cmocka_unit_test(test_config_m_without_module),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
