@@ -26,7 +26,7 @@ struct scan {
 };
 
 static void add_line(struct scan *s, char ***v, size_t *n, const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
+        __attribute__((format(printf, 4, 0)));
 static void add_line(struct scan *s, char ***v, size_t *n, const char *fmt, va_list ap)
 {
 	char *line = NULL;
