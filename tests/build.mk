@@ -33,6 +33,7 @@ check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
 # The product itself: the static binary that goes on the ISO.
 check-cli: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/run.py cli $(BUILD)/results
+	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
 # Real package tools into real roots, real ISOs (needs root and the static build).
