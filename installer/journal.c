@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -419,32 +420,36 @@ int gt_journal_undo_log(const struct gt_root *root, const struct gt_journal_log 
 	return first;
 }
 
+/* Remove @path and the directories under it, bottom up, where they are empty. */
+static void rmdir_empty_tree(const struct gt_root *root, const char *path, int depth)
+{
+	char **names = NULL, *rel = NULL;
+	size_t n = 0, k;
+
+	if (depth > 64)
+		return;
+	if (gt_root_list_dir(root, path, &names, &n) == 0) {
+		for (k = 0; k < n; k++) {
+			char *sub = gt_path_join(path, names[k]);
+			struct stat st;
+
+			if (sub && gt_root_stat(root, sub, false, &st) == 0 &&
+			    S_ISDIR(st.st_mode))
+				rmdir_empty_tree(root, sub, depth + 1);
+			free(sub);
+		}
+		gt_strv_free(names);
+	}
+	if (gt_root_resolve(root, path, false, &rel) == 0)
+		unlinkat(root->fd, rel, AT_REMOVEDIR);
+	free(rel);
+}
+
 /* Remove the state directories when nothing is left in them. */
 static void prune_state_dirs(const struct gt_root *root)
 {
-	static const char *const dirs[] = { BACKUP_DIR, GT_STATE_DIR };
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		char **names = NULL, *rel = NULL;
-		size_t n = 0, k;
-
-		if (gt_root_list_dir(root, dirs[i], &names, &n) == 0) {
-			for (k = 0; k < n && i == 0; k++) {
-				char sub[512];
-
-				snprintf(sub, sizeof(sub), "%s/%s", dirs[i], names[k]);
-				if (gt_root_resolve(root, sub, false, &rel) == 0)
-					unlinkat(root->fd, rel, AT_REMOVEDIR);
-				free(rel);
-				rel = NULL;
-			}
-			gt_strv_free(names);
-		}
-		if (gt_root_resolve(root, dirs[i], false, &rel) == 0)
-			unlinkat(root->fd, rel, AT_REMOVEDIR);
-		free(rel);
-	}
+	rmdir_empty_tree(root, BACKUP_DIR, 0);
+	rmdir_empty_tree(root, GT_STATE_DIR, 0);
 }
 
 static void journal_free(struct gt_journal *j)

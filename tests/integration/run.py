@@ -487,6 +487,65 @@ def test_hostile_tgz(tmp, installer_bin):
             not os.path.exists("/etc/gt-passwd"), "")
 
 
+def xen_hvm_root(tmp, deb_src, name, update_rc):
+    """The Debian root as a Xen HVM guest whose frontends are modules: the
+    fixture's /sys, /proc, kernels and initramfs-tools configuration over it,
+    and an update-initramfs that writes the image it is asked for (exit
+    update_rc), standing in for the real one the minbase root lacks."""
+    root = copy_root(deb_src, os.path.join(tmp, name))
+    fixture = os.path.join(REPO, "tests/fixtures/xen-hvm-debian-initramfs-tools")
+    shutil.copytree(fixture, root, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("expect.json", ".keep"))
+    tool = os.path.join(root, "usr/sbin/update-initramfs")
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\n# update-initramfs -u -k KVER\nwhile [ $# -gt 0 ]; do\n"
+                "  [ \"$1\" = -k ] && kver=$2; shift; done\n"
+                "cat /etc/initramfs-tools/modules > /boot/initrd.img-$kver\n"
+                f"exit {update_rc}\n")
+    os.chmod(tool, 0o755)
+    return root
+
+
+def test_drivers(tmp, iso, deb_src):
+    root = xen_hvm_root(tmp, deb_src, "xenhvm", 0)
+    before = snapshot(root)
+    with open(os.path.join(root, "etc/initramfs-tools/modules"), "rb") as f:
+        modules_before = f.read()
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    ok = out is not None and out.get("drivers") is not None
+    check("xen hvm: installed, reboot needed (exit 3)", p.returncode == 3 and ok and
+          out["result"] == "installed" and out["verify"]["reboot_needed"],
+          (p.returncode, p.stderr[-400:]))
+    check("xen hvm: initramfs steps planned and run", ok and len(out["drivers"]["steps"]) >= 2,
+          out and out.get("drivers"))
+    codes = {w["code"] for w in out["drivers"]["warnings"]} if ok else set()
+    check("xen hvm: fstab and NIC warnings", {"fstab-device-name", "nic-config-bound"} <= codes,
+          codes)
+    with open(os.path.join(root, "etc/initramfs-tools/modules"), "rb") as f:
+        modules_after = f.read()
+    check("xen hvm: modules file keeps its lines and gains the frontends",
+          modules_after.startswith(modules_before) and b"xen-blkfront" in modules_after and
+          b"xen-netfront" in modules_after, modules_after[-200:])
+    with open(os.path.join(root, "boot/initrd.img-6.1.0-13-amd64"), "rb") as f:
+        check("xen hvm: initramfs regenerated", b"xen-netfront" in f.read(), "")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("xen hvm: second run changes nothing", out and out["changed"] is False and
+          p.returncode == 3, (p.returncode, out and out.get("drivers")))
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot(root))
+    check("xen hvm: uninstall restores modules file and initramfs images",
+          p.returncode == 0 and d is None, (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+    root = xen_hvm_root(tmp, deb_src, "xenhvm-fail", 1)
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("xen hvm: failing update-initramfs is rolled back", p.returncode ==
+          EXIT["rolledback"] and diff(before, snapshot(root)) is None,
+          (p.returncode, p.stderr[-300:], diff(before, snapshot(root))))
+    shutil.rmtree(root)
+
+
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
@@ -520,6 +579,7 @@ def main():
             # Altered after the build: a byte of the rpm payload (stored uncompressed).
             test_integrity_rpm(tmp, entries)
             test_failures(tmp, deb_src, installer_bin)
+            test_drivers(tmp, iso, deb_src)
             test_kill(tmp, iso, deb_src)
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)
