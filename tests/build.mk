@@ -6,6 +6,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HOST := $(patsubst tests/unit/%.c,$(BUILD)/host/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
+# Unit tests may include installer headers; lib/ may not (hence not in GT_CFLAGS).
+$(BUILD)/host/obj/tests/%.o $(BUILD)/asan/obj/tests/%.o: CPPFLAGS += -Iinstaller
+
 $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(BUILD)/host/libinstaller.a \
 		$(BUILD)/host/libgt.a
 	@mkdir -p $(@D)
@@ -26,6 +29,8 @@ check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
 	@rc=0; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 GT_FIXTURES=tests/fixtures; \
 	scripts/run-cmocka.sh asan-unit $(BUILD)/results $(UNIT_ASAN) || rc=1; \
 	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/run.py asan-cli \
+		$(BUILD)/results || rc=1; \
+	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/test_collect.py asan-collect \
 		$(BUILD)/results || rc=1; \
 	INSTALLER=$(BUILD)/asan/installer GT_PEER_SUITE=asan-peer \
 		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null || rc=1; \

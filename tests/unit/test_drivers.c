@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 /* tests/build.mk gives -Ilib only: reach the installer units by path. */
-#include "../../installer/detect.h"
-#include "../../installer/drivers.h"
+#include "detect.h"
+#include "drivers.h"
 #include "error.h"
 #include "strv.h"
 
