@@ -8,7 +8,7 @@ PAYLOAD_ARCH ?= x86_64
 # Package names and paths come from one place: payload/packaging/pkg.sh.
 PAYLOAD_NAMES = $(shell payload/packaging/pkg.sh names $(VERSION) $(PAYLOAD_ARCH))
 PAYLOAD_PKGS = $(addprefix $(BUILD)/payload/,$(PAYLOAD_NAMES))
-PAYLOAD_INPUTS := $(shell find payload/packaging -type f 2>/dev/null) VERSION
+PAYLOAD_INPUTS := $(shell find payload/packaging -type f 2>/dev/null) VERSION docs/guest-agent.8
 
 $(call objs,host,$(AGENT_SRCS)) $(call objs,asan,$(AGENT_SRCS)) \
 	$(call objs,static,$(AGENT_SRCS)): CPPFLAGS += $(AGENT_CFLAGS)
