@@ -164,6 +164,20 @@ static void xs_drop(struct agent *a)
 	kv_clear(&a->last);
 }
 
+/* What a failure to reach the store is about, for messages. */
+static const char *xs_where(const struct agent *a, int err)
+{
+	if (a->xs.where)
+		return a->xs.where;
+	if (a->xs_path)
+		return a->xs_path;
+	if (err == -ENOENT)
+		return "xenstore: no /dev/xen/xenbus or /proc/xen/xenbus (is xenfs "
+		       "mounted on "
+		       "/proc/xen?)";
+	return "xenstore";
+}
+
 /* ---- publishing ----------------------------------------------------- */
 
 static int collect_all(struct agent *a, struct kvlist *now)
@@ -187,6 +201,16 @@ static int collect_all(struct agent *a, struct kvlist *now)
 	kv_sort(now);
 	return 0;
 }
+
+/* Every key the agent may publish besides attr/vif: a fresh start removes
+ * those it no longer has (a balloon driver gone, a version now unknown). */
+static const char *const managed_keys[] = {
+	"data/os_distro",    "data/os_name",
+	"data/os_majorver",  "data/os_minorver",
+	"data/os_uname",     "data/meminfo_total",
+	"data/meminfo_free", "control/feature-balloon",
+	"attr/PVAddons",
+};
 
 static bool is_vif_key(const char *key)
 {
@@ -239,6 +263,16 @@ static int publish_tx(struct agent *a, const struct kvlist *now)
 		if ((ret = xs_write(&a->xs, now->v[i].key, now->v[i].value)) < 0)
 			goto abort;
 		say(LOG_DEBUG, "write %s = %s", now->v[i].key, now->v[i].value);
+	}
+	/* After a (re)start we do not know what an earlier run left behind. */
+	for (size_t i = 0; fresh && i < sizeof(managed_keys) / sizeof(managed_keys[0]);
+	     i++) {
+		bool have = false;
+
+		for (size_t j = 0; j < now->n && !have; j++)
+			have = gt_startswith(now->v[j].key, managed_keys[i]);
+		if (!have && (ret = xs_rm(&a->xs, managed_keys[i])) < 0)
+			goto abort;
 	}
 	/* Keys we wrote before that no longer apply (a version now unknown). */
 	for (size_t i = 0; i < a->last.n; i++) {
@@ -419,8 +453,11 @@ static int run(struct agent *a)
 	notify_ready();
 
 	while (!stop) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-			               { .fd = nfd, .events = POLLIN } };
+		/* p[2]: no request is outstanding between publications, so the
+		 * store's socket becomes readable only when it closes. */
+		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+			               { .fd = nfd, .events = POLLIN },
+			               { .fd = a->xs.fd, .events = POLLIN } };
 		long long t = now_ms(), wait = next_publish - t;
 
 		if (wait <= 0) {
@@ -434,10 +471,8 @@ static int run(struct agent *a)
 				 */
 				if (ret != a->last_err)
 					say(LOG_WARNING, "%s: %s; retrying in %lld s",
-					    a->xs.where  ? a->xs.where
-					    : a->xs_path ? a->xs_path
-					                 : "xenstore",
-					    errstr(ret), backoff / 1000);
+					    xs_where(a, ret), errstr(ret),
+					    backoff / 1000);
 				a->last_err = ret;
 				next_publish = now_ms() + backoff;
 				backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
@@ -445,8 +480,7 @@ static int run(struct agent *a)
 			}
 			continue;
 		}
-		if (poll(p, nfd >= 0 ? 2 : 1, (int)(wait > INT_MAX ? INT_MAX : wait)) <
-		    0) {
+		if (poll(p, 3, (int)(wait > INT_MAX ? INT_MAX : wait)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
@@ -470,6 +504,15 @@ static int run(struct agent *a)
 					stop = true;
 				}
 			}
+		}
+		if (a->xs.fd >= 0 && p[2].revents) {
+			/* Closed, or an unsolicited message (we set no watch): either
+			 * way reconnect and publish everything again. */
+			say(LOG_WARNING, "%s: connection lost; reconnecting",
+			    a->xs.where);
+			xs_drop(a);
+			a->last_err = -ECONNRESET;
+			next_publish = now_ms() + backoff;
 		}
 		if (nfd >= 0 && (p[1].revents & (POLLIN | POLLERR))) {
 			ret = net_monitor_drain(nfd);
@@ -668,11 +711,7 @@ int main(int argc, char **argv)
 	if (a.once) {
 		ret = publish(&a);
 		if (ret < 0) {
-			say(LOG_ERR, "%s: %s",
-			    a.xs.where  ? a.xs.where
-			    : a.xs_path ? a.xs_path
-			                : "xenstore",
-			    errstr(ret));
+			say(LOG_ERR, "%s: %s", xs_where(&a, ret), errstr(ret));
 			goto out;
 		}
 		rc = EXIT_OK;

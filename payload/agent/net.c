@@ -50,6 +50,11 @@ static int add_addr(struct nlmsghdr *nh, struct net_addr **v, size_t *n, size_t 
 		address = local;
 	if (!address)
 		return 0;
+	/* Every IPv6 interface has a link-local fe80:: address: it tells the
+	 * toolstack nothing and is not reachable from outside the link. */
+	if (ifa->ifa_family == AF_INET6 && ((const unsigned char *)address)[0] == 0xfe &&
+	    (((const unsigned char *)address)[1] & 0xc0) == 0x80)
+		return 0;
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
 		struct net_addr *bigger = realloc(*v, ncap * sizeof(**v));

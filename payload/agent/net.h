@@ -19,8 +19,8 @@ struct net_addr {
 
 /*
  * net_dump - every address of scope wider than the host (so not 127.0.0.1
- * or ::1), in the kernel's order. *out (free()) holds *n entries.
- * Returns 0 or -errno.
+ * or ::1) except IPv6 link-local ones, in the kernel's order. *out (free()) holds *n
+ * entries. Returns 0 or -errno.
  */
 int net_dump(struct net_addr **out, size_t *n);
 

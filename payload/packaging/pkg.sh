@@ -144,6 +144,12 @@ flist=/usr/lib/guest-agent/FILES
 	printf 'f 644 - %s\n' "$flist"
 	echo "d 755 - /usr/lib/guest-agent/init"
 	echo "d 755 - /usr/lib/guest-agent"
+	# Parents the archive may create (tar makes missing ones): an installer
+	# that created one removes it again when it is empty. Deepest first.
+	(cd "$t" && find . -mindepth 1 -type d | sed 's|^\.||') | grep -v '^/usr/lib/guest-agent' |
+		awk '{ print gsub("/", "/"), $0 }' | sort -k1,1nr -k2 | while read -r _ p; do
+		echo "p 755 - $p"
+	done
 } >"$t.files"
 install -D -m 0644 "$t.files" "$t$flist"
 find "$t" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
