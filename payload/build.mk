@@ -4,6 +4,8 @@
 #   $(BUILD)/payload/*.deb *.rpm *.tgz  the packages (make payload)
 AGENT_SRCS := $(wildcard payload/agent/*.c)
 AGENT_CFLAGS := -Ipayload/agent
+# make payload PAYLOAD_ARCH=i686 BUILD=build/i686: the 32-bit packages
+# (a separate BUILD: the static objects are per architecture).
 PAYLOAD_ARCH ?= x86_64
 # Package names and paths come from one place: payload/packaging/pkg.sh.
 PAYLOAD_NAMES = $(shell payload/packaging/pkg.sh names $(VERSION) $(PAYLOAD_ARCH))
@@ -35,19 +37,19 @@ $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH): $(BUILD)/guest-agent $(PAYLOAD_INPUTS) 
 		$(BUILD)/payload
 	@touch $@
 
-.PHONY: payload payload-lint check-agent
+.PHONY: payload check-agent
 ifeq ($(STATIC_PREFIX),)
 payload: | deps
-	@prefix=$$(scripts/build-static-deps.sh --quiet | tail -n 1) && \
+	@prefix=$$(scripts/build-static-deps.sh --arch $(PAYLOAD_ARCH) --quiet | tail -n 1) && \
 	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" payload
 check-agent: | deps-check
-	@prefix=$$(scripts/build-static-deps.sh --quiet | tail -n 1) && \
+	@prefix=$$(scripts/build-static-deps.sh --arch $(PAYLOAD_ARCH) --quiet | tail -n 1) && \
 	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" check-agent
 else
 payload: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
 check-agent: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH) $(BUILD)/asan/guest-agent
 	@AGENT=$(BUILD)/guest-agent AGENT_ASAN=$(BUILD)/asan/guest-agent \
-		PAYLOAD_DIR=$(BUILD)/payload VERSION=$(VERSION) \
+		PAYLOAD_DIR=$(BUILD)/payload VERSION=$(VERSION) PAYLOAD_ARCH=$(PAYLOAD_ARCH) \
 		tests/agent/run.sh check-agent $(BUILD)/results
 endif
 CHECK_SUITES += check-agent

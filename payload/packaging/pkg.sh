@@ -97,7 +97,7 @@ sed -e "s/@VERSION@/$version/" -e "s/@DEBARCH@/$debarch/" -e "s/@SIZE@/$size/" \
 (cd "$d" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\./||' | sort |
 	xargs md5sum) >"$d/DEBIAN/md5sums"
 find "$d" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-dpkg-deb --root-owner-group -Zxz --build "$d" "$out/$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip --build "$d" "$out/$deb" >/dev/null
 
 # ---- rpm ------------------------------------------------------------------
 r=$work/rpm

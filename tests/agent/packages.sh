@@ -1,17 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# packages.sh WORKDIR PAYLOAD_DIR VERSION: lint the three guest-agent packages,
+# packages.sh WORKDIR PAYLOAD_DIR VERSION [ARCH]: lint the three guest-agent packages,
 # install each into a fresh root with its real tool (dpkg --root, rpm --root,
 # bsdtar), check what landed and what the scripts enabled, remove it, and
 # check that the root is exactly as before. Ends with the line
 # "packages: P passed F failed S skipped".
 set -u
-work=$1 dir=$2 version=$3
+work=$1 dir=$2 version=$3 arch=${4:-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
-deb=$dir/guest-agent_${version}_amd64.deb
-rpm=$dir/guest-agent-$version-1.x86_64.rpm
-tgz=$dir/guest-agent-$version-x86_64.tgz
+# The names come from the packaging script itself (one source of truth).
+set -- $("$here/../../payload/packaging/pkg.sh" names "$version" "$arch")
+deb=$dir/$1 rpm=$dir/$2 tgz=$dir/$3
+rpmarch=${rpm%.rpm}
+rpmarch=${rpmarch##*.}
 passed=0 failed=0 skipped=0
 rm -rf "$work"
 mkdir -p "$work"
@@ -73,6 +75,10 @@ for d in 0 1 2 3 4 5 6 S; do mkdir -p "$R/etc/rc$d.d"; done
 mkdir -p "$R/etc/systemd/system"
 snapshot "$R" "$work/deb.before"
 DPKG="dpkg --root=$R --admindir=$R/var/lib/dpkg --log=/dev/null --force-script-chrootless"
+debarch=$(dpkg-deb -f "$deb" Architecture)
+if [ "$debarch" != "$(dpkg --print-architecture)" ]; then
+	$DPKG --add-architecture "$debarch" # i386 on amd64: a foreign architecture
+fi
 check "deb: dpkg -i" $DPKG -i "$deb"
 check "deb: installed ok" sh -c "dpkg-query --admindir='$R/var/lib/dpkg' -W -f='\${Status}' guest-agent | grep -q 'install ok installed'"
 check "deb: the static agent runs" "$R/usr/sbin/guest-agent" --version
@@ -97,7 +103,7 @@ if command -v rpm >/dev/null; then
 	snapshot "$R" "$work/rpm.before"
 	# --nodeps: the empty database does not know the root's /bin/sh.
 	check "rpm: rpm -i" $RPM -i --nodeps "$rpm"
-	check "rpm: rpm -q" $RPM -q "guest-agent-$version-1.x86_64"
+	check "rpm: rpm -q" $RPM -q "guest-agent-$version-1.$rpmarch"
 	check "rpm: rpm -V clean" $RPM -V --nodeps guest-agent
 	check "rpm: the static agent runs" "$R/usr/sbin/guest-agent" --version
 	check "rpm: systemd unit in /usr/lib" test -f "$R/usr/lib/systemd/system/guest-agent.service"

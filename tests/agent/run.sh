@@ -4,7 +4,7 @@
 # run.sh SUITE RESULTS_DIR: test guest-agent and its packages for real.
 #   AGENT       the static agent (build/guest-agent)
 #   AGENT_ASAN  the ASan/UBSan build, run once for leaks and undefined behaviour
-#   PAYLOAD_DIR the built packages; VERSION their version
+#   PAYLOAD_DIR the built packages; VERSION their version; PAYLOAD_ARCH x86_64|i686
 # The store is tests/agent/xenstored.py on a unix socket (Debian's xenstored
 # and oxenstored cannot run off Xen: see that file); every value is read back
 # with Debian's xenstore-read/xenstore-ls, a second, independent client.
@@ -268,7 +268,7 @@ else
 fi
 
 # ---- packages --------------------------------------------------------------
-"$here/packages.sh" "$work/pkg" "$PAYLOAD_DIR" "$VERSION" >"$work/pkg.out" 2>&1
+"$here/packages.sh" "$work/pkg" "$PAYLOAD_DIR" "$VERSION" "${PAYLOAD_ARCH:-x86_64}" >"$work/pkg.out" 2>&1
 pkg_rc=$?
 cat "$work/pkg.out"
 p=$(sed -n 's/^packages: \([0-9]*\) passed \([0-9]*\) failed \([0-9]*\) skipped$/\1 \2 \3/p' "$work/pkg.out")
