@@ -382,17 +382,30 @@ static int write_pidfile(const char *path)
 	return ret;
 }
 
-/* Detach from the terminal (SysV init scripts start us with --daemon). */
-static int daemonize(void)
+/*
+ * Detach from the terminal (SysV init scripts start us with --daemon). The
+ * first process waits until the daemon reports through *@ready_fd (see
+ * daemon_ready()) so that an init script that checks the pidfile right after
+ * we return finds it; its exit status is the daemon's start-up verdict.
+ */
+static int daemonize(int *ready_fd)
 {
+	int p[2], fd;
 	pid_t pid;
-	int fd;
+	char ok = 1;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok == 0 ? EXIT_OK : EXIT_FAIL);
+	}
+	close(p[0]);
 	if (setsid() < 0)
 		return -errno;
 	pid = fork();
@@ -411,7 +424,21 @@ static int daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
+	*ready_fd = p[1];
 	return 0;
+}
+
+/* Tell the waiting first process that start-up succeeded (or, closed
+ * without a word, that it failed). */
+static void daemon_ready(int *ready_fd)
+{
+	char ok = 0;
+
+	if (*ready_fd < 0)
+		return;
+	(void)!write(*ready_fd, &ok, 1);
+	close(*ready_fd);
+	*ready_fd = -1;
 }
 
 /* ---- main loop ------------------------------------------------------- */
@@ -604,7 +631,7 @@ int main(int argc, char **argv)
 	struct agent a = { .interval = 60, .xs = { .fd = -1 } };
 	const char *rootdir = NULL, *pidfile = NULL;
 	bool daemon_mode = false;
-	int c, ret, rc = EXIT_FAIL;
+	int c, ret, rc = EXIT_FAIL, ready_fd = -1;
 
 	while ((c = getopt_long(argc, argv, "1dp:i:r:x:qvVh", opts, NULL)) != -1) {
 		char *end;
@@ -717,7 +744,7 @@ int main(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (daemon_mode && (ret = daemonize()) < 0) {
+	if (daemon_mode && (ret = daemonize(&ready_fd)) < 0) {
 		say(LOG_ERR, "daemonize: %s", errstr(ret));
 		goto out;
 	}
@@ -725,11 +752,14 @@ int main(int argc, char **argv)
 		say(LOG_ERR, "%s: %s", pidfile, errstr(ret));
 		goto out;
 	}
+	daemon_ready(&ready_fd);
 	say(LOG_NOTICE, "%s %s starting", PROG, GT_VERSION);
 	rc = run(&a);
 	if (pidfile)
 		unlink(pidfile);
 out:
+	if (ready_fd >= 0)
+		close(ready_fd); /* start-up failed: the first process exits 1 */
 	xs_drop(&a);
 	kv_clear(&a.os);
 	free(a.ov);

@@ -61,6 +61,22 @@ else
 	skip "rpmlint not installed"
 fi
 
+# ---- service files -----------------------------------------------------------
+svc=$here/../../payload/packaging
+for f in service/guest-agent.init service/guest-agent.openrc service/service-setup \
+	deb/postinst deb/prerm deb/postrm; do
+	check "sh -n $f" sh -n "$svc/$f"
+done
+if command -v systemd-analyze >/dev/null; then
+	# Verified as installed, but pointing at an agent that exists on this host.
+	sed "s|^ExecStart=/usr/sbin/guest-agent|ExecStart=$(command -v true)|" \
+		"$svc/service/guest-agent.service" >"$work/guest-agent.service"
+	check "systemd-analyze verify: unit clean" sh -c \
+		"out=\$(systemd-analyze verify --man=no '$work/guest-agent.service' 2>&1) && [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+else
+	skip "systemd-analyze not installed"
+fi
+
 # ---- deb: dpkg --root, scripts run chrootless on this tree (DPKG_ROOT) -----
 R=$work/deb-root
 # What a real Debian root has and other packages own: a non-empty

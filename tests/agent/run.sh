@@ -238,6 +238,27 @@ if [ $netns = 1 ]; then
 	stop_agent
 fi
 
+# ---- the SysV script, for real: start, status, reload, stop ----------------
+# The packaged script with its paths pointed into this test.
+sed -e "s|^DAEMON=.*|DAEMON=$AGENT|" -e "s|^PIDFILE=.*|PIDFILE=$work/sysv.pid|" \
+	-e "s|^GUEST_AGENT_OPTS=.*|GUEST_AGENT_OPTS=\"--root $FIX/old-kernel --xenstore $XENSTORED_PATH\"|" \
+	-e "s|/etc/default/guest-agent|/nonexistent|; s|/etc/sysconfig/guest-agent|/nonexistent|" \
+	"$here/../../payload/packaging/service/guest-agent.init" >"$work/sysv-init"
+chmod 755 "$work/sysv-init"
+stop_store
+start_store
+xenstore-rm /local/domain/0/data 2>/dev/null
+check "SysV: start" "$work/sysv-init" start
+check "SysV: status 0 while running" "$work/sysv-init" status
+check "SysV: the daemon publishes" wait_for 5 xs_is data/os_majorver 6
+check "SysV: start again says already running" sh -c "'$work/sysv-init' start | grep -q 'already running'"
+xenstore-rm /local/domain/0/data/os_majorver
+check "SysV: reload republishes" sh -c "'$work/sysv-init' reload"
+check "SysV: ... the key is back" wait_for 5 xs_is data/os_majorver 6
+check "SysV: stop" "$work/sysv-init" stop
+check "SysV: status 3 when stopped" sh -c "'$work/sysv-init' status; [ \$? -eq 3 ]"
+check "SysV: pidfile gone" test ! -e "$work/sysv.pid"
+
 # EAGAIN on commit: --once redoes the transaction at once.
 stop_store
 start_store --eagain 3
