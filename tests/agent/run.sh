@@ -288,6 +288,16 @@ else
 	skip "sanitizer run: AGENT_ASAN not given"
 fi
 
+if command -v valgrind >/dev/null; then
+	start_store
+	check "valgrind: --once, no error, no leak" valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=9 "$AGENT" --once \
+		--root "$FIX/xen-guest"
+	stop_store
+else
+	skip "valgrind not installed"
+fi
+
 # ---- packages --------------------------------------------------------------
 "$here/packages.sh" "$work/pkg" "$PAYLOAD_DIR" "$VERSION" "${PAYLOAD_ARCH:-x86_64}" >"$work/pkg.out" 2>&1
 pkg_rc=$?
