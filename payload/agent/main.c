@@ -54,8 +54,8 @@ struct agent {
 	bool once;
 	struct xs_conn xs;
 	struct kvlist os; /* collected once (again on SIGHUP) */
-	struct kvlist
-	        last; /* what the store holds from us, sorted; empty after a reconnect */
+	/* What the store holds from us, sorted; empty after a reconnect. */
+	struct kvlist last;
 	bool published; /* at least one publication succeeded */
 	int last_err;   /* the error last logged, so a retry loop logs it once */
 };
@@ -119,7 +119,7 @@ static const char *find_xenbus(const struct gt_root *root)
 
 /*
  * Evidence that this is a Xen guest: an explicit store, a xenbus device, or
- * the hypervisor's own word in sysfs. @why receives what was looked at.
+ * the hypervisor's own word in sysfs.
  */
 static bool on_xen(struct agent *a)
 {
@@ -172,9 +172,8 @@ static const char *xs_where(const struct agent *a, int err)
 	if (a->xs_path)
 		return a->xs_path;
 	if (err == -ENOENT)
-		return "xenstore: no /dev/xen/xenbus or /proc/xen/xenbus (is xenfs "
-		       "mounted on "
-		       "/proc/xen?)";
+		return "xenstore: no /dev/xen/xenbus or /proc/xen/xenbus "
+		       "(is xenfs mounted on /proc/xen?)";
 	return "xenstore";
 }
 
