@@ -81,9 +81,9 @@ int collect_os(const struct gt_root *root, struct kvlist *l)
 {
 	struct gt_distro *d = NULL;
 	char *release = NULL;
-	int ret;
+	int ret, distro_err;
 
-	ret = gt_distro_detect(root, &d);
+	ret = distro_err = gt_distro_detect(root, &d);
 	if (ret == 0) {
 		const char *name = d->pretty_name[0] ? d->pretty_name : d->name;
 
@@ -114,9 +114,10 @@ int collect_os(const struct gt_root *root, struct kvlist *l)
 	}
 	if (release && (ret = kv_add(l, "data/os_uname", "%s", release)) < 0)
 		goto out;
-	ret = 0;
+	/* A release file that exists but cannot be read: the kernel key is
+	 * still published, and the caller learns why the others are missing. */
+	ret = distro_err;
 out:
-	/* A distro error other than ENOMEM is returned after the other keys. */
 	free(release);
 	gt_distro_free(d);
 	return ret;

@@ -449,7 +449,9 @@ static int load_os(struct agent *a)
 	kv_clear(&a->os);
 	ret = collect_os(a->root, &a->os);
 	if (ret < 0 && ret != -ENOMEM)
-		say(LOG_WARNING, "release file: %s: distribution not fully published",
+		say(LOG_WARNING,
+		    "distribution release file (etc/os-release...): %s: data/os_* not "
+		    "published",
 		    errstr(ret));
 	return ret == -ENOMEM ? ret : 0;
 }

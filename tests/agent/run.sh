@@ -185,6 +185,13 @@ check "old kernel: meminfo_free is MemFree" xs_is data/meminfo_free 500000
 check "old kernel: os_distro from redhat-release" xs_is data/os_majorver 6
 check "old kernel: no balloon driver, no feature-balloon" xs_absent control/feature-balloon
 
+# ---- an unreadable release file: warn, publish the rest -------------------
+"$AGENT" --once --root "$FIX/broken-release" >"$work/broken.out" 2>&1
+check "unreadable os-release: --once still exits 0" test $? = 0
+check "... and says why" grep -q "data/os_\* not published" "$work/broken.out"
+check "... os_uname published" xs_is data/os_uname 4.19.0-broken
+check "... stale os_distro of the earlier run removed" xs_absent data/os_distro
+
 # ---- the daemon: netlink events, store restarts, errors ------------------
 if [ $netns = 1 ]; then
 	# Not through a shell function: $! must be the agent itself (ip execs it).
