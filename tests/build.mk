@@ -42,8 +42,9 @@ check-cli: static
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
 # Real package tools into real roots, real ISOs (needs root and the static build).
-check-integration: static $(BUILD)/mkisotool
+check-integration: static iso
 	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
+		REAL_ISO=$(BUILD)/guest-tools.iso \
 		$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \
