@@ -11,3 +11,8 @@ $(BUILD)/host/bench-runstat: $(call objs,host,bench/runstat.c)
 .PHONY: bench
 bench: $(BUILD)/host/mkisotool $(BUILD)/host/bench-runstat | deps static
 	$(PYTHON) bench/run.py --build $(BUILD) --out bench/results.md $(BENCH_FLAGS)
+
+# Callgrind instruction counts for the two figures nearest their targets.
+.PHONY: bench-profile
+bench-profile: $(BUILD)/host/mkisotool | deps static
+	bench/profile.sh $(BUILD)
