@@ -3,7 +3,8 @@
 """guest-tools benchmarks: mkisotool against xorriso and genisoimage, the
 installer against dpkg and a shell detector, side by side in one run.
 
-Usage: bench/run.py [--build DIR] [--out FILE] [--runs N] [--detect-runs N]
+Usage: bench/run.py [--build DIR] [--out FILE] [--runs N] [--install-runs N]
+                    [--detect-runs N]
                     [--seed N] [--scale F] [--workdir DIR]
 
 Every tool is run RUNS times, interleaved (one of each per round, the order
@@ -37,18 +38,18 @@ def die(msg, code=1):
 
 def parse_args(argv):
     a = {"build": os.path.join(REPO, "build"), "out": os.path.join(HERE, "results.md"),
-         "runs": 7, "detect_runs": 200, "seed": 8, "scale": 1.0, "workdir": None}
+         "runs": 7, "install_runs": 11, "detect_runs": 200, "seed": 8, "scale": 1.0, "workdir": None}
     i = 0
     while i < len(argv):
         key = argv[i].lstrip("-").replace("-", "_")
         if key not in a or i + 1 >= len(argv):
             die(f"unknown or incomplete argument {argv[i]!r} (see the head of bench/run.py)", 2)
         v = argv[i + 1]
-        a[key] = int(v) if key in ("runs", "detect_runs", "seed") else \
+        a[key] = int(v) if key in ("runs", "install_runs", "detect_runs", "seed") else \
             float(v) if key == "scale" else v
         i += 2
-    if a["runs"] < 1 or a["detect_runs"] < 1:
-        die("--runs and --detect-runs must be at least 1", 2)
+    if min(a["runs"], a["install_runs"], a["detect_runs"]) < 1:
+        die("--runs, --install-runs and --detect-runs must be at least 1", 2)
     return a
 
 
@@ -276,9 +277,13 @@ def bench_install(a, work, installer, mkisotool, rows, notes):
         ("Linux/deb/test-agent_1.0-1_amd64.deb", deb, "family=deb arch=x86_64 like=debian")])
     names = ["installer install --root", "dpkg --root -i"]
     s = {n: Series(n) for n in names + ["installer verify --root", "cp -a root (excluded)"]}
-    print(f"bench: install, {a['runs']} rounds of 2 (each into a fresh copy of {src})...",
+    cpu = {n: Series(n) for n in s}
+    paired = Series("install / dpkg, per round")
+    runs = a["install_runs"]
+    print(f"bench: install, {runs} rounds of 2 (each into a fresh copy of {src})...",
           flush=True)
-    for r in range(a["runs"]):
+    for r in range(runs):
+        got = {}
         for n in (names if r % 2 == 0 else names[::-1]):
             root = os.path.join(tmp, "root")
             t0 = time.perf_counter()
@@ -286,21 +291,35 @@ def bench_install(a, work, installer, mkisotool, rows, notes):
             subprocess.run(["sync", "-f", root], check=False)
             s["cp -a root (excluded)"].add(time.perf_counter() - t0)
             if n.startswith("installer"):
-                dt, _, _ = run_timed([inst, "install", "--root", root, "--media", iso, "--yes"])
-                s[n].add(dt)
-                vt, _, _ = run_timed([inst, "verify", "--root", root])
+                dt, _, ct = run_timed([inst, "install", "--root", root, "--media", iso,
+                                       "--yes"])
+                vt, _, vc = run_timed([inst, "verify", "--root", root])
                 s["installer verify --root"].add(vt)
+                cpu["installer verify --root"].add(vc)
             else:
-                dt, _, _ = run_timed(["dpkg", "--root=" + root, "-i", deb])
-                s[n].add(dt)
+                dt, _, ct = run_timed(["dpkg", "--root=" + root, "-i", deb])
+            s[n].add(dt)
+            cpu[n].add(ct)
+            got[n] = dt
             shutil.rmtree(root)
-    base = s["dpkg --root -i"].median()
+        paired.add(got[names[0]] / got[names[1]])
+    base, cbase = s["dpkg --root -i"].median(), cpu["dpkg --root -i"].median()
     for n in names + ["installer verify --root", "cp -a root (excluded)"]:
         med, spr = fmt_series(s[n])
-        rows.append(("install", n, med, spr,
+        rows.append(("install", n + " (wall)", med, spr,
                      f"{s[n].median() / base:.2f}× dpkg" if n.startswith("installer install")
                      else ""))
+    for n in names + ["installer verify --root"]:
+        med, spr = fmt_series(cpu[n])
+        rows.append(("install", n + " (CPU user+sys)", med, spr,
+                     f"{cpu[n].median() / cbase:.2f}× dpkg" if n.startswith("installer install")
+                     else ""))
+    lo, hi = paired.spread()
+    rows.append(("install", "installer install / dpkg -i, ratio per round",
+                 f"{paired.median():.2f}×", f"{lo:.2f}× – {hi:.2f}×", ""))
     notes["install"] = s
+    notes["install_cpu"] = cpu
+    notes["install_paired"] = paired
 
 
 def stripped_size(path, work):
@@ -371,21 +390,32 @@ def main():
     det = ds["installer detect"].median()
     shd = ds["sh bench/detect.sh"].median()
     inst = notes["install"]
-    ratio_inst = inst["installer install --root"].median() / inst["dpkg --root -i"].median()
+    ratio_inst = notes["install_paired"].median()
+    inst_min = inst["installer install --root"].spread()[0] / inst["dpkg --root -i"].spread()[0]
+    inst_cpu = (notes["install_cpu"]["installer install --root"].median() /
+                notes["install_cpu"]["dpkg --root -i"].median())
+    iso_paired = notes["iso_paired"].median()
+    iso_min = (iso_s["mkisotool build (full)"].spread()[0] /
+               iso_s["xorriso -as mkisofs -R -J"].spread()[0])
+    iso_cpu = (notes["iso_cpu"]["mkisotool build (full)"].median() /
+               notes["iso_cpu"]["xorriso -as mkisofs -R -J"].median())
     limit = 1.02 * sizes["unique_bytes"] + sizes["fixed_overhead"]
     targets = [
-        ("mkisotool full build ≤ 1.0× xorriso -as mkisofs (wall, ratio of medians)",
-         f"{full / xo:.2f}× (per-round ratios: median {notes['iso_paired'].median():.2f}×, "
-         f"{notes['iso_paired'].spread()[0]:.2f}–{notes['iso_paired'].spread()[1]:.2f}×; "
-         f"CPU {notes['iso_cpu']['mkisotool build (full)'].median() / notes['iso_cpu']['xorriso -as mkisofs -R -J'].median():.2f}×)",
-         full <= xo),
+        ("mkisotool full build ≤ 1.0× xorriso -as mkisofs",
+         f"{iso_paired:.2f}× (wall, median of per-round ratios; ratio of medians "
+         f"{full / xo:.2f}×, of fastest runs {iso_min:.2f}×, of CPU medians {iso_cpu:.2f}×)",
+         iso_paired <= 1.0),
         ("ISO size ≤ 1.02 × unique bytes + fixed overhead",
          f"{sizes['mkisotool']:,} ≤ {limit:,.0f}", sizes["mkisotool"] <= limit),
         ("detect ≤ 10 ms", fmt_s(det), det <= 0.010),
         ("detect ≤ 8 MiB peak RSS", f"{drss['installer detect'].median() / 1024:.2f} MiB",
          drss["installer detect"].median() <= 8 * 1024),
         ("detect ≥ 20× faster than the shell detector", f"{shd / det:.1f}×", shd / det >= 20),
-        ("install ≤ 1.2× bare dpkg -i", f"{ratio_inst:.2f}×", ratio_inst <= 1.2),
+        ("install ≤ 1.2× bare dpkg -i",
+         f"{ratio_inst:.2f}× (wall, median of per-round ratios; ratio of medians "
+         f"{inst['installer install --root'].median() / inst['dpkg --root -i'].median():.2f}×, "
+         f"of fastest runs {inst_min:.2f}×, of CPU medians {inst_cpu:.2f}×)",
+         ratio_inst <= 1.2),
         ("static installer ≤ 2 MiB (stripped)",
          f"{bins['installer (static, stripped)']:,} B",
          bins["installer (static, stripped)"] <= 2 * MIB),
@@ -398,8 +428,8 @@ def main():
     md.append(f"- Machine: {ncpu} × {model}, {platform.system()} {platform.release()}")
     md.append(f"- Load average at start / end: {load0[0]:.2f} / {load1[0]:.2f} "
               "(the machine is shared: figures are noisy, read the spreads)")
-    md.append(f"- Runs: {a['runs']} interleaved rounds per ISO and install figure, "
-              f"{a['detect_runs']} per detector; payload seed {a['seed']}, scale {a['scale']}; "
+    md.append(f"- Runs: {a['runs']} interleaved rounds per ISO figure, "
+              f"{a['install_runs']} per install figure, {a['detect_runs']} per detector; payload seed {a['seed']}, scale {a['scale']}; "
               f"work directory under {parent}")
     md.append("")
     md.append("| area | figure | median | spread (min – max) | ratio |")
@@ -439,6 +469,10 @@ def main():
               f"{sizes['unique_bytes']:,}).")
     md.append("")
     md.append("## Targets\n")
+    md.append("Judged on the median of the per-round ratios (each round runs both tools "
+              "back to back, so a load change between rounds cancels out); the ratio of "
+              "the fastest runs is the nearest to an idle machine, the CPU ratio counts "
+              "work, not waiting for a core.\n")
     md.append("| target | measured | |")
     md.append("|---|---|---|")
     for t, m, ok in targets:
