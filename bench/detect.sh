@@ -18,7 +18,7 @@ kv() {
 		-e "s/^'//" -e "s/'\$//"
 }
 
-distro= version= like= name= source=
+distro='' version='' like='' name='' source=''
 for f in "$ROOT/etc/os-release" "$ROOT/usr/lib/os-release"; do
 	if [ -r "$f" ]; then
 		distro=$(kv "$f" ID)
@@ -31,7 +31,7 @@ for f in "$ROOT/etc/os-release" "$ROOT/usr/lib/os-release"; do
 done
 
 if [ -z "$distro" ] && [ -r "$ROOT/etc/lsb-release" ]; then
-	distro=$(kv "$ROOT/etc/lsb-release" DISTRIB_ID | tr 'A-Z' 'a-z')
+	distro=$(kv "$ROOT/etc/lsb-release" DISTRIB_ID | tr '[:upper:]' '[:lower:]')
 	version=$(kv "$ROOT/etc/lsb-release" DISTRIB_RELEASE)
 	name=$(kv "$ROOT/etc/lsb-release" DISTRIB_DESCRIPTION)
 	[ -n "$distro" ] && source=lsb-release
@@ -66,7 +66,7 @@ fi
 if [ -z "$distro" ]; then
 	for f in "$ROOT"/etc/*-release; do
 		[ -r "$f" ] || continue
-		distro=$(basename "$f" -release | tr 'A-Z' 'a-z')
+		distro=$(basename "$f" -release | tr '[:upper:]' '[:lower:]')
 		name=$(head -n 1 "$f")
 		version=$(echo "$name" | sed -n 's/^[^0-9]*\([0-9][0-9.]*\).*$/\1/p')
 		source=$(basename "$f")
@@ -116,7 +116,7 @@ if [ "$virt" = xen ]; then
 	if grep -q control_d "$ROOT/proc/xen/capabilities" 2>/dev/null; then
 		mode=dom0
 	elif [ -r "$ROOT/sys/hypervisor/guest_type" ]; then
-		mode=$(tr 'A-Z' 'a-z' <"$ROOT/sys/hypervisor/guest_type")
+		mode=$(tr '[:upper:]' '[:lower:]' <"$ROOT/sys/hypervisor/guest_type")
 	else
 		mode=hvm
 	fi
