@@ -300,11 +300,18 @@ rm -rf "$out/base.iso" "$out/three.iso" "$d/b" "$d/c"
 fb=$work/fakebuild
 mkdir -p "$fb"
 head -c 4096 /dev/urandom >"$fb/installer"
+# Stand-ins for the agent packages `make payload` builds (names: pkg.sh).
+mkdir -p "$fb/payload"
+for p in $("$top"/payload/packaging/pkg.sh names 9.8.7 x86_64 2>/dev/null ||
+	echo guest-agent_9.8.7_amd64.deb guest-agent-9.8.7-1.x86_64.rpm guest-agent-9.8.7-x86_64.tgz); do
+	head -c 2048 /dev/urandom >"$fb/payload/$p"
+done
 run build -m "$top/payload/guest-tools.manifest" -o "$out/gt.iso" -D BUILD="$fb" \
 	-D VERSION=9.8.7 --source-date-epoch $SDE
 if [ "$rc" -eq 0 ] && "$MK" verify -q "$out/gt.iso" 2>"$work/stderr" &&
 	bsdtar -tvf "$out/gt.iso" | grep -q '^-rwxr-xr-x .* Linux/installer.x86_64$' &&
-	bsdtar -tf "$out/gt.iso" | grep -q 'README.txt' &&
+		bsdtar -tf "$out/gt.iso" | grep -q 'README.txt' &&
+	bsdtar -tf "$out/gt.iso" | grep -q 'Linux/agent/guest-agent.x86_64.deb' &&
 	bsdtar -xOf "$out/gt.iso" Linux/MANIFEST | grep -qx 'version 9.8.7'; then
 	ok default-manifest
 else
