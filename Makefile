@@ -77,6 +77,7 @@ include installer/build.mk
 -include mkisotool/build.mk
 -include payload/build.mk
 include tests/build.mk
+-include tests/e2e/build.mk
 
 host: $(HOST_PRODUCTS)
 

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+# Shared by the e2e host scripts (sourced, bash). Keeps the cache layout and
+# the small helpers in one place.
+
+E2E_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/guest-tools-e2e}
+
+e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
+e2e_die() {
+	printf 'e2e: %s\n' "$*" >&2
+	exit 1
+}
+
+# Seconds since the epoch with a decimal, for the stage timings.
+e2e_now() { date +%s.%N; }
+e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The short hash that keys a cache entry: everything that shaped it.
+e2e_key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
+
+# e2e_apt_show PKG: apt's record of PKG's candidate version. A fresh machine
+# may never have run apt-get update: then run it once and ask again.
+e2e_apt_show() {
+	local rec
+	if ! rec=$(apt-cache show --no-all-versions "$1" 2>/dev/null) || [ -z "$rec" ]; then
+		e2e_log "apt has no entry for $1: running apt-get update"
+		# One failing index makes apt-get update exit 100; the rest still works.
+		apt-get update -q >/dev/null 2>&1 || true
+		rec=$(apt-cache show --no-all-versions "$1" 2>/dev/null) ||
+			e2e_die "apt-cache knows no package '$1' even after apt-get update"
+	fi
+	printf '%s\n' "$rec"
+}
+
+# Holds an exclusive lock on the cache for the rest of the calling process,
+# so two runs (two worktrees, a developer and CI) never fill it at once.
+e2e_lock_cache() {
+	mkdir -p "$E2E_CACHE" || e2e_die "$E2E_CACHE: cannot create the cache folder"
+	exec 9>"$E2E_CACHE/.lock"
+	flock 9
+}

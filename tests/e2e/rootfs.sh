@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# rootfs.sh: prints the folder of a pristine Debian root tree for the e2e
+# guest, making it with debootstrap into the cache when it is not there:
+# `debootstrap --variant=minbase SUITE` plus what a real guest has (systemd
+# as init, udev, kmod, util-linux). Keyed by suite, variant and package
+# list; entries of other keys are removed once a new one is complete. The
+# tree is never changed after it is made: run.sh copies it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+suite=${E2E_SUITE:-bookworm}
+variant=minbase
+include=${E2E_INCLUDE:-systemd-sysv,udev,kmod,util-linux,mount,procps}
+
+key=$(e2e_key "$suite" "$variant" "$include" amd64 "$(sha256sum "$here/rootfs.sh")")
+out="$E2E_CACHE/root/${suite}_$key"
+
+e2e_lock_cache
+if [ -e "$out/.complete" ]; then
+	echo "$out/tree"
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || e2e_die "debootstrap needs root (the root tree is not in $E2E_CACHE yet)"
+command -v debootstrap >/dev/null || e2e_die "debootstrap: missing (apt-get install debootstrap)"
+
+# The mirror is the one apt already uses on this machine for SUITE, so the
+# rig reaches nothing that apt does not.
+mirror=${E2E_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(ORIGIN)' \
+	'Identifier: Packages' 2>/dev/null | awk -v s="$suite" '$2 == s && $3 == "Debian" { print $1; exit }')}
+[ -n "$mirror" ] || e2e_die "no Debian '$suite' source in apt's configuration: set E2E_MIRROR=URL"
+
+t=$(e2e_now)
+tmp="$E2E_CACHE/root/.tmp.$$"
+rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp"
+e2e_log "debootstrap --variant=$variant --include=$include $suite (first run only)"
+if ! debootstrap --variant="$variant" --include="$include" --arch=amd64 \
+	"$suite" "$tmp/tree" "$mirror" >"$tmp/debootstrap.log" 2>&1; then
+	tail -n 20 "$tmp/debootstrap.log" >&2
+	[ -f "$tmp/tree/debootstrap/debootstrap.log" ] && tail -n 20 "$tmp/tree/debootstrap/debootstrap.log" >&2
+	e2e_die "debootstrap $suite failed (log above)"
+fi
+# The downloaded packages are installed; keeping them would double the cache.
+rm -f "$tmp/tree/var/cache/apt/archives/"*.deb
+for old in "$E2E_CACHE/root/"*/; do
+	[ "${old%/}" = "$out" ] || rm -rf "$old"
+done
+rm -rf "$out"
+touch "$tmp/.complete"
+mv "$tmp" "$out"
+trap - EXIT
+e2e_log "root tree $suite: debootstrap took $(e2e_since "$t") s ($(du -sm "$out/tree" | cut -f1) MB)"
+echo "$out/tree"
