@@ -17,6 +17,10 @@ rm -rf "$stage"
 mkdir -p "$stage/Linux"
 cp "$inst" "$stage/Linux/installer.x86_64"
 chmod 0755 "$stage/Linux/installer.x86_64"
-xorriso -as mkisofs -quiet -r -J -V guest-tools -o "$out.tmp" "$stage"
+if ! xorriso -as mkisofs -r -J -V guest-tools -o "$out.tmp" "$stage" 2>"$out.log"; then
+	cat "$out.log" >&2
+	exit 1
+fi
+rm -f "$out.log"
 mv "$out.tmp" "$out"
 rm -rf "$stage"

@@ -70,7 +70,7 @@ fail() {
 	echo "not ok - $*"
 	failed=$((failed + 1))
 }
-timing() { timings+=("$(printf '%-40s %6s s' "$1" "$2")"); }
+timing() { timings+=("$(printf '%-44s %6s s' "$1" "$2")"); }
 
 for tool in qemu-system-x86_64 xorriso mke2fs debootstrap dpkg-deb depmod modprobe cpio timeout python3; do
 	command -v "$tool" >/dev/null || {

@@ -99,7 +99,7 @@ gt_snapshot() {
 		find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
 			-o -path /tmp -o -path /var/tmp -o -path /var/log -o -path /var/cache \
 			-o -path /var/lib/systemd -o -path "$GT_CD" \) -prune \
-			-o -printf '%y %m %s %T@ %p\n' | LC_ALL=C sort
+			-o -printf '%p %y %m %s %T@\n' | LC_ALL=C sort
 	} >"$1"
 }
 
