@@ -5,14 +5,14 @@
 
 enum gt_exit {
 	GT_EXIT_OK = 0,
-	GT_EXIT_FAILURE = 1,	 /* an error not covered below */
-	GT_EXIT_USAGE = 2,	 /* bad command line */
-	GT_EXIT_REBOOT = 3,	 /* success; reboot to finish (PV drivers) */
+	GT_EXIT_FAILURE = 1,     /* an error not covered below */
+	GT_EXIT_USAGE = 2,       /* bad command line */
+	GT_EXIT_REBOOT = 3,      /* success; reboot to finish (PV drivers) */
 	GT_EXIT_UNSUPPORTED = 4, /* this guest cannot be handled (dom0, container...) */
-	GT_EXIT_INTEGRITY = 5,	 /* checksum or signature mismatch; nothing changed */
-	GT_EXIT_ROLLEDBACK = 6,	 /* install failed and was rolled back */
-	GT_EXIT_NOMEDIA = 7,	 /* no guest-tools media found */
-	GT_EXIT_INPUT = 8,	 /* a file we read (--root tree, /proc...) is unusable */
+	GT_EXIT_INTEGRITY = 5,   /* checksum or signature mismatch; nothing changed */
+	GT_EXIT_ROLLEDBACK = 6,  /* install failed and was rolled back */
+	GT_EXIT_NOMEDIA = 7,     /* no guest-tools media found */
+	GT_EXIT_INPUT = 8,       /* a file we read (--root tree, /proc...) is unusable */
 };
 
 #endif

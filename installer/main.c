@@ -12,7 +12,8 @@
 #include "log.h"
 
 static const struct gt_command commands[] = {
-	{ "detect", cmd_detect, "describe this guest: distro, arch, init, virtualization, root fs" },
+	{ "detect", cmd_detect,
+	  "describe this guest: distro, arch, init, virtualization, root fs" },
 };
 
 static void usage(FILE *fp)
@@ -20,11 +21,11 @@ static void usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "Usage: installer [--version] [--help] COMMAND [OPTIONS]\n\n"
-		    "Commands:\n");
+	            "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(fp, "\nRun 'installer COMMAND --help' for a command's options.\n"
-		    "See installer(8) for the exit codes.\n");
+	            "See installer(8) for the exit codes.\n");
 }
 
 int main(int argc, char **argv)

@@ -13,13 +13,13 @@
 /* Project codes start far above any errno value so the two never collide. */
 enum gt_error {
 	GT_EBASE = 10000,
-	GT_EPARSE,	 /* malformed input (a file we read does not follow its format) */
-	GT_ETOOBIG,	 /* input larger than the limit we accept */
-	GT_EESCAPE,	 /* a path tried to leave the --root directory */
-	GT_EINTEGRITY,	 /* checksum or signature mismatch */
+	GT_EPARSE,       /* malformed input (a file we read does not follow its format) */
+	GT_ETOOBIG,      /* input larger than the limit we accept */
+	GT_EESCAPE,      /* a path tried to leave the --root directory */
+	GT_EINTEGRITY,   /* checksum or signature mismatch */
 	GT_EUNSUPPORTED, /* a valid input we do not handle */
-	GT_ENOTFOUND,	 /* a looked-up item does not exist */
-	GT_ENOTREG,	 /* expected a regular file (got a FIFO, device, directory...) */
+	GT_ENOTFOUND,    /* a looked-up item does not exist */
+	GT_ENOTREG,      /* expected a regular file (got a FIFO, device, directory...) */
 	GT_ELAST
 };
 

@@ -17,8 +17,8 @@ struct gt_json {
 	FILE *fp;
 	int depth;
 	bool has_items[GT_JSON_MAX_DEPTH]; /* a comma is due before the next value */
-	bool after_key;			   /* the next value follows "key": */
-	int err;			   /* first misuse (-EINVAL) seen, reported by finish */
+	bool after_key;                    /* the next value follows "key": */
+	int err; /* first misuse (-EINVAL) seen, reported by finish */
 };
 
 /* gt_json_init - start a document written to @fp (not owned). */

@@ -23,7 +23,7 @@ int gt_log_verbosity(void);
 const char *gt_log_prog(void);
 
 void gt_log(enum gt_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 #define gt_err(...)   gt_log(GT_LOG_ERROR, __VA_ARGS__)
 #define gt_warn(...)  gt_log(GT_LOG_WARN, __VA_ARGS__)

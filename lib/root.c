@@ -70,7 +70,7 @@ static int splice_rest(char **rest, const char *target, const char *tail)
 }
 
 int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_last,
-		    char **out)
+                    char **out)
 {
 	char *rest = NULL, *done = NULL, *p;
 	char target[PATH_MAX];
@@ -129,7 +129,8 @@ int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_la
 			/* Missing: keep the rest as written; opening it will fail. */
 			if (*p) {
 				if (strlen(done) + strlen(p) + 2 > cap) {
-					char *bigger = realloc(done, strlen(done) + strlen(p) + 2);
+					char *bigger = realloc(
+					        done, strlen(done) + strlen(p) + 2);
 
 					if (!bigger)
 						goto out;
@@ -187,7 +188,7 @@ int gt_root_open_file(const struct gt_root *root, const char *path, int flags)
 }
 
 int gt_root_read_file(const struct gt_root *root, const char *path, size_t max,
-		      char **buf, size_t *len)
+                      char **buf, size_t *len)
 {
 	char *data = NULL, *bigger;
 	size_t used = 0, cap = 4096;
@@ -300,7 +301,7 @@ int gt_root_readlink(const struct gt_root *root, const char *path, char **out)
 }
 
 int gt_root_stat(const struct gt_root *root, const char *path, bool follow_last,
-		 struct stat *st)
+                 struct stat *st)
 {
 	char *rel = NULL;
 	int ret;
@@ -326,7 +327,7 @@ static int cmp_names(const void *a, const void *b)
 }
 
 int gt_root_list_dir(const struct gt_root *root, const char *path, char ***names,
-		     size_t *count)
+                     size_t *count)
 {
 	char **v = NULL;
 	size_t n = 0;
@@ -368,7 +369,7 @@ int gt_root_list_dir(const struct gt_root *root, const char *path, char ***names
 }
 
 const char *gt_root_display(const struct gt_root *root, const char *path, char *buf,
-			    size_t size)
+                            size_t size)
 {
 	while (*path == '/')
 		path++;

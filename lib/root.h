@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 struct gt_root {
-	int fd;	   /* directory fd of the root */
+	int fd;    /* directory fd of the root */
 	char *dir; /* as given, for messages ("/" for the host) */
 	bool host; /* true when the root is the running system's "/" */
 };
@@ -36,7 +36,7 @@ void gt_root_close(struct gt_root *root);
  * fails with -ENOENT. Returns 0, -ELOOP (over 40 links), -ENOMEM.
  */
 int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_last,
-		    char **out);
+                    char **out);
 
 /* gt_root_open_file - open(2) @path inside @root. Returns an fd or -errno. */
 int gt_root_open_file(const struct gt_root *root, const char *path, int flags);
@@ -48,7 +48,7 @@ int gt_root_open_file(const struct gt_root *root, const char *path, int flags);
  * Returns 0, -errno, or -GT_ETOOBIG when the file holds more than @max bytes.
  */
 int gt_root_read_file(const struct gt_root *root, const char *path, size_t max,
-		      char **buf, size_t *len);
+                      char **buf, size_t *len);
 
 /*
  * gt_root_read_line - the first line of @path, with surrounding white space
@@ -65,7 +65,7 @@ int gt_root_readlink(const struct gt_root *root, const char *path, char **out);
 
 /* gt_root_stat - stat(2) of @path inside @root. Returns 0 or -errno. */
 int gt_root_stat(const struct gt_root *root, const char *path, bool follow_last,
-		 struct stat *st);
+                 struct stat *st);
 
 /* gt_root_exists - true when @path exists inside @root (links followed). */
 bool gt_root_exists(const struct gt_root *root, const char *path);
@@ -76,13 +76,13 @@ bool gt_root_exists(const struct gt_root *root, const char *path);
  * (free with gt_strv_free()); *count may be NULL. Returns 0 or -errno.
  */
 int gt_root_list_dir(const struct gt_root *root, const char *path, char ***names,
-		     size_t *count);
+                     size_t *count);
 
 /*
  * gt_root_display - @path as the user would name it ("DIR/path" with --root),
  * written into @buf of @size bytes. Returns @buf.
  */
 const char *gt_root_display(const struct gt_root *root, const char *path, char *buf,
-			    size_t size);
+                            size_t size);
 
 #endif

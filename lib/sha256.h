@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GT_SHA256_LEN 32
+#define GT_SHA256_LEN     32
 #define GT_SHA256_HEX_LEN 64
 
 struct gt_sha256;

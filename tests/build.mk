@@ -15,16 +15,27 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(INSTALLER_HOST_LIBS) $(CMOCKA_LIBS)
 
-.PHONY: check-unit check-asan check-cli check-peer
+# Keep test objects: they are inputs of two programs each.
+.SECONDARY:
+.PHONY: check-unit check-asan check-cli check-peer check-format
 # Unit tests find their fixtures through GT_FIXTURES.
 check-unit: $(UNIT_HOST)
 	@GT_FIXTURES=tests/fixtures scripts/run-cmocka.sh unit $(BUILD)/results $^
+# The sanitizer run: unit tests, then the CLI and peer suites on the ASan binary.
 check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
-	@GT_FIXTURES=tests/fixtures ASAN_OPTIONS=detect_leaks=1 \
-		scripts/run-cmocka.sh asan-unit $(BUILD)/results $(UNIT_ASAN)
-	@INSTALLER=$(BUILD)/asan/installer tests/cli/run.sh asan-cli $(BUILD)/results
+	@rc=0; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 GT_FIXTURES=tests/fixtures; \
+	scripts/run-cmocka.sh asan-unit $(BUILD)/results $(UNIT_ASAN) || rc=1; \
+	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/run.py asan-cli \
+		$(BUILD)/results || rc=1; \
+	INSTALLER=$(BUILD)/asan/installer GT_PEER_SUITE=asan-peer \
+		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null || rc=1; \
+	exit $$rc
+# The product itself: the static binary that goes on the ISO.
 check-cli: static
-	@INSTALLER=$(BUILD)/installer tests/cli/run.sh cli $(BUILD)/results
+	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/run.py cli $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
-CHECK_SUITES += check-unit check-asan check-cli check-peer
+check-format:
+	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \
+		> $(BUILD)/results/format
+CHECK_SUITES += check-unit check-asan check-cli check-peer check-format

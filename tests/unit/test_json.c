@@ -45,8 +45,8 @@ static void test_nested(void **state)
 	char *out = render(doc_nested, &ret);
 
 	assert_int_equal(ret, 0);
-	assert_string_equal(out,
-			    "{\"schema\":1,\"like\":[\"rhel\",\"fedora\"],\"none\":null,\"pv\":true}\n");
+	assert_string_equal(out, "{\"schema\":1,\"like\":[\"rhel\",\"fedora\"],\"none\":"
+	                         "null,\"pv\":true}\n");
 	free(out);
 }
 
@@ -65,7 +65,7 @@ static void test_escapes(void **state)
 
 	assert_int_equal(ret, 0);
 	assert_string_equal(out, "\"a\\\"b\\\\c\\n\\u0001 \xc3\xa9 \\ufffd\\ufffd "
-				 "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\"\n");
+	                         "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\"\n");
 	free(out);
 }
 

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* installer detect [--root DIR] [--json]: describe the guest; reads only. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "detect.h"
+#include "error.h"
+#include "exitcode.h"
+#include "log.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp, "Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
+	            "Describe this guest: distribution, architecture, init system,\n"
+	            "virtualization mode with per-device evidence, and root filesystem.\n"
+	            "Reads only; changes nothing.\n\n"
+	            "  --root DIR  read every file under DIR (a guest image, a fixture "
+	            "tree,\n"
+	            "              an unpacked support bundle) instead of this system\n"
+	            "  --json      print one JSON object (schema 1) on stdout\n"
+	            "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
+	            "  -h, --help  show this help\n");
+}
+
+int cmd_detect(int argc, char **argv)
+{
+	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
+		                              { "json", no_argument, NULL, 'j' },
+		                              { "quiet", no_argument, NULL, 'q' },
+		                              { "verbose", no_argument, NULL, 'v' },
+		                              { "help", no_argument, NULL, 'h' },
+		                              { NULL, 0, NULL, 0 } };
+	const char *rootdir = NULL, *what = NULL;
+	struct gt_root *root = NULL;
+	struct gt_detect *d = NULL;
+	int c, ret, verbosity = GT_LOG_WARN, rc = GT_EXIT_OK;
+	bool json = false;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+r:jqvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			rootdir = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			verbosity = GT_LOG_ERROR;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			return GT_EXIT_OK;
+		default:
+			gt_err("detect: %s '%s'\nTry 'installer detect --help'.",
+			       optopt ? "unknown or incomplete option" : "bad option",
+			       argv[optind - 1]);
+			return GT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		gt_err("detect: unexpected argument '%s'\nTry 'installer detect --help'.",
+		       argv[optind]);
+		return GT_EXIT_USAGE;
+	}
+	gt_log_init(NULL, verbosity);
+	ret = gt_root_open(rootdir, &root);
+	if (ret < 0) {
+		gt_err("%s: cannot open the root directory: %s (give an existing "
+		       "directory to "
+		       "--root)",
+		       rootdir, gt_strerror(ret));
+		return GT_EXIT_USAGE;
+	}
+	ret = gt_detect_run(root, &d, &what);
+	if (ret < 0) {
+		gt_err("detect: cannot read the %s under %s: %s", what, root->dir,
+		       gt_strerror(ret));
+		rc = ret == -ENOMEM ? GT_EXIT_FAILURE : GT_EXIT_INPUT;
+		goto out;
+	}
+	if (json) {
+		if (gt_detect_print_json(d, stdout) < 0) {
+			gt_err("detect: cannot write the JSON report to stdout");
+			rc = GT_EXIT_FAILURE;
+		}
+	} else {
+		gt_detect_print_human(d, stdout);
+		if (fflush(stdout) != 0)
+			rc = GT_EXIT_FAILURE;
+	}
+	/* The report is still printed; the exit code says an input was bad. */
+	for (size_t i = 0; i < d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(d->warnings[i].code, "malformed-file") != 0)
+			continue;
+		gt_err("%s", gt_root_display(root, d->warnings[i].message, shown,
+		                             sizeof(shown)));
+		if (rc == GT_EXIT_OK)
+			rc = GT_EXIT_INPUT;
+	}
+out:
+	gt_detect_free(d);
+	gt_root_close(root);
+	return rc;
+}
