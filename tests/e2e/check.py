@@ -157,6 +157,8 @@ class Checker:
         self.field(d, "distro.major", lambda v: v == 12, "is 12")
         self.field(d, "init", lambda v: v == "systemd", "is systemd")
         self.field(d, "rootfs.type", lambda v: v == "ext4", "is ext4")
+        self.field(d, "rootfs.on_disk_type", lambda v: v == "ext4",
+                   "is ext4 (libblkid read the real disk)")
         self.field(d, "rootfs.flagged", lambda v: v is True, "is true (ext4 is flagged)")
         self.field(d, "virt.hypervisor", lambda v: v in ("qemu", "kvm"), "is qemu or kvm")
         self.field(d, "virt.mode", lambda v: v == "n/a", "is n/a (not Xen)")
