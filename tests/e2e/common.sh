@@ -14,7 +14,8 @@ e2e_die() {
 e2e_now() { date +%s.%N; }
 e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# The short hash that keys a cache entry: everything that shaped it.
+# The short hash that keys a cache entry: everything that shaped it (file
+# contents, never paths, so that every checkout of one commit shares it).
 e2e_key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
 
 # e2e_apt_show PKG: apt's record of PKG's candidate version. A fresh machine

@@ -35,7 +35,7 @@ file "$busybox" | grep -q 'statically linked' ||
 	e2e_die "$busybox: not a static busybox (apt-get install busybox-static)"
 
 key=$(e2e_key "$pkg" "$ver" "$INITRD_MODULES" "$ROOT_MODULES" \
-	"$(sha256sum "$here/kernel.sh" "$here/initramfs-init" "$busybox")")
+	"$(cat "$here/kernel.sh" "$here/initramfs-init" "$busybox" | sha256sum)")
 name="${pkg}_${ver}_$key"
 out="$E2E_CACHE/kernel/$name"
 

@@ -15,7 +15,7 @@ suite=${E2E_SUITE:-bookworm}
 variant=minbase
 include=${E2E_INCLUDE:-systemd-sysv,udev,kmod,util-linux,mount,procps}
 
-key=$(e2e_key "$suite" "$variant" "$include" amd64 "$(sha256sum "$here/rootfs.sh")")
+key=$(e2e_key "$suite" "$variant" "$include" amd64 "$(sha256sum <"$here/rootfs.sh")")
 out="$E2E_CACHE/root/${suite}_$key"
 
 e2e_lock_cache
