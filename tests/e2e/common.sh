@@ -39,3 +39,13 @@ e2e_lock_cache() {
 	exec 9>"$E2E_CACHE/.lock"
 	flock 9
 }
+
+# e2e_evict DIR: keeps the two cache entries of DIR used last (a checkout of
+# another commit may still want the older one) and removes the rest. Each
+# use touches the entry's .complete.
+e2e_evict() {
+	local old
+	for old in $(ls -1dt "$1"/*/.complete 2>/dev/null | tail -n +3); do
+		rm -rf "$(dirname "$old")"
+	done
+}

@@ -9,8 +9,8 @@
 #   modules/     lib/modules/<kver>/ with the modules a real guest needs for
 #                its disk and CD (copied into the root image; udev loads them)
 #   kver         the kernel release
-# Keyed by the kernel package's version and by this recipe; entries of other
-# keys are removed once a new one is complete. The .deb is kept beside them
+# Keyed by the kernel package's version and by this recipe; the two entries
+# used last are kept (e2e_evict). The .deb is kept beside them
 # (debs/), so a recipe change does not download it again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,6 +41,7 @@ out="$E2E_CACHE/kernel/$name"
 
 e2e_lock_cache
 if [ -e "$out/.complete" ]; then
+	touch "$out/.complete"
 	echo "$out"
 	exit 0
 fi
@@ -110,13 +111,10 @@ echo "$kver" >"$tmp/kver"
 echo "$pkg $ver" >"$tmp/package"
 rm -rf "$tmp/x" "$tmp/initrd"
 
-# Publish atomically; drop entries of other keys.
-for old in "$E2E_CACHE/kernel/"*/; do
-	[ "${old%/}" = "$out" ] || rm -rf "$old"
-done
 rm -rf "$out"
 touch "$tmp/.complete"
 mv "$tmp" "$out"
 trap - EXIT
+e2e_evict "$E2E_CACHE/kernel"
 e2e_log "kernel $kver: extracted, modules and initramfs built in $(e2e_since "$t") s"
 echo "$out"

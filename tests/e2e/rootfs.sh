@@ -5,7 +5,7 @@
 # guest, making it with debootstrap into the cache when it is not there:
 # `debootstrap --variant=minbase SUITE` plus what a real guest has (systemd
 # as init, udev, kmod, util-linux). Keyed by suite, variant and package
-# list; entries of other keys are removed once a new one is complete. The
+# list; the two entries used last are kept (e2e_evict). The
 # tree is never changed after it is made: run.sh copies it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +20,7 @@ out="$E2E_CACHE/root/${suite}_$key"
 
 e2e_lock_cache
 if [ -e "$out/.complete" ]; then
+	touch "$out/.complete"
 	echo "$out/tree"
 	exit 0
 fi
@@ -46,12 +47,10 @@ if ! debootstrap --variant="$variant" --include="$include" --arch=amd64 \
 fi
 # The downloaded packages are installed; keeping them would double the cache.
 rm -f "$tmp/tree/var/cache/apt/archives/"*.deb
-for old in "$E2E_CACHE/root/"*/; do
-	[ "${old%/}" = "$out" ] || rm -rf "$old"
-done
 rm -rf "$out"
 touch "$tmp/.complete"
 mv "$tmp" "$out"
 trap - EXIT
+e2e_evict "$E2E_CACHE/root"
 e2e_log "root tree $suite: debootstrap took $(e2e_since "$t") s ($(du -sm "$out/tree" | cut -f1) MB)"
 echo "$out/tree"
