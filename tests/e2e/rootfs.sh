@@ -36,7 +36,13 @@ mirror=${E2E_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(O
 t=$(e2e_now)
 tmp="$E2E_CACHE/root/.tmp.$$"
 rm -rf "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+# debootstrap mounts /proc and /sys in the tree: a killed run leaves them.
+cleanup() {
+	awk -v p="$tmp/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+		while read -r m; do umount -l "$m" || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 mkdir -p "$tmp"
 e2e_log "debootstrap --variant=$variant --include=$include $suite (first run only)"
 if ! debootstrap --variant="$variant" --include="$include" --arch=amd64 \

@@ -120,24 +120,38 @@ if [ -z "$runnable" ]; then
 fi
 echo "e2e: ISO $iso; scenarios:$runnable"
 
+# Preparation: the kernel and the root tree come from the cache after the
+# first run.
+t=$(e2e_now)
+kdir=$("$here/kernel.sh") || { fail "preparing the guest kernel (kernel.sh)"; finish; }
+timing "prepare: kernel + initramfs" "$(e2e_since "$t")"
+
 # TCG unless KVM really works: /dev/kvm backed by kvm_pvm (no vmx/svm in the
-# CPU flags) starts, then hangs the guest (shared/notes/vm-rig.md).
+# CPU flags) starts, then hangs the guest (shared/notes/vm-rig.md). Where the
+# flags promise KVM, a probe boot (the initramfs's /probe prints and powers
+# off) must succeed within 30 s before the rig trusts it.
+probe() {
+	timeout -k 5 30 qemu-system-x86_64 -accel "$1" -m 256 -nographic -no-reboot \
+		-nic none -monitor none -serial stdio \
+		-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+		-append "console=ttyS0 rdinit=/probe panic=-1" </dev/null 2>&1 || true
+}
 accel=${E2E_ACCEL:-}
 if [ -z "$accel" ]; then
 	accel=tcg
 	if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		accel=kvm
+		t=$(e2e_now)
+		case $(probe kvm) in
+		*GT-PROBE-OK*) accel=kvm ;;
+		*) echo "e2e: /dev/kvm is there but a probe guest did not run under it: using TCG" ;;
+		esac
+		timing "prepare: KVM probe" "$(e2e_since "$t")"
 	fi
 fi
 cpu=qemu64
 [ "$accel" = kvm ] && cpu=host
 echo "e2e: accelerator $accel, cpu $cpu"
 
-# Preparation: the kernel and the root tree come from the cache after the
-# first run.
-t=$(e2e_now)
-kdir=$("$here/kernel.sh") || { fail "preparing the guest kernel (kernel.sh)"; finish; }
-timing "prepare: kernel + initramfs" "$(e2e_since "$t")"
 t=$(e2e_now)
 base=$("$here/rootfs.sh") || { fail "preparing the root tree (rootfs.sh)"; finish; }
 timing "prepare: debootstrap root tree" "$(e2e_since "$t")"
