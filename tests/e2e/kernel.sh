@@ -52,9 +52,17 @@ if [ -z "$deb" ]; then
 	t=$(e2e_now)
 	# apt-get download writes into the current folder; the _apt user may not
 	# reach it, which only costs a warning.
-	(cd "$E2E_CACHE/debs" && apt-get download -q "$pkg=$ver" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
-		e2e_die "$pkg=$ver: apt-get download failed"
-	deb=$(ls "$E2E_CACHE/debs/${pkg}_"*"_amd64.deb" | head -n 1)
+	rc=0
+	log=$(cd "$E2E_CACHE/debs" && apt-get download -q "$pkg=$ver" 2>&1) || rc=$?
+	printf '%s\n' "$log" | grep -v '^W: Download is performed unsandboxed' >&2 || true
+	if [ $rc -ne 0 ]; then
+		# Old package lists name a version the archive no longer has.
+		[ -z "${E2E_KERNEL_RETRY:-}" ] || e2e_die "$pkg=$ver: apt-get download failed"
+		e2e_log "$pkg=$ver: apt-get download failed: updating apt's lists, starting again"
+		apt-get update -q >/dev/null 2>&1 || true
+		exec env E2E_KERNEL_RETRY=1 "$0"
+	fi
+	deb=$(ls "$E2E_CACHE/debs/${pkg}_"*"_amd64.deb" | grep -F "_${ver//:/%3a}_" | head -n 1)
 	e2e_log "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MB) in $(e2e_since "$t") s"
 	# Older versions of the same kernel are of no further use.
 	for old in "$E2E_CACHE/debs/linux-image-"*.deb; do
