@@ -17,7 +17,7 @@ WERROR     ?= 0
 VERSION    := $(shell cat VERSION)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla \
-	-Wno-unused-parameter
+	-Wno-unused-parameter -Wno-format-truncation
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif

@@ -10,5 +10,9 @@ struct gt_command {
 };
 
 int cmd_detect(int argc, char **argv);
+int cmd_install(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_uninstall(int argc, char **argv);
 
 #endif

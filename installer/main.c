@@ -14,6 +14,10 @@
 static const struct gt_command commands[] = {
 	{ "detect", cmd_detect,
 	  "describe this guest: distro, arch, init, virtualization, root fs" },
+	{ "install", cmd_install, "install the agent from the guest-tools media" },
+	{ "verify", cmd_verify, "check the installation (use after the reboot)" },
+	{ "status", cmd_status, "show what guest-tools installed" },
+	{ "uninstall", cmd_uninstall, "remove what guest-tools installed" },
 };
 
 static void usage(FILE *fp)

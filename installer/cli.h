@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The options the subcommands share, parsed one way for all of them. */
+#ifndef GT_CLI_H
+#define GT_CLI_H
+
+#include <stdbool.h>
+
+enum {
+	GT_OPT_MEDIA = 1 << 0,
+	GT_OPT_CHANGE = 1 << 1, /* --dry-run, --yes */
+	GT_OPT_LOG = 1 << 2,
+	GT_OPT_OVERRIDE = 1 << 3, /* -d DISTRO -m MAJOR */
+};
+
+struct gt_cli {
+	const char *root;
+	const char *media;
+	const char *log;
+	const char *distro;
+	int major;
+	bool json, yes, dry_run;
+	int verbosity;
+};
+
+/*
+ * gt_cli_parse - parse @argv of command @name allowing the @allowed extra
+ * options; --help prints @usage. Returns -1 to go on, or the exit code to
+ * return now (0 after --help, 2 on a usage error, already reported).
+ */
+int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
+                 const char *usage, struct gt_cli *out);
+
+#endif

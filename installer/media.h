@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest-tools media: a directory holding Linux/MANIFEST (the mounted CD,
+ * or an unpacked copy), an .iso file read directly with libarchive (an ISO
+ * copied into the guest works with no mount at all), or a block device that
+ * we probe with libblkid and mount read-only, nosuid, nodev, noexec with
+ * libmount on a private temporary directory (and unmount at the end).
+ */
+#ifndef GT_MEDIA_H
+#define GT_MEDIA_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "manifest.h"
+
+#define GT_MEDIA_LABEL "guest-tools"
+
+struct gt_media {
+	int kind;          /* 0 directory, 1 ISO file */
+	char *path;        /* the directory, or the ISO file */
+	char *device;      /* the block device we mounted, or NULL */
+	char *mountpoint;  /* where we mounted it (removed at close), or NULL */
+	char *description; /* for messages: "/dev/sr0", "build/guest-tools.iso" */
+};
+
+/*
+ * gt_media_open - find the media. @explicit (may be NULL) is --media: a
+ * directory, a block device or an .iso file. Without it: @start_dir (the
+ * directory the installer runs from) if it holds MANIFEST, else the devices
+ * /dev/xvdd, /dev/cdrom, /dev/sr*, /dev/xvd* with an iso9660 filesystem
+ * labelled guest-tools. @tried (may be NULL) receives one line per
+ * candidate looked at. Returns 0, -GT_ENOTFOUND, or -errno.
+ */
+int gt_media_open(const char *explicit, const char *start_dir, struct gt_media **out,
+                  FILE *tried);
+
+/* gt_media_close - unmount what we mounted and free (NULL is fine). */
+void gt_media_close(struct gt_media *m);
+
+/*
+ * gt_media_read - the whole of @rel (a path on the media, "Linux/MANIFEST")
+ * into a new NUL-terminated buffer. Returns 0, -ENOENT, -GT_ETOOBIG, -EIO.
+ */
+int gt_media_read(struct gt_media *m, const char *rel, size_t max, char **buf,
+                  size_t *len);
+
+/*
+ * gt_media_copy_verified - copy the payload @e to @dest_path (a new file),
+ * hashing as it goes; the copy is what gets installed, so a CD changed or
+ * ejected mid-run cannot slip anything past the check. Returns 0,
+ * -GT_EINTEGRITY (size or sha256 differ: @dest_path removed), or -errno.
+ */
+int gt_media_copy_verified(struct gt_media *m, const struct gt_manifest_entry *e,
+                           const char *dest_path);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Installing and removing a payload package with the distribution's own
+ * tool: dpkg for deb, rpm for rpm (both with --root for a guest image), and
+ * for tgz a libarchive extraction that refuses "..", absolute paths and
+ * writes through symlinks, records every file in the journal (backing up any
+ * file it replaces) and so can be undone.
+ */
+#ifndef GT_PKG_H
+#define GT_PKG_H
+
+#include "root.h"
+
+struct gt_journal;
+
+struct gt_pkg_info {
+	char *name;    /* "guest-agent" */
+	char *version; /* "0.1.0-1" */
+};
+
+/*
+ * gt_pkg_inspect - name and version of the package file @file of @family.
+ * Returns 0, -ENOENT (the tool is missing), -GT_EPARSE or -ENOMEM.
+ */
+int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out);
+void gt_pkg_info_clear(struct gt_pkg_info *info);
+
+/*
+ * gt_pkg_installed_version - the version of @name installed in @root, or
+ * NULL in *version when it is not installed. tgz packages are known from
+ * the installer's own record. Returns 0 or -errno.
+ */
+int gt_pkg_installed_version(const struct gt_root *root, const char *family,
+                             const char *name, char **version);
+
+/*
+ * gt_pkg_install - install @file (of @family) into @root. For tgz, @j
+ * records each file before it is written. *output (may be NULL) receives
+ * the tool's output for the log. Returns 0, -GT_EESCAPE (a tgz entry tried
+ * to leave the root), a negative errno, or a positive tool exit status.
+ */
+int gt_pkg_install(const struct gt_root *root, const char *family, const char *file,
+                   struct gt_journal *j, char **output);
+
+/*
+ * gt_pkg_remove - remove package @name (deb, rpm) from @root; for tgz
+ * nothing (its files are undone one by one from the journal). A package that
+ * is not installed is not an error. Returns 0, -errno, or a tool status.
+ */
+int gt_pkg_remove(const struct gt_root *root, const char *family, const char *name);
+
+#endif
