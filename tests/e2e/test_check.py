@@ -51,11 +51,15 @@ def with_(doc, path, value):
     return d
 
 
+VERIFY = {"schema": 1, "ok": True, "agent": {"installed": True, "enabled": True}}
+STATUS = {"schema": 1, "installed": True}
+FIRST = {"changed": True, "verified": True, "media_device": "/dev/sr0"}
+
+
 def install_log(install2=None, rootdiff="", agent=AGENT_IN, verify=None):
     return log("install", sec("media", MEDIA), sec("install1", "done"),
-               sec("verify", verify or {"payloads": [{"path": "a.deb", "ok": True}]}),
-               sec("status", {"installed": True}),
-               sec("install2", install2 or {"changed": False}),
+               sec("verify", verify or VERIFY), sec("status", STATUS),
+               sec("install2", install2 or {"changed": False, "verified": True}),
                sec("rootdiff2", rootdiff, 1 if rootdiff else 0),
                sec("agent", agent), sec("detect", DETECT))
 
@@ -83,22 +87,34 @@ CASES = [
     ("detect: no /dev/cdrom link", "detect",
      log("detect", sec("media", with_(MEDIA, "cdrom_link", False)), sec("detect", DETECT)), False),
     ("install: good report", "install", install_log(), True),
-    ("install: second run changed", "install", install_log(install2={"changed": True}), False),
+    ("install: second run changed", "install",
+     install_log(install2={"changed": True, "verified": True}), False),
+    ("install: second run did not verify", "install",
+     install_log(install2={"changed": False, "verified": False}), False),
     ("install: second run touched the root", "install",
      install_log(rootdiff="> /etc/x f 644 1 2"), False),
     ("install: agent not installed", "install", install_log(agent=AGENT_OUT), False),
     ("install: unit disabled", "install",
      install_log(agent=with_(AGENT_IN, "packages", [dict(AGENT_IN["packages"][0],
                  units=[{"unit": "a.service", "enabled": "disabled"}])])), False),
-    ("install: verify says a sum differs", "install",
-     install_log(verify={"payloads": [{"path": "a.deb", "ok": False}]}), False),
+    ("install: verify not ok", "install", install_log(verify=with_(VERIFY, "ok", False)), False),
+    ("install: verify finds the agent disabled", "install",
+     install_log(verify=with_(VERIFY, "agent.enabled", False)), False),
     ("selfmount: good report", "install-selfmount",
+     log("install-selfmount", sec("mounts-before", ""), sec("install", FIRST),
+         sec("verify", VERIFY), sec("status", STATUS), sec("agent", AGENT_IN)), True),
+    ("selfmount: media was not the CD", "install-selfmount",
      log("install-selfmount", sec("mounts-before", ""),
-         sec("install", {"changed": True, "media": {"device": "/dev/sr0"}}),
-         sec("verify", {"ok": True}), sec("status", {}), sec("agent", AGENT_IN)), True),
-    ("selfmount: CD not named", "install-selfmount",
-     log("install-selfmount", sec("mounts-before", ""), sec("install", {"changed": True}),
-         sec("verify", {"ok": True}), sec("status", {}), sec("agent", AGENT_IN)), False),
+         sec("install", with_(FIRST, "media_device", None)),
+         sec("verify", VERIFY), sec("status", STATUS), sec("agent", AGENT_IN)), False),
+    ("selfmount: CD already mounted", "install-selfmount",
+     log("install-selfmount", sec("mounts-before", "/dev/sr0 /mnt iso9660 ro 0 0"),
+         sec("install", FIRST), sec("verify", VERIFY), sec("status", STATUS),
+         sec("agent", AGENT_IN)), False),
+    ("selfmount: status says not installed", "install-selfmount",
+     log("install-selfmount", sec("mounts-before", ""), sec("install", FIRST),
+         sec("verify", VERIFY), sec("status", with_(STATUS, "installed", False)),
+         sec("agent", AGENT_IN)), False),
     ("tampered: refused, root unchanged", "install-tampered",
      log("install-tampered", sec("media", MEDIA), sec("install", "", 5),
          sec("rootdiff", ""), sec("agent", AGENT_OUT)), True),
