@@ -6,31 +6,21 @@
 #   E2E_ISO=PATH        test this ISO instead of building one
 #   E2E_SCENARIOS="..." run only these (detect install install-selfmount
 #                       install-tampered)
-# Which ISO: E2E_ISO; else `make iso` ($(BUILD)/guest-tools.iso) once
-# mkisotool's fragment exists; else a development ISO holding only the
-# static installer (tests/e2e/dev-iso.sh).
+# Which ISO: E2E_ISO, else `make iso` ($(BUILD)/guest-tools.iso).
 E2E_ISO ?=
 E2E_SCENARIOS ?=
 ifneq ($(E2E_ISO),)
 E2E_ISO_PATH := $(E2E_ISO)
 E2E_ISO_DEP :=
-else ifneq ($(wildcard mkisotool/build.mk),)
+else
 E2E_ISO_PATH := $(BUILD)/guest-tools.iso
 E2E_ISO_DEP := iso
-else
-E2E_ISO_PATH := $(BUILD)/e2e/dev.iso
-E2E_ISO_DEP := $(BUILD)/e2e/dev.iso
 endif
 
 .PHONY: e2e
 e2e: $(E2E_ISO_DEP) | deps-check
 	@BUILD=$(BUILD) E2E_SCENARIOS="$(E2E_SCENARIOS)" tests/e2e/run.sh \
 		--iso $(E2E_ISO_PATH) --results $(BUILD)/results
-
-# `static` is phony: the ISO is remade each time (xorriso takes a second).
-$(BUILD)/e2e/dev.iso: static tests/e2e/dev-iso.sh
-	@mkdir -p $(@D)
-	tests/e2e/dev-iso.sh $(BUILD)/installer $@
 
 # The checker's own tests: fed made-up reports, good and broken, check.py must
 # accept and reject them; no VM, a second.

@@ -99,11 +99,11 @@ for s in $scenarios; do
 	detect) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
 	install*)
 		if ! has /Linux/install.sh; then
-			why="no Linux/install.sh on the ISO (the install path has not landed)"
+			why="no Linux/install.sh on the ISO (the build manifest does not list it yet)"
 		elif [ -z "$installer_path" ]; then
 			why="no Linux/installer.x86_64 (or Linux/installer) on the ISO"
-		elif [ "$s" = install-tampered ] && ! grep -q '\.deb$' <<<"$listing"; then
-			why="no .deb payload on the ISO to alter"
+		elif ! grep -q '\.deb$' <<<"$listing"; then
+			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		fi
 		;;
 	esac
