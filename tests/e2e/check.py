@@ -70,6 +70,7 @@ class Checker:
     def __init__(self, scenario, sections, done):
         self.scenario, self.sections, self.done = scenario, sections, done
         self.passed = self.failed = 0
+        self.chosen = None  # the agent package installer verify names
 
     def check(self, ok, what, evidence=""):
         n = self.passed + self.failed + 1
@@ -151,7 +152,11 @@ class Checker:
         self.field(d, "virt.hypervisor", lambda v: v in ("qemu", "kvm"), "is qemu or kvm")
         self.field(d, "virt.mode", lambda v: v == "n/a", "is n/a (not Xen)")
 
-    def agent(self, installed):
+    def agent(self, installed, name=None):
+        """The agent .deb on the CD as dpkg and systemd see it. With
+        installed, the package NAME (the one the installer says it chose; any
+        .deb of this guest's architecture when None) must be installed and
+        its units enabled; without, no .deb of the CD may be installed."""
         s = self.section("agent")
         if s is None:
             return
@@ -159,20 +164,26 @@ class Checker:
         pk = d.get("packages") if isinstance(d, dict) else None
         if not self.check(bool(pk), "the CD holds a .deb for this guest", self.evidence(s)):
             return
+        if installed and name is not None:
+            chosen = [p for p in pk if p.get("package") == name]
+            if not self.check(bool(chosen), f"the CD holds the chosen package {name}",
+                              self.evidence(s)):
+                return
+            pk = chosen
         for p in pk:
-            name = p.get("package")
+            pname = p.get("package")
             st = p.get("status")
             if installed:
-                self.check(st == "install ok installed", f"dpkg -s {name}: installed",
+                self.check(st == "install ok installed", f"dpkg -s {pname}: installed",
                            f"status '{st}'")
                 units = p.get("units") or []
-                self.check(bool(units), f"{name} ships a systemd unit", json.dumps(p))
+                self.check(bool(units), f"{pname} ships a systemd unit", json.dumps(p))
                 for u in units:
                     self.check(u.get("enabled") == "enabled",
                                f"{u.get('unit')} is enabled", f"is-enabled: {u.get('enabled')}")
             else:
                 self.check(st in ("", None) or "not-installed" in st,
-                           f"{name} is not installed", f"status '{st}'")
+                           f"{pname} is not installed", f"status '{st}'")
 
     def unchanged(self, name, what):
         s = self.section(name)
@@ -183,6 +194,10 @@ class Checker:
     def state_docs(self):
         """installer verify and status after an install (installer(8))."""
         d = self.doc("verify", EXIT_OK, "installer verify --json")
+        try:
+            self.chosen = dig(d, "agent.package")
+        except KeyError:
+            self.chosen = None
         self.verify_doc(d)
         self.field(d, "ok", lambda v: v is True, "is true (verify)")
         self.field(d, "agent.installed", lambda v: v is True, "is true (verify)")
@@ -223,7 +238,7 @@ def scenario_install(c):
     c.field(d, "changed", lambda v: v is False, "is false on the second run")
     c.field(d, "verified", lambda v: v is True, "is true (payload sums checked)")
     c.unchanged("rootdiff2", "the second run left the root as it was")
-    c.agent(installed=True)
+    c.agent(installed=True, name=c.chosen)
     c.detect_doc(c.doc("detect", EXIT_OK, "installer detect --json after install"))
 
 
@@ -237,7 +252,7 @@ def scenario_install_selfmount(c):
     c.field(d, "changed", lambda v: v is True, "is true on the first run")
     c.field(d, "verified", lambda v: v is True, "is true (payload sums checked)")
     c.state_docs()
-    c.agent(installed=True)
+    c.agent(installed=True, name=c.chosen)
 
 
 def scenario_install_tampered(c):

@@ -247,23 +247,29 @@ boot() {
 	fi
 }
 
-# tamper ISO OUT: a copy of ISO whose first .deb payload has one byte
-# flipped in the middle, as a corrupt download or a meddler would leave it.
+# tamper ISO OUT: a copy of ISO with one byte flipped in the middle of every
+# .deb payload (whichever the installer picks for this guest is altered), as
+# a corrupt download or a meddler would leave it. Files that share one data
+# stream share its blocks: each stream is altered once.
 tamper() {
-	local src=$1 out=$2 line lba size path off byte
+	local src=$1 out=$2 list line lba size path off byte seen=" "
 	cp "$src" "$out"
-	line=$(xorriso -indev "$out" -find /Linux -type f -name '*.deb' -exec report_lba -- 2>/dev/null |
-		grep '^File data lba:' | head -n 1)
-	[ -n "$line" ] || return 1
-	lba=$(awk -F, '{ gsub(/ /, "", $2); print $2 }' <<<"$line")
-	size=$(awk -F, '{ gsub(/ /, "", $4); print $4 }' <<<"$line")
-	path=$(sed "s/.*, '\(.*\)'\$/\1/" <<<"$line")
-	off=$((lba * 2048 + size / 2))
-	byte=$(od -An -tu1 -j "$off" -N 1 "$out" | tr -d ' ')
-	printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
-		dd of="$out" bs=1 seek="$off" conv=notrunc status=none
-	echo "e2e: altered $path in $(basename "$out") (byte at offset $off: $byte -> $(((byte + 1) % 256)))"
-	! cmp -s "$src" "$out"
+	list=$(xorriso -indev "$out" -find / -type f -name '*.deb' -exec report_lba -- 2>/dev/null |
+		grep '^File data lba:') || return 1
+	while IFS= read -r line; do
+		lba=$(awk -F, '{ gsub(/ /, "", $2); print $2 }' <<<"$line")
+		size=$(awk -F, '{ gsub(/ /, "", $4); print $4 }' <<<"$line")
+		path=$(sed "s/.*, '\(.*\)'\$/\1/" <<<"$line")
+		case $seen in *" $lba "*) continue ;; esac
+		[ "$size" -gt 0 ] || continue
+		seen="$seen$lba "
+		off=$((lba * 2048 + size / 2))
+		byte=$(od -An -tu1 -j "$off" -N 1 "$out" | tr -d ' ')
+		printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
+			dd of="$out" bs=1 seek="$off" conv=notrunc status=none
+		echo "e2e: altered $path in $(basename "$out") (byte at offset $off: $byte -> $(((byte + 1) % 256)))"
+	done <<<"$list"
+	[ "$seen" != " " ] && ! cmp -s "$src" "$out"
 }
 
 for s in $runnable; do

@@ -23,6 +23,9 @@ MEDIA = {"device": "/dev/cdrom", "resolved": "/dev/sr0", "mounted_from": "/dev/s
          "fstype": "iso9660", "cdrom_link": True, "cdrom_target": "/dev/sr0"}
 AGENT_IN = {"packages": [{"deb": "/Linux/a.deb", "package": "a", "status": "install ok installed",
                           "version": "1", "units": [{"unit": "a.service", "enabled": "enabled"}]}]}
+# Two packages for this architecture on the CD; the installer chose "a".
+AGENT_TWO = {"packages": AGENT_IN["packages"] + [
+    {"deb": "/Linux/b.deb", "package": "b", "status": "", "version": "", "units": []}]}
 AGENT_OUT = {"packages": [{"deb": "/Linux/a.deb", "package": "a", "status": "",
                            "version": "", "units": []}]}
 
@@ -51,7 +54,8 @@ def with_(doc, path, value):
     return d
 
 
-VERIFY = {"schema": 1, "ok": True, "agent": {"installed": True, "enabled": True}}
+VERIFY = {"schema": 1, "ok": True,
+          "agent": {"package": "a", "installed": True, "enabled": True}}
 STATUS = {"schema": 1, "installed": True}
 FIRST = {"changed": True, "verified": True, "media_device": "/dev/sr0"}
 
@@ -94,6 +98,10 @@ CASES = [
     ("install: second run touched the root", "install",
      install_log(rootdiff="> /etc/x f 644 1 2"), False),
     ("install: agent not installed", "install", install_log(agent=AGENT_OUT), False),
+    ("install: another package for another guest stays out", "install",
+     install_log(agent=AGENT_TWO), True),
+    ("install: verify names a package the CD lacks", "install",
+     install_log(verify=with_(VERIFY, "agent.package", "zz")), False),
     ("install: unit disabled", "install",
      install_log(agent=with_(AGENT_IN, "packages", [dict(AGENT_IN["packages"][0],
                  units=[{"unit": "a.service", "enabled": "disabled"}])])), False),
