@@ -2,7 +2,17 @@
 # Shared by the e2e host scripts (sourced, bash). Keeps the cache layout and
 # the small helpers in one place.
 
-E2E_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/guest-tools-e2e}
+# Outside the repository, so a fresh clone on the same machine reuses it. CI
+# may run without HOME: then /var/cache.
+if [ -z "${E2E_CACHE:-}" ]; then
+	if [ -n "${XDG_CACHE_HOME:-}" ]; then
+		E2E_CACHE=$XDG_CACHE_HOME/guest-tools-e2e
+	elif [ -n "${HOME:-}" ]; then
+		E2E_CACHE=$HOME/.cache/guest-tools-e2e
+	else
+		E2E_CACHE=/var/cache/guest-tools-e2e
+	fi
+fi
 
 e2e_log() { printf 'e2e: %s\n' "$*" >&2; }
 e2e_die() {
@@ -15,7 +25,8 @@ e2e_now() { date +%s.%N; }
 e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The short hash that keys a cache entry: everything that shaped it (file
-# contents, never paths, so that every checkout of one commit shares it).
+# contents and recipe numbers, never paths, so that every checkout of one
+# commit shares it).
 e2e_key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
 
 # e2e_apt_show PKG: apt's record of PKG's candidate version. A fresh machine

@@ -34,8 +34,10 @@ busybox=${E2E_BUSYBOX:-/bin/busybox}
 file "$busybox" | grep -q 'statically linked' ||
 	e2e_die "$busybox: not a static busybox (apt-get install busybox-static)"
 
-key=$(e2e_key "$pkg" "$ver" "$INITRD_MODULES" "$ROOT_MODULES" \
-	"$(cat "$here/kernel.sh" "$here/initramfs-init" "$busybox" | sha256sum)")
+# Bump when the steps below change what the entry holds (comments do not).
+recipe=2
+key=$(e2e_key "$pkg" "$ver" "$INITRD_MODULES" "$ROOT_MODULES" "$recipe" \
+	"$(cat "$here/initramfs-init" "$busybox" | sha256sum)")
 name="${pkg}_${ver}_$key"
 out="$E2E_CACHE/kernel/$name"
 
@@ -47,8 +49,9 @@ if [ -e "$out/.complete" ]; then
 fi
 
 mkdir -p "$E2E_CACHE/debs" "$E2E_CACHE/kernel"
-deb=$(ls "$E2E_CACHE/debs/${pkg}_"*"_amd64.deb" 2>/dev/null | grep -F "_${ver//:/%3a}_" | head -n 1 || true)
-if [ -z "$deb" ]; then
+# apt-get download's file name: an epoch's colon is written %3a.
+deb="$E2E_CACHE/debs/${pkg}_${ver//:/%3a}_amd64.deb"
+if [ ! -s "$deb" ]; then
 	t=$(e2e_now)
 	# apt-get download writes into the current folder; the _apt user may not
 	# reach it, which only costs a warning.
@@ -62,7 +65,7 @@ if [ -z "$deb" ]; then
 		apt-get update -q >/dev/null 2>&1 || true
 		exec env E2E_KERNEL_RETRY=1 "$0"
 	fi
-	deb=$(ls "$E2E_CACHE/debs/${pkg}_"*"_amd64.deb" | grep -F "_${ver//:/%3a}_" | head -n 1)
+	[ -s "$deb" ] || e2e_die "apt-get download left no $deb"
 	e2e_log "downloaded $(basename "$deb") ($(du -m "$deb" | cut -f1) MB) in $(e2e_since "$t") s"
 	# Older versions of the same kernel are of no further use.
 	for old in "$E2E_CACHE/debs/linux-image-"*.deb; do
@@ -94,6 +97,7 @@ deps() {
 
 # The root's subset: the files, then depmod over just those.
 mkdir -p "$tmp/modules/lib/modules/$kver"
+# shellcheck disable=SC2086 # the lists are words
 for f in $(deps $ROOT_MODULES); do
 	mkdir -p "$tmp/modules/$(dirname "$f")"
 	cp "$tmp/x/$f" "$tmp/modules/$f"
@@ -109,6 +113,7 @@ for a in sh mount umount insmod switch_root sleep mkdir cat echo ls poweroff; do
 	ln -s busybox "$ir/bin/$a"
 done
 : >"$ir/lib/modules/load"
+# shellcheck disable=SC2086
 for f in $(deps $INITRD_MODULES); do
 	cp "$tmp/x/$f" "$ir/lib/modules/"
 	basename "$f" >>"$ir/lib/modules/load"

@@ -15,7 +15,9 @@ suite=${E2E_SUITE:-bookworm}
 variant=minbase
 include=${E2E_INCLUDE:-systemd-sysv,udev,kmod,util-linux,mount,procps}
 
-key=$(e2e_key "$suite" "$variant" "$include" amd64 "$(sha256sum <"$here/rootfs.sh")")
+# Bump when the steps below change what the tree holds (comments do not).
+recipe=1
+key=$(e2e_key "$suite" "$variant" "$include" amd64 "$recipe")
 out="$E2E_CACHE/root/${suite}_$key"
 
 e2e_lock_cache
@@ -29,6 +31,7 @@ command -v debootstrap >/dev/null || e2e_die "debootstrap: missing (apt-get inst
 
 # The mirror is the one apt already uses on this machine for SUITE, so the
 # rig reaches nothing that apt does not.
+# shellcheck disable=SC2016 # $(...) is apt's format, not the shell's
 mirror=${E2E_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(ORIGIN)' \
 	'Identifier: Packages' 2>/dev/null | awk -v s="$suite" '$2 == s && $3 == "Debian" { print $1; exit }')}
 [ -n "$mirror" ] || e2e_die "no Debian '$suite' source in apt's configuration: set E2E_MIRROR=URL"

@@ -259,13 +259,14 @@ tamper() {
 	while IFS= read -r line; do
 		lba=$(awk -F, '{ gsub(/ /, "", $2); print $2 }' <<<"$line")
 		size=$(awk -F, '{ gsub(/ /, "", $4); print $4 }' <<<"$line")
-		path=$(sed "s/.*, '\(.*\)'\$/\1/" <<<"$line")
+		path=${line#*, \'}
+		path=${path%\'}
 		case $seen in *" $lba "*) continue ;; esac
 		[ "$size" -gt 0 ] || continue
 		seen="$seen$lba "
 		off=$((lba * 2048 + size / 2))
 		byte=$(od -An -tu1 -j "$off" -N 1 "$out" | tr -d ' ')
-		printf "$(printf '\\%03o' $(((byte + 1) % 256)))" |
+		printf '%b' "\\0$(printf '%03o' $(((byte + 1) % 256)))" |
 			dd of="$out" bs=1 seek="$off" conv=notrunc status=none
 		echo "e2e: altered $path in $(basename "$out") (byte at offset $off: $byte -> $(((byte + 1) % 256)))"
 	done <<<"$list"
