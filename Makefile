@@ -17,7 +17,10 @@ WERROR     ?= 0
 VERSION    := $(shell cat VERSION)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla \
-	-Wno-unused-parameter -Wno-format-truncation
+	-Wno-unused-parameter
+# Paths are bounded on purpose (snprintf into PATH_MAX buffers); gcc only.
+WARN += $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 \
+	&& echo -Wno-format-truncation)
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "detect.h"
+#include "drivers.h"
 #include "error.h"
 #include "exitcode.h"
 #include "fsops.h"
@@ -29,6 +31,7 @@
 #include "pkg.h"
 #include "plan.h"
 #include "service.h"
+#include "spawn.h"
 #include "verify.h"
 
 static const char usage[] =
@@ -69,6 +72,7 @@ struct run {
 	        result; /* "installed", "unchanged", "planned", "failed", "rolled-back" */
 	char message[512];
 	struct gt_verify *verify;
+	struct gt_driver_plan *drivers;
 	int rc;
 };
 
@@ -204,10 +208,70 @@ static int find_and_verify(struct run *r)
 	return 0;
 }
 
+/* The mode a rewritten file keeps (0644 for a new one). */
+static mode_t mode_of(const struct gt_root *root, const char *path)
+{
+	struct stat st;
+
+	return gt_root_stat(root, path, true, &st) == 0 ? st.st_mode & 07777 : 0644;
+}
+
+/*
+ * The PV-driver steps (initramfs configuration and regeneration), each
+ * journalled: a file's old content and every image a command rewrites are
+ * backed up first, so a rollback puts them back.
+ */
+static int apply_driver_steps(struct run *r, struct gt_journal *j)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; r->drivers && i < r->drivers->n_steps && ret == 0; i++) {
+		const struct gt_driver_step *st = &r->drivers->steps[i];
+
+		gt_info("%s", st->description);
+		if (st->kind == GT_STEP_WRITE_FILE) {
+			char *dir = strdup(st->path),
+			     *slash = dir ? strrchr(dir, '/') : NULL;
+
+			if (!dir)
+				return -ENOMEM;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				ret = gt_journal_dir(j, dir);
+			}
+			free(dir);
+			if (ret == 0)
+				ret = gt_journal_write_file(j, st->path, st->content,
+				                            strlen(st->content),
+				                            mode_of(r->root, st->path));
+		} else {
+			struct gt_spawn_opts o = { .capture = 1,
+				                   .chroot_dir = r->root->host
+				                                         ? NULL
+				                                         : r->root->dir };
+
+			ret = gt_journal_run(j, st->backups);
+			if (ret == 0)
+				ret = gt_spawn((const char *const *)st->argv, &o);
+			if (ret != 0)
+				gt_err("%s: %s", st->description,
+				       ret > 0 ? "the command failed" : gt_strerror(ret));
+			if (ret != 0 && o.output && o.output[0])
+				fputs(o.output, stderr);
+			free(o.output);
+		}
+		if (ret < 0 && ret != -ENOENT)
+			gt_err("%s: %s", st->description, gt_strerror(ret));
+	}
+	return ret;
+}
+
 static int install(struct run *r)
 {
 	const char *family = gt_manifest_family_name(r->payload->family);
 	struct gt_journal *j = NULL;
+	const char *stage = "starting";
 	char *output = NULL;
 	int ret;
 
@@ -216,6 +280,7 @@ static int install(struct run *r)
 		return fail(r, GT_EXIT_FAILURE, "%s: cannot start the journal: %s",
 		            GT_STATE_DIR "/journal", gt_strerror(ret));
 	r->changed = true;
+	stage = "installing the package";
 	ret = gt_journal_pkg(j, family, r->pkg.name, r->previous, r->pkg.version);
 	if (ret == 0) {
 		ret = gt_pkg_install(r->root, family, r->tmpfile, j, &output);
@@ -223,20 +288,27 @@ static int install(struct run *r)
 			gt_err("%s said:\n%s", family, output);
 		free(output);
 	}
+	if (ret == 0)
+		gt_journal_test_kill_point("installed");
 	/* deb and rpm scriptlets enable the service themselves; a tgz cannot. */
 	if (ret == 0 && r->payload->family == GT_FAMILY_TGZ &&
 	    strcmp(r->d->init, "unknown") != 0) {
+		stage = "enabling the service";
 		ret = gt_journal_service(j, r->pkg.name, r->d->init);
 		if (ret == 0)
 			ret = gt_service_enable(r->root, r->pkg.name, r->d->init);
+	}
+	if (ret == 0) {
+		stage = "setting up the PV drivers";
+		ret = apply_driver_steps(r, j);
 	}
 	if (ret != 0) {
 		int rb = gt_journal_rollback(j);
 
 		r->result = rb == 0 ? "rolled-back" : "failed";
-		return fail(r, GT_EXIT_ROLLEDBACK, "%s: installing %s failed (%s); %s",
-		            r->payload->dest, r->pkg.name,
-		            ret > 0 ? "the package tool failed" : gt_strerror(ret),
+		return fail(r, GT_EXIT_ROLLEDBACK, "%s: %s failed while %s (%s); %s",
+		            r->payload->dest, r->pkg.name, stage,
+		            ret > 0 ? "a command failed" : gt_strerror(ret),
 		            rb == 0 ? "everything was rolled back"
 		                    : "the rollback was incomplete: see above");
 	}
@@ -278,6 +350,31 @@ static void report_json(const struct run *r)
 	} else {
 		gt_json_null(&j);
 	}
+	gt_json_key(&j, "drivers");
+	if (r->drivers) {
+		gt_json_begin_object(&j);
+		gt_json_kv_bool(&j, "blkfront_available", r->drivers->blkfront_available);
+		gt_json_kv_bool(&j, "netfront_available", r->drivers->netfront_available);
+		gt_json_kv_bool(&j, "builtin", r->drivers->builtin);
+		gt_json_kv_bool(&j, "reboot_needed", r->drivers->reboot_needed);
+		gt_json_key(&j, "steps");
+		gt_json_begin_array(&j);
+		for (size_t i = 0; i < r->drivers->n_steps; i++)
+			gt_json_string(&j, r->drivers->steps[i].description);
+		gt_json_end_array(&j);
+		gt_json_key(&j, "warnings");
+		gt_json_begin_array(&j);
+		for (size_t i = 0; i < r->drivers->n_warnings; i++) {
+			gt_json_begin_object(&j);
+			gt_json_kv_string(&j, "code", r->drivers->warnings[i].code);
+			gt_json_kv_string(&j, "message", r->drivers->warnings[i].message);
+			gt_json_end_object(&j);
+		}
+		gt_json_end_array(&j);
+		gt_json_end_object(&j);
+	} else {
+		gt_json_null(&j);
+	}
 	gt_json_key(&j, "verify");
 	if (r->verify)
 		gt_verify_json(&j, r->verify);
@@ -312,6 +409,8 @@ static void report_human(const struct run *r)
 		       gt_manifest_family_name(r->payload->family));
 		printf("  install:  %s %s%s%s\n", r->pkg.name, r->pkg.version,
 		       r->previous ? ", replacing " : "", r->previous ? r->previous : "");
+		for (size_t i = 0; r->drivers && i < r->drivers->n_steps; i++)
+			printf("  drivers:  %s\n", r->drivers->steps[i].description);
 		return;
 	}
 	if (strcmp(r->result, "unchanged") == 0)
@@ -414,9 +513,18 @@ int cmd_install(int argc, char **argv)
 	}
 	if (find_and_verify(&r) != 0)
 		goto out;
+	ret = gt_drivers_plan(r.root, r.d, &r.drivers);
+	if (ret < 0) {
+		fail(&r, GT_EXIT_INPUT, "cannot plan the PV-driver setup: %s",
+		     gt_strerror(ret));
+		goto out;
+	}
+	for (size_t i = 0; i < r.drivers->n_warnings; i++)
+		gt_warn("%s", r.drivers->warnings[i].message);
 	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
 	                               r.pkg.name, &r.previous);
-	if (r.previous && strcmp(r.previous, r.pkg.version) == 0) {
+	if (r.previous && strcmp(r.previous, r.pkg.version) == 0 &&
+	    r.drivers->n_steps == 0) {
 		r.result = "unchanged";
 	} else if (r.o.dry_run) {
 		r.result = "planned";
@@ -428,6 +536,8 @@ int cmd_install(int argc, char **argv)
 	}
 	if (strcmp(r.result, "planned") != 0) {
 		gt_verify_run(r.root, r.d, &r.verify);
+		if (r.verify && r.drivers->reboot_needed)
+			r.verify->reboot_needed = true;
 		if (r.verify && r.verify->reboot_needed)
 			r.rc = GT_EXIT_REBOOT;
 	}
@@ -444,6 +554,7 @@ out:
 	if (r.tmpdir[0])
 		rmdir(r.tmpdir);
 	gt_verify_free(r.verify);
+	gt_drivers_plan_free(r.drivers);
 	gt_pkg_info_clear(&r.pkg);
 	free(r.previous);
 	gt_manifest_free(r.manifest);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -159,6 +161,19 @@ static int append_raw(char **buf, size_t *len, const char *s)
 	return 0;
 }
 
+/*
+ * Test seam for the crash tests: GT_TEST_KILL_AT=KIND makes the process
+ * SIGKILL itself right after a KIND record is durable, as a power cut or an
+ * admin's kill -9 would. Harmless: it can only stop the caller's own run.
+ */
+void gt_journal_test_kill_point(const char *kind)
+{
+	const char *at = getenv("GT_TEST_KILL_AT");
+
+	if (at && strcmp(at, kind) == 0)
+		raise(SIGKILL);
+}
+
 /* Append one record (NULL-terminated fields) and make it durable. */
 static int record(struct gt_journal *j, const char *kind, ...)
 {
@@ -188,6 +203,7 @@ static int record(struct gt_journal *j, const char *kind, ...)
 		return ret;
 	}
 	j->len = len;
+	gt_journal_test_kill_point(kind);
 	copy = strdup(j->text);
 	if (!copy)
 		return -ENOMEM;
@@ -404,6 +420,38 @@ int gt_journal_undo_log(const struct gt_root *root, const struct gt_journal_log 
 	return first;
 }
 
+/* Remove @path and the directories under it, bottom up, where they are empty. */
+static void rmdir_empty_tree(const struct gt_root *root, const char *path, int depth)
+{
+	char **names = NULL, *rel = NULL;
+	size_t n = 0, k;
+
+	if (depth > 64)
+		return;
+	if (gt_root_list_dir(root, path, &names, &n) == 0) {
+		for (k = 0; k < n; k++) {
+			char *sub = gt_path_join(path, names[k]);
+			struct stat st;
+
+			if (sub && gt_root_stat(root, sub, false, &st) == 0 &&
+			    S_ISDIR(st.st_mode))
+				rmdir_empty_tree(root, sub, depth + 1);
+			free(sub);
+		}
+		gt_strv_free(names);
+	}
+	if (gt_root_resolve(root, path, false, &rel) == 0)
+		unlinkat(root->fd, rel, AT_REMOVEDIR);
+	free(rel);
+}
+
+/* Remove the state directories when nothing is left in them. */
+static void prune_state_dirs(const struct gt_root *root)
+{
+	rmdir_empty_tree(root, BACKUP_DIR, 0);
+	rmdir_empty_tree(root, GT_STATE_DIR, 0);
+}
+
 static void journal_free(struct gt_journal *j)
 {
 	free(j->text);
@@ -413,10 +461,13 @@ static void journal_free(struct gt_journal *j)
 
 int gt_journal_rollback(struct gt_journal *j)
 {
-	int ret = gt_journal_undo_log(j->root, j->log);
-	int ret2 = gt_fs_unlink(j->root, JOURNAL_PATH);
+	const struct gt_root *root = j->root;
+	int ret = gt_journal_undo_log(root, j->log);
+	int ret2 = gt_fs_unlink(root, JOURNAL_PATH);
 
 	journal_free(j);
+	if (ret == 0 && ret2 == 0 && !gt_fs_lexists(root, INSTALLED_PATH))
+		prune_state_dirs(root);
 	return ret < 0 ? ret : ret2;
 }
 
@@ -448,35 +499,17 @@ int gt_journal_recover(const struct gt_root *root, bool *found)
 	else if ((ret = gt_journal_undo_log(root, log)) == 0)
 		ret = gt_fs_unlink(root, JOURNAL_PATH);
 	gt_journal_log_free(log);
+	if (ret == 0 && !gt_fs_lexists(root, INSTALLED_PATH))
+		prune_state_dirs(root);
 	return ret;
 }
 
 int gt_journal_forget_installed(const struct gt_root *root)
 {
-	static const char *const dirs[] = { BACKUP_DIR, GT_STATE_DIR };
 	int ret = gt_fs_unlink(root, INSTALLED_PATH);
-	size_t i;
 
 	/* Leave no trace but the install log; backups still there are kept. */
-	for (i = 0; ret == 0 && i < 2; i++) {
-		char **names = NULL, *rel = NULL;
-		size_t n = 0, k;
-
-		if (gt_root_list_dir(root, dirs[i], &names, &n) == 0) {
-			for (k = 0; k < n && i == 0; k++) {
-				char sub[512];
-
-				snprintf(sub, sizeof(sub), "%s/%s", dirs[i], names[k]);
-				if (gt_root_resolve(root, sub, false, &rel) == 0)
-					unlinkat(root->fd, rel, AT_REMOVEDIR);
-				free(rel);
-				rel = NULL;
-			}
-			gt_strv_free(names);
-		}
-		if (gt_root_resolve(root, dirs[i], false, &rel) == 0)
-			unlinkat(root->fd, rel, AT_REMOVEDIR);
-		free(rel);
-	}
+	if (ret == 0)
+		prune_state_dirs(root);
 	return ret;
 }

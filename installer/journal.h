@@ -112,6 +112,10 @@ void gt_journal_log_free(struct gt_journal_log *log);
  */
 int gt_journal_undo_log(const struct gt_root *root, const struct gt_journal_log *log);
 
+/* gt_journal_test_kill_point - SIGKILL ourselves when GT_TEST_KILL_AT names @kind (crash
+ * tests). */
+void gt_journal_test_kill_point(const char *kind);
+
 /* gt_journal_forget_installed - remove the installed record after an uninstall. */
 int gt_journal_forget_installed(const struct gt_root *root);
 

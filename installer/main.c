@@ -18,6 +18,7 @@ static const struct gt_command commands[] = {
 	{ "verify", cmd_verify, "check the installation (use after the reboot)" },
 	{ "status", cmd_status, "show what guest-tools installed" },
 	{ "uninstall", cmd_uninstall, "remove what guest-tools installed" },
+	{ "collect", cmd_collect, "write a support bundle of what detect reads" },
 };
 
 static void usage(FILE *fp)

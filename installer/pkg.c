@@ -410,10 +410,17 @@ int gt_pkg_remove(const struct gt_root *root, const char *family, const char *na
 
 	if (strcmp(family, "tgz") == 0)
 		return 0;
-	ret = gt_pkg_installed_version(root, family, name, &version);
-	if (ret < 0 || !version)
-		return ret;
-	free(version);
+	/*
+	 * dpkg: purge whatever state the package is in (a failed postinst leaves
+	 * it half-configured, and that must go too); purging an unknown package
+	 * only warns. rpm: only what rpm -q knows.
+	 */
+	if (strcmp(family, "rpm") == 0) {
+		ret = gt_pkg_installed_version(root, family, name, &version);
+		if (ret < 0 || !version)
+			return ret;
+		free(version);
+	}
 	if (strcmp(family, "deb") == 0) {
 		char rootopt[4200];
 

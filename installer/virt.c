@@ -26,6 +26,8 @@ struct scan {
 };
 
 static void add_line(struct scan *s, char ***v, size_t *n, const char *fmt, va_list ap)
+        __attribute__((format(printf, 4, 0)));
+static void add_line(struct scan *s, char ***v, size_t *n, const char *fmt, va_list ap)
 {
 	char *line = NULL;
 
@@ -132,6 +134,38 @@ static const char *hv_of_signature(const char *sig)
 	return NULL;
 }
 
+int gt_virt_cpuid_leaves(char **sigs, size_t max)
+{
+	int n = 0;
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d, leaf;
+	size_t i;
+
+	__cpuid(1, a, b, c, d);
+	/* ECX bit 31: "a hypervisor is present"; the leaves are garbage without it. */
+	for (i = 0; (c & (1u << 31)) && i < max; i++) {
+		char sig[13];
+
+		leaf = 0x40000000u + (unsigned)i * 0x100u;
+		__cpuid(leaf, a, b, c, d);
+		memcpy(sig, &b, 4);
+		memcpy(sig + 4, &c, 4);
+		memcpy(sig + 8, &d, 4);
+		sig[12] = '\0';
+		if (!sig[0] || a < leaf)
+			break;
+		if (!(sigs[n] = strdup(sig))) {
+			while (n > 0)
+				free(sigs[--n]);
+			return -ENOMEM;
+		}
+		n++;
+		c = 1u << 31;
+	}
+#endif
+	return n;
+}
+
 static void read_cpuid(struct scan *s, const char *arch)
 {
 	size_t n = 0, i;
@@ -145,31 +179,14 @@ static void read_cpuid(struct scan *s, const char *arch)
 			if (line[0] && !(s->cpuid_sigs[n++] = strdup(line)))
 				s->err = -ENOMEM;
 		free(buf);
-	}
-#if defined(__x86_64__) || defined(__i386__)
-	else if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0) {
-		unsigned int a, b, c, d, leaf;
+	} else if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0) {
+		int k = gt_virt_cpuid_leaves(s->cpuid_sigs, MAX_CPUID_LEAVES);
 
-		__cpuid(1, a, b, c, d);
-		/* ECX bit 31: "a hypervisor is present"; the leaves are garbage without
-		 * it. */
-		for (i = 0; (c & (1u << 31)) && i < MAX_CPUID_LEAVES; i++) {
-			char sig[13];
-
-			leaf = 0x40000000u + (unsigned)i * 0x100u;
-			__cpuid(leaf, a, b, c, d);
-			memcpy(sig, &b, 4);
-			memcpy(sig + 4, &c, 4);
-			memcpy(sig + 8, &d, 4);
-			sig[12] = '\0';
-			if (!sig[0] || a < leaf)
-				break;
-			if (!(s->cpuid_sigs[n++] = strdup(sig)))
-				s->err = -ENOMEM;
-			c = 1u << 31;
-		}
+		if (k < 0)
+			s->err = k;
+		else
+			n = (size_t)k;
 	}
-#endif
 	/* CPUID is an x86 instruction: other architectures' files mean nothing. */
 	if (strcmp(arch, "x86_64") != 0 && strcmp(arch, "i686") != 0 &&
 	    strcmp(arch, "unknown") != 0)

@@ -48,4 +48,12 @@ int gt_virt_detect(const struct gt_root *root, const char *arch,
                    const struct gt_rootfs *rootfs, struct gt_virt **out);
 void gt_virt_free(struct gt_virt *v);
 
+/*
+ * gt_virt_cpuid_leaves - run CPUID on this machine: the signatures of the
+ * hypervisor leaves 0x40000000, 0x40000100... (at most @max) go to @sigs,
+ * each newly allocated (owned by the caller). Returns how many (0 on other
+ * architectures or with no hypervisor bit), or -ENOMEM (nothing kept).
+ */
+int gt_virt_cpuid_leaves(char **sigs, size_t max);
+
 #endif

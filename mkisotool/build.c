@@ -1145,6 +1145,7 @@ static void print_summary(struct build *b, size_t files, uint64_t iso_size,
 		gt_json_init(&j, stdout);
 		gt_json_begin_object(&j);
 		gt_json_kv_string(&j, "iso", b->out);
+		gt_json_kv_bool(&j, "ok", true);
 		gt_json_kv_string(&j, "label", b->m->label);
 		gt_json_kv_string(&j, "version", b->version);
 		gt_json_kv_uint(&j, "files", files);
@@ -1346,6 +1347,19 @@ int cmd_build(int argc, char **argv)
 	print_summary(&b, files, iso_size, sha256, mk_now() - t0);
 	rc = MK_EXIT_OK;
 out:
+	if (b.json && rc != MK_EXIT_OK) {
+		/* With --json, stdout always holds one document, even on failure. */
+		struct gt_json j;
+
+		gt_json_init(&j, stdout);
+		gt_json_begin_object(&j);
+		gt_json_kv_string(&j, "iso", b.out);
+		gt_json_kv_bool(&j, "ok", false);
+		gt_json_kv_int(&j, "exit", rc);
+		gt_json_kv_uint(&j, "problems", b.problems ? b.problems : 1);
+		gt_json_end_object(&j);
+		gt_json_finish(&j);
+	}
 	if (fd >= 0)
 		close(fd);
 	if (tmp_active) {

@@ -10,7 +10,9 @@
 # The prefix lives at ${GT_CACHE_DIR:-$HOME/.cache/guest-tools}/static/<arch>-<key>,
 # where <key> hashes this script, the smoke test and the exact Debian source and
 # toolchain versions, so a rerun is a no-op and any change rebuilds. The prefix
-# path is the last line on stdout. See docs in /work/shared/notes/static-build.md.
+# path is the last line on stdout; <prefix>/env.mk has the flags for the Makefile.
+# --print-prefix prints it only if already built (exit 1 otherwise), never builds.
+# Why musl and the pitfalls met: shared/notes/static-build.md.
 set -euo pipefail
 
 prog="build-static-deps"
@@ -56,7 +58,8 @@ x86_64)
 	host_args=() # native: musl-gcc runs on the build machine
 	musl_pkg=musl-dev:amd64
 	cc_pkg_bin=x86_64-linux-gnu-gcc
-	asm_dirs=(/usr/include/x86_64-linux-gnu/asm)
+	kernel_inc=/usr/include
+	kernel_asm=/usr/include/x86_64-linux-gnu/asm
 	tool_pkgs=(musl-tools musl-dev:amd64 build-essential dpkg-dev pkg-config file binutils
 		linux-libc-dev xz-utils autoconf automake libtool)
 	;;
@@ -66,9 +69,11 @@ i686)
 	host_args=(--host=i686-linux-musl --build=x86_64-linux-gnu)
 	musl_pkg=musl-dev:i386
 	cc_pkg_bin=i686-linux-gnu-gcc
-	asm_dirs=(/usr/i686-linux-gnu/include/asm /usr/include/i386-linux-gnu/asm)
-	tool_pkgs=(musl-dev:i386 gcc-i686-linux-gnu build-essential dpkg-dev pkg-config file
-		binutils linux-libc-dev xz-utils autoconf automake libtool)
+	kernel_inc=/usr/i686-linux-gnu/include
+	kernel_asm=/usr/i686-linux-gnu/include/asm
+	# linux-libc-dev-i386-cross gives the i386 <asm/...> kernel headers.
+	tool_pkgs=(musl-dev:i386 gcc-i686-linux-gnu linux-libc-dev-i386-cross build-essential
+		dpkg-dev pkg-config file binutils linux-libc-dev xz-utils autoconf automake libtool)
 	;;
 *) die "--arch: $arch: not supported (x86_64 or i686)" ;;
 esac
@@ -160,6 +165,14 @@ ensure_system() {
 	fi
 	mapfile -t missing < <(missing_pkgs "${tool_pkgs[@]}")
 	if ((${#missing[@]})); then
+		# Never let an install remove packages (gcc-i686-linux-gnu conflicts with
+		# gcc-multilib, for one): that could break another toolchain on this machine.
+		local sim removed
+		sim=$(apt-get -s -o DPkg::Lock::Timeout=600 install --no-install-recommends \
+			"${missing[@]}" 2>&1) || die "apt-get install ${missing[*]}: $(tail -n 3 <<<"$sim")"
+		removed=$(awk '$1 == "Remv" { printf " %s", $2 }' <<<"$sim")
+		[[ -z $removed ]] ||
+			die "apt-get install ${missing[*]}: would remove${removed}; not doing that"
 		say "apt-get install ${missing[*]}"
 		apt_get -y install --no-install-recommends "${missing[@]}" >&2 ||
 			die "apt-get install ${missing[*]}: failed"
@@ -252,9 +265,10 @@ fi
 
 # --- build in a temp dir next to the final prefix, staged through DESTDIR, renamed at the end.
 build=$(mktemp -d "$cache/static/.build-$arch-$key.XXXXXX")
-job=
+lanes=()
 cleanup() {
-	[[ -z $job ]] || kill -- "$job" 2>/dev/null || true
+	# Each lane is its own process group: end it with its make and compilers.
+	((${#lanes[@]} == 0)) || kill -TERM -- "${lanes[@]/#/-}" 2>/dev/null || true
 	rm -rf "$build"
 }
 trap cleanup EXIT
@@ -265,14 +279,10 @@ mkdir -p "$build/logs" "$sp/lib/pkgconfig" "$sp/include" "$sp/bin" "$sp/kernel-i
 
 # Kernel headers: musl-gcc drops the normal include path; never add -I/usr/include
 # (glibc headers would shadow musl's), only these links, searched last via -idirafter.
-for d in /usr/include/linux /usr/include/asm-generic /usr/include/mtd; do
-	[[ -d $d ]] || die "$d: missing (linux-libc-dev)"
+for d in "$kernel_inc/linux" "$kernel_inc/asm-generic" "$kernel_inc/mtd" "$kernel_asm"; do
+	[[ -d $d ]] || die "$d: missing kernel headers for $arch"
 	ln -s "$d" "$sp/kernel-include/${d##*/}"
 done
-asm=
-for d in "${asm_dirs[@]}"; do [[ -d $d ]] && { asm=$d; break; }; done
-[[ -n $asm ]] || die "${asm_dirs[0]}: missing kernel asm headers for $arch"
-ln -s "$asm" "$sp/kernel-include/asm"
 
 if [[ $arch == x86_64 ]]; then
 	cc=musl-gcc
@@ -301,26 +311,46 @@ export PKG_CONFIG_LIBDIR=$sp/lib/pkgconfig PKG_CONFIG_PATH="" PKG_CONFIG_SYSROOT
 unset PKG_CONFIG_ALLOW_SYSTEM_CFLAGS PKG_CONFIG_ALLOW_SYSTEM_LIBS MAKEFLAGS MFLAGS
 export LC_ALL=C TZ=UTC
 jobs=-j$(nproc)
-conf_common=(--prefix="$prefix" --disable-shared --enable-static "${host_args[@]}")
+conf_common=(--prefix="$prefix" --disable-shared --enable-static --disable-dependency-tracking
+	"${host_args[@]}")
 
-# Runs one library's steps with all output in logs/<lib>.log; shows its tail on failure.
-run_lib() {
-	local name=$1 fn=$2 t0=$SECONDS
-	local log=$build/logs/$name.log
-	say "$name: building (log $log)"
-	# In the background, not in an "if": bash ignores set -e inside a tested command.
-	(set -x; cd "$build"; "$fn") >"$log" 2>&1 &
-	job=$!
-	if ! wait "$job"; then
-		printf '%s: %s: build failed; last lines of %s:\n' "$prog" "$name" "$log" >&2
-		tail -n 40 "$log" >&2
-		trap - EXIT # keep the build dir for a look; the next run clears it
-		exit 1
+# Runs steps (name function ...) in order, each with its output in logs/<name>.log;
+# on failure shows that log's tail and stops. Start it with start_lane, never from
+# an "if" or "||": bash ignores set -e in anything called from those, subshells too.
+run_steps() {
+	local name fn t0 log
+	while (($#)); do
+		name=$1 fn=$2 t0=$SECONDS log=$build/logs/$1.log
+		shift 2
+		say "$name: building (log $log)"
+		(set -x; cd "$build"; "$fn") >"$log" 2>&1 &
+		if ! wait $!; then
+			printf '%s: %s: build failed; last lines of %s:\n' "$prog" "$name" "$log" >&2
+			tail -n 40 "$log" >&2
+			exit 1
+		fi
+		say "$name: done in $((SECONDS - t0)) s"
+	done
+}
+
+# Starts run_steps as a lane in its own process group (set -m), so an interrupt can
+# end all of it: without job control, background jobs ignore SIGINT.
+start_lane() {
+	set -m
+	run_steps "$@" &
+	lanes+=($!)
+	set +m
+}
+
+# Waits for the lanes started; keeps the build dir with its logs if one failed.
+wait_lanes() {
+	local pid ok=1
+	for pid in "${lanes[@]}"; do wait "$pid" || ok=0; done
+	lanes=()
+	if ((ok == 0)); then
+		trap - EXIT # the next run clears it
+		die "build failed; logs kept in $build/logs"
 	fi
-	job=
-	# libtool archives name the final prefix, not the stage: keep libtool off them.
-	rm -f "$sp"/lib/*.la
-	say "$name: done in $((SECONDS - t0)) s"
 }
 
 # Unpacks a source package from the cache and sets every mtime alike, so make never
@@ -394,14 +424,14 @@ b_libsodium() {
 	make install DESTDIR="$destroot"
 }
 
-run_lib zlib b_zlib
-run_lib xz b_xz
-run_lib zstd b_zstd
-run_lib libarchive b_libarchive
-run_lib util-linux b_util_linux
-run_lib libsodium b_libsodium
+# Two lanes at once: configure scripts run on one core, and only libarchive needs
+# the compression libraries before it.
+start_lane zlib b_zlib xz b_xz zstd b_zstd libarchive b_libarchive
+start_lane util-linux b_util_linux libsodium b_libsodium
+wait_lanes
 
-rm -rf "$sp/share" # man pages only
+# libtool archives name the final prefix, not the stage, and man pages are not needed.
+rm -rf "$sp/share" "$sp"/lib/*.la
 
 for l in z lzma zstd archive blkid mount sodium; do
 	[[ -f $sp/lib/lib$l.a ]] || die "lib$l.a: not installed into the prefix"
@@ -439,7 +469,8 @@ smoke() {
 		"$build/smoke.out"
 	grep -q 'ed25519=ok' "$build/smoke.out"
 }
-run_lib smoke smoke
+start_lane smoke smoke
+wait_lanes
 say "smoke: $(tr '\n' ' ' <"$build/smoke.out")($(stat -c %s "$sp/bin/static-smoke") bytes stripped)"
 
 # No staging path may leak into what other builds read.

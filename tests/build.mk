@@ -17,7 +17,7 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 
 # Keep test objects: they are inputs of two programs each.
 .SECONDARY:
-.PHONY: check-unit check-asan check-cli check-peer check-format
+.PHONY: check-unit check-asan check-cli check-peer check-integration check-format
 # Unit tests find their fixtures through GT_FIXTURES.
 check-unit: $(UNIT_HOST)
 	@GT_FIXTURES=tests/fixtures scripts/run-cmocka.sh unit $(BUILD)/results $^
@@ -33,9 +33,14 @@ check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
 # The product itself: the static binary that goes on the ISO.
 check-cli: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/run.py cli $(BUILD)/results
+	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
+# Real package tools into real roots, real ISOs (needs root and the static build).
+check-integration: static $(BUILD)/mkisotool
+	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
+		$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \
 		> $(BUILD)/results/format
-CHECK_SUITES += check-unit check-asan check-cli check-peer check-format
+CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format

@@ -385,6 +385,18 @@ else
 	fail link-up "exit $rc"
 fi
 rm -f "$b/o/l.iso"
+# --json: one document on stdout even when the build fails.
+bad_manifest 'file Linux/x src=missing.bin'
+run build --json -m "$m" -o "$b/o/out.iso"
+if [ "$rc" -eq 5 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["exit"] == 5 and d["problems"] == 1, d
+' "$work/stdout" 2>>"$work/stderr"; then
+	ok json-failure
+else
+	fail json-failure "exit $rc: $(cat "$work/stdout")"
+fi
 # Every problem is reported, not only the first.
 printf '%s\n%s\n%s\n' "$hdr" 'file a src=nope1' 'file b src=nope2' >"$m"
 run build -m "$m" -o "$b/o/out.iso"

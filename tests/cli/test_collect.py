@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""CLI tests of `installer collect`: the support bundle reproduces detect's verdict.
+
+Usage: INSTALLER=build/installer tests/cli/test_collect.py SUITE [RESULTS_DIR]
+For every fixture tree in tests/fixtures/ (the tree acts as the system through
+--root): collect a bundle, unpack it with Python's tarfile, and check that
+`detect --root <bundle> --json` equals `detect --root <tree> --json` (the
+evidence wording aside). Then the same on this machine for the hypervisor,
+distribution and root filesystem type, and the documented failures.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+FIXTURES = os.path.join(REPO, "tests", "fixtures")
+INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+MIB = 1024 * 1024
+
+passed = failed = skipped = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def run(*args, timeout=60):
+    return subprocess.run([INSTALLER, *args], capture_output=True, text=True,
+                          errors="replace", timeout=timeout)
+
+
+def unpack(bundle, dest):
+    os.makedirs(dest)
+    with tarfile.open(bundle, "r:gz") as tf:
+        members = tf.getmembers()
+        # The bundle's absolute symlinks point inside it once read with --root.
+        if hasattr(tarfile, "fully_trusted_filter"):
+            tf.extractall(dest, filter="fully_trusted")
+        else:
+            tf.extractall(dest)
+    return members
+
+
+def detect(root):
+    args = ["detect", "--json"] + (["--root", root] if root else [])
+    p = run(*args)
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        return p, None
+    out["virt"].pop("evidence", None)
+    return p, out
+
+
+def diff(a, b, path=""):
+    """The first place where two JSON values differ, for the failure message."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if a.get(k) != b.get(k):
+                return diff(a.get(k), b.get(k), f"{path}.{k}")
+        return None
+    return f"{path}: {a!r} != {b!r}" if a != b else None
+
+
+def test_fixtures(tmp):
+    for name in sorted(os.listdir(FIXTURES)):
+        tree = os.path.join(FIXTURES, name)
+        if not os.path.isdir(tree):
+            continue
+        bundle = os.path.join(tmp, name + ".tar.gz")
+        p = run("collect", bundle, "--root", tree)
+        check(f"{name}: collect exit", p.returncode == EXIT_OK, (p.returncode, p.stderr))
+        if p.returncode != EXIT_OK:
+            continue
+        check(f"{name}: no temporary file left", not os.path.exists(bundle + ".tmp"))
+        dest = os.path.join(tmp, name + ".d")
+        members = unpack(bundle, dest)
+        check(f"{name}: no device nodes", not any(m.isdev() for m in members),
+              [m.name for m in members if m.isdev()])
+        check(f"{name}: relative names only",
+              all(not m.name.startswith("/") and ".." not in m.name.split("/")
+                  for m in members), [m.name for m in members][:5])
+        pa, a = detect(tree)
+        pb, b = detect(dest)
+        check(f"{name}: detect on the bundle", a is not None and b is not None and
+              pa.returncode == pb.returncode and a == b,
+              diff(a, b) or (pa.returncode, pb.returncode, pb.stderr[:300]))
+
+
+def test_links_and_content(tmp):
+    # sysfs is made of links: they stay links, and the frontends' driver links too.
+    bundle = os.path.join(tmp, "pvhvm.tar.gz")
+    run("collect", bundle, "--root", os.path.join(FIXTURES, "xen-pvhvm"))
+    with tarfile.open(bundle, "r:gz") as tf:
+        by = {m.name: m for m in tf.getmembers()}
+        net = by.get("sys/class/net/eth0")
+        check("sys/class/net/eth0 is a symlink", net is not None and net.issym(),
+              net and net.type)
+        drv = by.get("sys/devices/vif-0/driver")
+        check("vif-0/driver is a symlink to the vif driver",
+              drv is not None and drv.issym() and drv.linkname.endswith("drivers/vif"),
+              drv and drv.linkname)
+        cpuid = tf.extractfile(".guest-tools/cpuid").read()
+        check(".guest-tools/cpuid copied from the tree", cpuid == b"XenVMMXenVMM\n", cpuid)
+        arch = tf.extractfile(".guest-tools/arch").read()
+        check(".guest-tools/arch", arch == b"x86_64\n", arch)
+
+    # /proc files read fully (a big one bounded at 1 MiB on a line), pid 1's
+    # environment reduced to container=.
+    root = os.path.join(tmp, "procroot")
+    shutil.copytree(os.path.join(FIXTURES, "kvm-alpine-openrc"), root, symlinks=True)
+    os.makedirs(os.path.join(root, "proc/1"))
+    with open(os.path.join(root, "proc/1/environ"), "wb") as f:
+        f.write(b"HOME=/\0DB_PASSWORD=hunter2\0container=lxc\0TERM=linux\0")
+    line = b"flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr hypervisor\n"
+    with open(os.path.join(root, "proc/cpuinfo"), "wb") as f:
+        f.write(line * (3 * MIB // len(line)))
+    bundle = os.path.join(tmp, "proc.tar.gz")
+    p = run("collect", bundle, "--root", root)
+    check("big /proc file: exit", p.returncode == EXIT_OK, (p.returncode, p.stderr))
+    with tarfile.open(bundle, "r:gz") as tf:
+        env = tf.extractfile("proc/1/environ").read()
+        check("environ keeps only container=", env == b"container=lxc\0", env)
+        info = tf.extractfile("proc/cpuinfo").read()
+        check("cpuinfo bounded at 1 MiB on a whole line",
+              0 < len(info) <= MIB and info.endswith(b"\n") and
+              len(info) % len(line) == 0, len(info))
+        log = tf.extractfile(".guest-tools/collect.log").read().decode()
+        check("collect.log names the truncated file", "truncated: /proc/cpuinfo" in log,
+              log)
+    pa, a = detect(root)
+    pb, b = detect(unpack(bundle, os.path.join(tmp, "proc.d")) and
+                   os.path.join(tmp, "proc.d"))
+    check("container verdict survives", a and b and a == b and
+          b["virt"]["hypervisor"] == "container", diff(a, b))
+
+
+def test_host(tmp):
+    bundle = os.path.join(tmp, "host.tar.gz")
+    p = run("collect", bundle)
+    check("collect on this machine", p.returncode == EXIT_OK and "entries" in p.stdout,
+          (p.returncode, p.stderr))
+    if p.returncode != EXIT_OK:
+        return
+    dest = os.path.join(tmp, "host.d")
+    unpack(bundle, dest)
+    pa, a = detect(None)
+    pb, b = detect(dest)
+    for key in ("hypervisor", "mode", "cpuid"):
+        check(f"host: virt.{key}", a and b and a["virt"][key] == b["virt"][key],
+              (a and a["virt"][key], b and b["virt"][key]))
+    check("host: distro", a and b and a["distro"] == b["distro"], diff(a, b))
+    check("host: rootfs.type", a and b and a["rootfs"]["type"] == b["rootfs"]["type"],
+          (a and a["rootfs"], b and b["rootfs"]))
+    check("host: arch and init", a and b and (a["arch"], a["init"]) == (b["arch"], b["init"]),
+          diff(a, b))
+
+
+def test_failures(tmp):
+    tree = os.path.join(FIXTURES, "xen-pvhvm")
+    p = run("collect", "--help")
+    check("collect --help", p.returncode == EXIT_OK and "--force" in p.stdout, p.stdout)
+    for args in (["collect"], ["collect", "--bogus", "x.tgz"], ["collect", "a", "b"],
+                 ["collect", "x.tgz", "--root"], ["collect", ""]):
+        p = run(*args)
+        check(f"usage error {args}", p.returncode == EXIT_USAGE and
+              "Try 'installer collect --help'" in p.stderr, (p.returncode, p.stderr))
+    missing = os.path.join(tmp, "no-such-dir")
+    p = run("collect", os.path.join(tmp, "m.tgz"), "--root", missing)
+    check("missing --root", p.returncode == EXIT_USAGE and missing in p.stderr and
+          not os.path.exists(os.path.join(tmp, "m.tgz")), (p.returncode, p.stderr))
+
+    # An existing OUT is kept unless --force; --force replaces it.
+    out = os.path.join(tmp, "exists.tar.gz")
+    with open(out, "w") as f:
+        f.write("precious")
+    p = run("collect", out, "--root", tree)
+    with open(out) as f:
+        kept = f.read() == "precious"
+    check("existing OUT refused", p.returncode == EXIT_FAILURE and "--force" in p.stderr and
+          kept and not os.path.exists(out + ".tmp"), (p.returncode, p.stderr))
+    p = run("collect", "--force", out, "--root", tree)
+    check("--force replaces OUT", p.returncode == EXIT_OK and tarfile.is_tarfile(out),
+          (p.returncode, p.stderr))
+
+    # Nothing is left behind when OUT cannot be written.
+    out = os.path.join(tmp, "no-such-dir", "b.tar.gz")
+    p = run("collect", out, "--root", tree)
+    check("unwritable OUT", p.returncode == EXIT_FAILURE and "b.tar.gz.tmp" in p.stderr and
+          not os.path.exists(os.path.dirname(out)), (p.returncode, p.stderr))
+    # A temporary file left by an interrupted run is not silently reused...
+    out = os.path.join(tmp, "stale.tar.gz")
+    os.symlink("/nonexistent", out + ".tmp")
+    p = run("collect", out, "--root", tree)
+    check("stale OUT.tmp refused", p.returncode == EXIT_FAILURE and
+          "interrupted" in p.stderr and not os.path.exists(out), (p.returncode, p.stderr))
+    # ...but --force replaces it (the symlink itself, never what it points to).
+    p = run("collect", "--force", out, "--root", tree)
+    check("stale OUT.tmp replaced with --force", p.returncode == EXIT_OK and
+          tarfile.is_tarfile(out) and not os.path.lexists(out + ".tmp"),
+          (p.returncode, p.stderr))
+
+
+def main():
+    suite = sys.argv[1] if len(sys.argv) > 1 else "cli-collect"
+    results = sys.argv[2] if len(sys.argv) > 2 else None
+    tmp = tempfile.mkdtemp(prefix="gt-collect-")
+    try:
+        test_fixtures(tmp)
+        test_links_and_content(tmp)
+        test_host(tmp)
+        test_failures(tmp)
+    finally:
+        if failed:
+            print(f"{suite}: kept {tmp} for inspection")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{suite}: {passed} passed, {failed} failed, {skipped} skipped")
+    if results:
+        os.makedirs(results, exist_ok=True)
+        with open(os.path.join(results, suite), "w") as f:
+            f.write(f"{passed} {failed} {skipped}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,620 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Integration tests of `installer install/verify/status/uninstall` and install.sh.
+
+Real package tools into real roots: a Debian root made by
+`debootstrap --variant=minbase bookworm` (cached in ~/.cache/guest-tools/roots),
+an rpm root with an initialised database whose os-release says Rocky 9, and a
+tgz root whose os-release says Alpine. The media is a real ISO made by
+mkisotool (read directly with libarchive), or its unpacked tree.
+Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
+Needs root (dpkg --root, loop mounts).
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+INSTALLER = os.path.abspath(os.environ.get("INSTALLER", os.path.join(REPO, "build/installer")))
+MKISOTOOL = os.path.abspath(os.environ.get("MKISOTOOL", os.path.join(REPO, "build/mkisotool")))
+CACHE = os.path.join(os.path.expanduser(os.environ.get("GT_CACHE_DIR", "~/.cache/guest-tools")),
+                     "roots")
+EXIT = {"ok": 0, "usage": 2, "unsupported": 4, "integrity": 5, "rolledback": 6}
+# What a package tool touches on its own and an uninstall cannot take back:
+# logs (ours included, kept on purpose), dpkg's and debconf's -old backups.
+VOLATILE = ("var/log/", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+            "var/lib/dpkg/statoverride-old", "var/cache/debconf/", "var/lib/dpkg/triggers/",
+            "var/lib/rpm/", "var/lib/systemd/deb-systemd-helper")
+
+passed = failed = skipped = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail}")
+
+
+def sh(*args, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    return subprocess.run(list(args), **kw)
+
+
+def installer(*args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return sh(INSTALLER, *args, env=e)
+
+
+def snapshot(root):
+    """Every path under root with its type and content hash (links: target)."""
+    out = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            if any(rel.startswith(v) or rel == v.rstrip("/") for v in VOLATILE):
+                continue
+            st = os.lstat(full)
+            if os.path.islink(full):
+                out[rel] = "L" + os.readlink(full)
+            elif os.path.isdir(full):
+                out[rel] = "D"
+            elif not os.path.isfile(full):  # device nodes (debootstrap's /dev), FIFOs
+                out[rel] = "N%o:%d" % (st.st_mode, st.st_rdev)
+            else:
+                with open(full, "rb") as f:
+                    out[rel] = "F%o:" % (st.st_mode & 0o7777) + hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+def diff(a, b):
+    added = sorted(set(b) - set(a))
+    removed = sorted(set(a) - set(b))
+    changed = sorted(k for k in set(a) & set(b) if a[k] != b[k])
+    return {"added": added[:10], "removed": removed[:10], "changed": changed[:10]} \
+        if added or removed or changed else None
+
+
+def build_deb(tmp, name, version, postinst_rc=0):
+    d = os.path.join(tmp, f"deb-{name}-{postinst_rc}")
+    os.makedirs(os.path.join(d, "DEBIAN"))
+    os.makedirs(os.path.join(d, "usr/bin"))
+    os.makedirs(os.path.join(d, "lib/systemd/system"))
+    with open(os.path.join(d, "usr/bin", name), "w") as f:
+        f.write("#!/bin/sh\nexec sleep 1000\n")
+    os.chmod(os.path.join(d, "usr/bin", name), 0o755)
+    with open(os.path.join(d, "lib/systemd/system", name + ".service"), "w") as f:
+        f.write(f"[Unit]\nDescription=test agent\n[Service]\nExecStart=/usr/bin/{name}\n"
+                "[Install]\nWantedBy=multi-user.target\n")
+    with open(os.path.join(d, "DEBIAN/control"), "w") as f:
+        f.write(f"Package: {name}\nVersion: {version}\nArchitecture: amd64\n"
+                "Maintainer: guest-tools tests <tests@example.invalid>\nDescription: test\n")
+    os.makedirs(os.path.join(d, "etc/init.d"))
+    with open(os.path.join(d, "etc/init.d", name), "w") as f:
+        f.write("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: %s\n# Required-Start: $local_fs\n"
+                "# Required-Stop: $local_fs\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n"
+                "# Short-Description: test agent\n### END INIT INFO\nexit 0\n" % name)
+    os.chmod(os.path.join(d, "etc/init.d", name), 0o755)
+    # Enable for whichever init system the guest has, as a real package does.
+    with open(os.path.join(d, "DEBIAN/postinst"), "w") as f:
+        f.write("#!/bin/sh\nset -e\nif [ \"$1\" = configure ]; then\n"
+                f"  deb-systemd-helper enable {name}.service\n"
+                f"  update-rc.d {name} defaults >/dev/null\nfi\n"
+                f"exit {postinst_rc}\n")
+    with open(os.path.join(d, "DEBIAN/postrm"), "w") as f:
+        f.write("#!/bin/sh\nset -e\nif [ \"$1\" = purge ]; then\n"
+                f"  deb-systemd-helper purge {name}.service\n"
+                f"  update-rc.d {name} remove >/dev/null\nfi\n")
+    for s in ("postinst", "postrm"):
+        os.chmod(os.path.join(d, "DEBIAN", s), 0o755)
+    out = os.path.join(tmp, f"{name}_{version}_amd64.deb")
+    sh("dpkg-deb", "--root-owner-group", "-b", d, out, check=True)
+    return out
+
+
+def build_rpm(tmp, name, version):
+    top = os.path.join(tmp, "rpmbuild")
+    for sub in ("SPECS", "BUILD", "RPMS", "SOURCES", "SRPMS", "BUILDROOT"):
+        os.makedirs(os.path.join(top, sub), exist_ok=True)
+    spec = os.path.join(top, "SPECS", name + ".spec")
+    with open(spec, "w") as f:
+        f.write(f"""Name: {name}
+Version: {version}
+Release: 1
+Summary: test agent
+License: MIT
+BuildArch: x86_64
+AutoReqProv: no
+%description
+test
+%install
+mkdir -p %{{buildroot}}/usr/bin
+printf '#!/bin/sh\\nexec sleep 1000\\n' > %{{buildroot}}/usr/bin/{name}
+chmod 755 %{{buildroot}}/usr/bin/{name}
+%files
+/usr/bin/{name}
+""")
+    p = sh("rpmbuild", "--define", f"_topdir {top}", "--define", "__os_install_post %{nil}",
+           "-bb", spec)
+    if p.returncode:
+        raise RuntimeError(p.stderr[-800:])
+    rpm = os.path.join(top, "RPMS", "x86_64", f"{name}-{version}-1.x86_64.rpm")
+    return rpm
+
+
+def build_tgz(tmp, name, version, members):
+    """members: list of (path, kind, data) with kind file|symlink."""
+    import io
+    import tarfile
+    out = os.path.join(tmp, f"{name}-{version}-x86_64.tgz")
+    with tarfile.open(out, "w:gz") as t:
+        for path, kind, data in members:
+            ti = tarfile.TarInfo(path)
+            ti.mtime = 1700000000
+            if kind == "symlink":
+                ti.type = tarfile.SYMTYPE
+                ti.linkname = data
+                t.addfile(ti)
+            elif kind == "dir":
+                ti.type = tarfile.DIRTYPE
+                ti.mode = 0o755
+                t.addfile(ti)
+            else:
+                raw = data.encode()
+                ti.size = len(raw)
+                ti.mode = 0o755 if "/bin/" in path or "init.d" in path else 0o644
+                t.addfile(ti, io.BytesIO(raw))
+    return out
+
+
+def make_iso(tmp, name, entries):
+    """entries: (dest, src, extra) — src copied into the manifest's directory."""
+    d = os.path.join(tmp, "iso-" + name)
+    os.makedirs(d)
+    lines = ["guest-tools-manifest 1", "label guest-tools", "version 0.1.0"]
+    for dest, src, extra in entries:
+        base = os.path.basename(src) if not dest.endswith("install.sh") else "install.sh"
+        shutil.copy(src, os.path.join(d, base))
+        kind = "package" if "family=" in extra else "file"
+        lines.append(f"{kind} {dest} src={base} {extra}".strip())
+    with open(os.path.join(d, "MANIFEST.build"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    iso = os.path.join(tmp, name + ".iso")
+    p = sh(MKISOTOOL, "build", "-m", os.path.join(d, "MANIFEST.build"), "-o", iso, "--quiet",
+           "--source-date-epoch", "1700000000")
+    if p.returncode:
+        raise RuntimeError(p.stderr)
+    return iso
+
+
+def debian_root():
+    """A cached debootstrap --variant=minbase bookworm tree (made once, ~30 s)."""
+    path = os.path.join(CACHE, "bookworm-minbase")
+    if os.path.isdir(os.path.join(path, "var/lib/dpkg")):
+        return path
+    os.makedirs(CACHE, exist_ok=True)
+    work = path + ".tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    print("integration: making the Debian root with debootstrap (first run only)...")
+    p = sh("debootstrap", "--variant=minbase", "bookworm", work, "http://deb.debian.org/debian")
+    if p.returncode:
+        raise RuntimeError("debootstrap failed: " + p.stdout[-500:] + p.stderr[-500:])
+    os.rename(work, path)
+    return path
+
+
+def copy_root(src, dst):
+    sh("cp", "-a", src, dst, check=True)
+    return dst
+
+
+def rpm_root(tmp, name="rpmroot"):
+    r = os.path.join(tmp, name)
+    for d in ("etc", "bin", "usr/bin", "var/lib", "var/log"):
+        os.makedirs(os.path.join(r, d))
+    with open(os.path.join(r, "etc/os-release"), "w") as f:
+        f.write('NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n'
+                'VERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n')
+    shutil.copy("/bin/busybox", os.path.join(r, "bin/sh"))
+    sh("rpm", "--root", r, "--dbpath", "/var/lib/rpm", "--initdb", check=True)
+    return r
+
+
+def tgz_root(tmp, name="tgzroot"):
+    r = os.path.join(tmp, name)
+    for d in ("etc/init.d", "etc/runlevels/default", "sbin", "bin", "usr/bin", "var/lib",
+              "var/log"):
+        os.makedirs(os.path.join(r, d))
+    with open(os.path.join(r, "etc/os-release"), "w") as f:
+        f.write('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n'
+                'PRETTY_NAME="Alpine Linux v3.18"\n')
+    shutil.copy("/bin/busybox", os.path.join(r, "bin/busybox"))
+    os.symlink("busybox", os.path.join(r, "bin/sh"))
+    os.symlink("busybox", os.path.join(r, "bin/ln"))
+    os.symlink("busybox", os.path.join(r, "bin/rm"))
+    # OpenRC's rc-update, as far as enabling and disabling a service goes.
+    with open(os.path.join(r, "sbin/rc-update"), "w") as f:
+        f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
+                'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
+    os.chmod(os.path.join(r, "sbin/rc-update"), 0o755)
+    return r
+
+
+def jrun(*args, env=None):
+    p = installer(*args, "--json", env=env)
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, None
+
+
+def test_deb(tmp, iso, deb_src):
+    root = copy_root(deb_src, os.path.join(tmp, "debroot"))
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("deb: install from the ISO file", p.returncode == 0 and out and
+          out["result"] == "installed" and out["changed"] and out["verified"],
+          (p.returncode, p.stderr[-500:], out))
+    q = sh("chroot", root, "dpkg-query", "-W", "-f=${db:Status-Status}", "test-agent")
+    check("deb: dpkg says installed", q.stdout == "installed", q.stdout + q.stderr)
+    check("deb: enabled by its postinst (systemd link and SysV rc links)", os.path.islink(
+        os.path.join(root, "etc/systemd/system/multi-user.target.wants/test-agent.service"))
+        and os.path.exists(os.path.join(root, "etc/rc2.d/S01test-agent")), "")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("deb: second run changes nothing", p.returncode == 0 and out and
+          out["changed"] is False and out["result"] == "unchanged", (p.returncode, out))
+    p, out = jrun("verify", "--root", root)
+    check("deb: verify", p.returncode == 0 and out and out["agent"]["installed"] and
+          out["agent"]["enabled"], (p.returncode, out))
+    p, out = jrun("status", "--root", root)
+    check("deb: status", p.returncode == 0 and out and out["installed"] and
+          out["agent"]["package"] == "test-agent" and out["agent"]["iso_version"] == "0.1.0",
+          (p.returncode, out))
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    check("deb: uninstall", p.returncode == 0 and out and out["changed"], (p.returncode, out))
+    d = diff(before, snapshot(root))
+    check("deb: root back to its previous files and checksums", d is None, d)
+
+
+def test_media_tree(tmp, iso, deb_src):
+    tree = os.path.join(tmp, "unpacked")
+    os.makedirs(tree)
+    sh("bsdtar", "-xf", iso, "-C", tree, check=True)
+    root = copy_root(deb_src, os.path.join(tmp, "debroot2"))
+    p, out = jrun("install", "--root", root, "--media", tree, "--yes")
+    check("deb: install from the unpacked tree", p.returncode == 0 and out and
+          out["result"] == "installed", (p.returncode, p.stderr[-300:]))
+    # install.sh from the tree, under dash and busybox sh.
+    for shell in (["dash"], ["busybox", "sh"]):
+        r2 = copy_root(deb_src, os.path.join(tmp, "debroot-" + shell[0]))
+        p = sh(*shell, os.path.join(tree, "Linux/install.sh"), "-n", "--root", r2, "--json")
+        ok = p.returncode == 0
+        try:
+            ok = ok and json.loads(p.stdout)["result"] == "installed"
+        except ValueError:
+            ok = False
+        check(f"install.sh under {' '.join(shell)}", ok, (p.returncode, p.stdout[-300:],
+                                                          p.stderr[-300:]))
+        shutil.rmtree(r2)
+    p = sh("dash", os.path.join(tree, "Linux/install.sh"), "-d", "rhel")
+    check("install.sh: -d without -m is a usage error", p.returncode == 2 and
+          "go together" in p.stderr, (p.returncode, p.stderr))
+    p = sh("sh", os.path.join(tree, "Linux/install.sh"), "-h")
+    check("install.sh -h", p.returncode == 0 and "Usage:" in p.stdout, p.stdout)
+    return tree
+
+
+def test_noexec(tmp, tree, deb_src):
+    """install.sh from a CD mounted noexec: it copies the installer off it."""
+    global skipped
+    img = os.path.join(tmp, "noexec.img")
+    mnt = os.path.join(tmp, "noexec-mnt")
+    os.makedirs(mnt)
+    sh("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, img, "8M", check=True)
+    p = sh("mount", "-o", "loop,ro,noexec", img, mnt)
+    if p.returncode:
+        print(f"skipped noexec: cannot loop-mount here: {p.stderr.strip()}")
+        skipped += 1
+        return
+    try:
+        root = copy_root(deb_src, os.path.join(tmp, "debroot-noexec"))
+        try:
+            direct = sh(os.path.join(mnt, "Linux/installer.x86_64"), "--version").returncode
+        except PermissionError:
+            direct = 126
+        p = sh("sh", os.path.join(mnt, "Linux/install.sh"), "-n", "--root", root)
+        check("install.sh from a noexec mount", direct != 0 and p.returncode == 0,
+              (direct, p.returncode, p.stderr[-300:]))
+        shutil.rmtree(root)
+    finally:
+        sh("umount", mnt)
+
+
+def test_rpm(tmp, iso):
+    root = rpm_root(tmp)
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("rpm: install into an rpm --root", p.returncode == 0 and out and
+          out["result"] == "installed" and out["payload"]["family"] == "rpm",
+          (p.returncode, p.stderr[-500:], out and out.get("message")))
+    q = sh("rpm", "-q", "--root", root, "--dbpath", "/var/lib/rpm", "test-agent")
+    check("rpm: rpm -q says installed", q.returncode == 0, q.stdout + q.stderr)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("rpm: second run changes nothing", out and out["changed"] is False, out)
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    q = sh("rpm", "-q", "--root", root, "--dbpath", "/var/lib/rpm", "test-agent")
+    check("rpm: uninstall", p.returncode == 0 and q.returncode != 0, (p.stderr, q.stdout))
+    d = diff(before, snapshot(root))
+    check("rpm: root back to its previous files", d is None, d)
+
+
+def test_tgz(tmp, iso):
+    root = tgz_root(tmp)
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("tgz: install into an Alpine root", p.returncode == 0 and out and
+          out["result"] == "installed" and out["payload"]["family"] == "tgz",
+          (p.returncode, p.stderr[-500:], out and out.get("message")))
+    check("tgz: files extracted", os.path.isfile(os.path.join(root, "usr/bin/test-agent")), "")
+    check("tgz: service enabled (OpenRC)", os.path.islink(
+        os.path.join(root, "etc/runlevels/default/test-agent")), "")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("tgz: second run changes nothing", out and out["changed"] is False, out)
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot(root))
+    check("tgz: uninstall leaves the root as it was", p.returncode == 0 and d is None,
+          (p.returncode, p.stderr, d))
+
+
+def flip_payload_byte(iso, marker):
+    with open(iso, "r+b") as f:
+        data = f.read()
+        i = data.find(marker)
+        assert i > 0, "marker not found in the ISO"
+        f.seek(i)
+        f.write(bytes([data[i] ^ 0x20]))
+
+
+def test_failures(tmp, deb_src, installer_bin):
+    # A package whose postinst fails: dpkg fails half-way, we roll back.
+    bad = build_deb(tmp, "test-agent", "2.0-1", postinst_rc=1)
+    iso = make_iso(tmp, "badpostinst", [
+        ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+        ("Linux/deb/bad.deb", bad, "family=deb arch=x86_64 like=debian")])
+    root = copy_root(deb_src, os.path.join(tmp, "debroot-fail"))
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("failing postinst: rolled back", p.returncode == EXIT["rolledback"] and out and
+          out["result"] == "rolled-back", (p.returncode, p.stderr[-400:]))
+    d = diff(before, snapshot(root))
+    check("failing postinst: root as before", d is None, d)
+    shutil.rmtree(root)
+
+
+def test_kill(tmp, iso, deb_src):
+    for point in ("pkg", "installed"):
+        root = copy_root(deb_src, os.path.join(tmp, "debroot-kill-" + point))
+        p = installer("install", "--root", root, "--media", iso, "--yes",
+                      env={"GT_TEST_KILL_AT": point})
+        check(f"SIGKILL at {point}: the run died", p.returncode == -9, p.returncode)
+        check(f"SIGKILL at {point}: journal left behind",
+              os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")), "")
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        check(f"SIGKILL at {point}: next run recovers and installs", p.returncode == 0 and
+              out and out["recovered_interrupted_run"] and out["result"] == "installed",
+              (p.returncode, p.stderr[-300:], out and out.get("message")))
+        shutil.rmtree(root)
+
+
+def test_readonly_and_full(tmp, iso):
+    global skipped
+    for label, size, opts in (("read-only root", "4M", "loop,ro"), ("full disk", "4M", "loop")):
+        src = tgz_root(tmp, "src-" + label.replace(" ", "-"))
+        img = os.path.join(tmp, label.replace(" ", "-") + ".img")
+        mnt = os.path.join(tmp, label.replace(" ", "-") + "-mnt")
+        os.makedirs(mnt)
+        # -m 0: no blocks reserved for root, or root's installer never sees "full".
+        p = sh("mke2fs", "-q", "-F", "-t", "ext4", "-m", "0", "-N", "256", "-d", src, img, size)
+        if p.returncode:
+            check(f"{label}: make the image", False, p.stderr)
+            continue
+        p = sh("mount", "-o", opts, img, mnt)
+        if p.returncode:
+            print(f"skipped {label}: cannot loop-mount here: {p.stderr.strip()}")
+            skipped += 1
+            continue
+        try:
+            if label == "full disk":
+                # Fill to the last byte: big writes first, then ever smaller ones.
+                fd = os.open(os.path.join(mnt, "filler"), os.O_WRONLY | os.O_CREAT, 0o644)
+                for chunk in (65536, 4096, 512, 1):
+                    try:
+                        while True:
+                            os.write(fd, b"\0" * chunk)
+                    except OSError:
+                        pass
+                os.fsync(fd)
+                os.close(fd)
+                for i in range(64):  # and the free inodes' worth of empty files
+                    try:
+                        open(os.path.join(mnt, f"f{i}"), "w").close()
+                    except OSError:
+                        break
+            before = snapshot(mnt)
+            p, out = jrun("install", "--root", mnt, "--media", iso, "--yes")
+            check(f"{label}: install fails with a message", p.returncode not in (0, 3) and
+                  p.stderr.strip() != "", (p.returncode, p.stderr))
+            d = diff(before, snapshot(mnt))
+            check(f"{label}: nothing left half-done", d is None, d)
+        finally:
+            sh("umount", mnt)
+
+
+def test_hostile_tgz(tmp, installer_bin):
+    cases = {
+        "dotdot": [("usr/bin/../../../../tmp/gt-escape", "file", "x")],
+        "absolute": [("/tmp/gt-escape-abs", "file", "x")],
+        "symlink-escape": [("usr/evil", "symlink", "/etc"),
+                           ("usr/evil/gt-passwd", "file", "owned")],
+    }
+    for name, members in cases.items():
+        tgz = build_tgz(tmp, "test-agent", "9.9", members)
+        dst = os.path.join(tmp, f"hostile-{name}.tgz")
+        os.rename(tgz, dst)
+        iso = make_iso(tmp, "hostile-" + name, [
+            ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+            (f"Linux/tgz/test-agent-9.9-x86_64.tgz", dst, "family=tgz arch=x86_64")])
+        root = tgz_root(tmp, "tgz-hostile-" + name)
+        before = snapshot(root)
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        check(f"hostile tgz ({name}): refused", p.returncode == EXIT["rolledback"],
+              (p.returncode, p.stderr[-300:]))
+        d = diff(before, snapshot(root))
+        check(f"hostile tgz ({name}): root unchanged", d is None, d)
+        check(f"hostile tgz ({name}): nothing written outside", not os.path.exists(
+            "/tmp/gt-escape") and not os.path.exists("/tmp/gt-escape-abs") and
+            not os.path.exists("/etc/gt-passwd"), "")
+
+
+def xen_hvm_root(tmp, deb_src, name, update_rc):
+    """The Debian root as a Xen HVM guest whose frontends are modules: the
+    fixture's /sys, /proc, kernels and initramfs-tools configuration over it,
+    and an update-initramfs that writes the image it is asked for (exit
+    update_rc), standing in for the real one the minbase root lacks."""
+    root = copy_root(deb_src, os.path.join(tmp, name))
+    fixture = os.path.join(REPO, "tests/fixtures/xen-hvm-debian-initramfs-tools")
+    shutil.copytree(fixture, root, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("expect.json", ".keep"))
+    tool = os.path.join(root, "usr/sbin/update-initramfs")
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\n# update-initramfs -u -k KVER\nwhile [ $# -gt 0 ]; do\n"
+                "  [ \"$1\" = -k ] && kver=$2; shift; done\n"
+                "cat /etc/initramfs-tools/modules > /boot/initrd.img-$kver\n"
+                f"exit {update_rc}\n")
+    os.chmod(tool, 0o755)
+    return root
+
+
+def test_drivers(tmp, iso, deb_src):
+    root = xen_hvm_root(tmp, deb_src, "xenhvm", 0)
+    before = snapshot(root)
+    with open(os.path.join(root, "etc/initramfs-tools/modules"), "rb") as f:
+        modules_before = f.read()
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    ok = out is not None and out.get("drivers") is not None
+    check("xen hvm: installed, reboot needed (exit 3)", p.returncode == 3 and ok and
+          out["result"] == "installed" and out["verify"]["reboot_needed"],
+          (p.returncode, p.stderr[-400:]))
+    check("xen hvm: initramfs steps planned and run", ok and len(out["drivers"]["steps"]) >= 2,
+          out and out.get("drivers"))
+    codes = {w["code"] for w in out["drivers"]["warnings"]} if ok else set()
+    check("xen hvm: fstab and NIC warnings", {"fstab-device-name", "nic-config-bound"} <= codes,
+          codes)
+    with open(os.path.join(root, "etc/initramfs-tools/modules"), "rb") as f:
+        modules_after = f.read()
+    check("xen hvm: modules file keeps its lines and gains the frontends",
+          modules_after.startswith(modules_before) and b"xen-blkfront" in modules_after and
+          b"xen-netfront" in modules_after, modules_after[-200:])
+    with open(os.path.join(root, "boot/initrd.img-6.1.0-13-amd64"), "rb") as f:
+        check("xen hvm: initramfs regenerated", b"xen-netfront" in f.read(), "")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("xen hvm: second run changes nothing", out and out["changed"] is False and
+          p.returncode == 3, (p.returncode, out and out.get("drivers")))
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot(root))
+    check("xen hvm: uninstall restores modules file and initramfs images",
+          p.returncode == 0 and d is None, (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+    root = xen_hvm_root(tmp, deb_src, "xenhvm-fail", 1)
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("xen hvm: failing update-initramfs is rolled back", p.returncode ==
+          EXIT["rolledback"] and diff(before, snapshot(root)) is None,
+          (p.returncode, p.stderr[-300:], diff(before, snapshot(root))))
+    shutil.rmtree(root)
+
+
+def main():
+    results = sys.argv[1] if len(sys.argv) > 1 else None
+    if os.geteuid() != 0:
+        print("integration: skipped: needs root (dpkg --root, chroot, loop mounts)")
+        counts = (0, 0, 1)
+    else:
+        tmp = tempfile.mkdtemp(prefix="gt-int-")
+        try:
+            deb_src = debian_root()
+            installer_bin = os.path.join(tmp, "installer")
+            shutil.copy(INSTALLER, installer_bin)
+            deb = build_deb(tmp, "test-agent", "1.0-1")
+            rpm = build_rpm(tmp, "test-agent", "1.0")
+            tgz = build_tgz(tmp, "test-agent", "1.0", [
+                ("usr/bin/test-agent", "file", "#!/bin/sh\nexec sleep 1000\n"),
+                ("etc/init.d/test-agent", "file", "#!/sbin/openrc-run\ncommand=/usr/bin/test-agent\n"),
+                ("usr/share/doc/test-agent/README", "file", "test\n")])
+            entries = [
+                ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+                ("Linux/install.sh", os.path.join(REPO, "scripts/install.sh"), "mode=0755"),
+                ("Linux/deb/test-agent_1.0-1_amd64.deb", deb, "family=deb arch=x86_64 like=debian"),
+                ("Linux/rpm/test-agent-1.0-1.x86_64.rpm", rpm,
+                 "family=rpm arch=x86_64 like=rhel,fedora min=8"),
+                ("Linux/tgz/test-agent-1.0-x86_64.tgz", tgz, "family=tgz arch=x86_64")]
+            iso = make_iso(tmp, "good", entries)
+            test_deb(tmp, iso, deb_src)
+            tree = test_media_tree(tmp, iso, deb_src)
+            test_noexec(tmp, tree, deb_src)
+            test_rpm(tmp, iso)
+            test_tgz(tmp, iso)
+            # Altered after the build: a byte of the rpm payload (stored uncompressed).
+            test_integrity_rpm(tmp, entries)
+            test_failures(tmp, deb_src, installer_bin)
+            test_drivers(tmp, iso, deb_src)
+            test_kill(tmp, iso, deb_src)
+            test_readonly_and_full(tmp, iso)
+            test_hostile_tgz(tmp, installer_bin)
+        finally:
+            subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
+                            f"grep '{tmp}' /proc/mounts | cut -d' ' -f2 | xargs -r umount"])
+            shutil.rmtree(tmp, ignore_errors=True)
+        counts = (passed, failed, skipped)
+    print(f"integration: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
+    if results:
+        os.makedirs(results, exist_ok=True)
+        with open(os.path.join(results, "integration"), "w") as f:
+            f.write("%d %d %d\n" % counts)
+    return 1 if counts[1] else 0
+
+
+def test_integrity_rpm(tmp, entries):
+    iso = make_iso(tmp, "altered", entries)
+    with open(iso, "rb") as f:
+        data = f.read()
+    # The rpm's header holds its name in clear; flip a byte of it.
+    i = data.find(b"test-agent-1.0-1.x86_64")
+    j = data.find(b"test agent", i if i > 0 else 0)
+    pos = j if j > 0 else i
+    with open(iso, "r+b") as f:
+        f.seek(pos)
+        f.write(bytes([data[pos] ^ 0x01]))
+    root = rpm_root(tmp, "rpm-integrity")
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("altered payload: integrity exit code", p.returncode == EXIT["integrity"] and out and
+          "sha256" in (out["message"] or ""), (p.returncode, out and out["message"]))
+    d = diff(before, snapshot(root))
+    check("altered payload: nothing touched", d is None, d)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
