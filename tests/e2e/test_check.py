@@ -60,9 +60,19 @@ STATUS = {"schema": 1, "installed": True}
 FIRST = {"changed": True, "verified": True, "media_device": "/dev/sr0"}
 
 
-def install_log(install2=None, rootdiff="", agent=AGENT_IN, verify=None):
+# The real agent's unit has ConditionVirtualization=xen: on QEMU systemd
+# skips it, and verify says "not running" with its documented exit 1.
+VERIFY_COND = {"schema": 1, "ok": False, "hypervisor": "qemu",
+               "agent": {"package": "a", "installed": True, "enabled": True, "running": False}}
+AGENT_COND = {"packages": [dict(AGENT_IN["packages"][0], units=[
+    {"unit": "a.service", "enabled": "enabled", "active": "inactive", "condition": "no"}])]}
+AGENT_CRASH = {"packages": [dict(AGENT_IN["packages"][0], units=[
+    {"unit": "a.service", "enabled": "enabled", "active": "failed", "condition": "yes"}])]}
+
+
+def install_log(install2=None, rootdiff="", agent=AGENT_IN, verify=None, verify_rc=0):
     return log("install", sec("media", MEDIA), sec("install1", "done"),
-               sec("verify", verify or VERIFY), sec("status", STATUS),
+               sec("verify", verify or VERIFY, verify_rc), sec("status", STATUS),
                sec("install2", install2 or {"changed": False, "verified": True}),
                sec("rootdiff2", rootdiff, 1 if rootdiff else 0),
                sec("agent", agent), sec("detect", DETECT))
@@ -106,6 +116,13 @@ CASES = [
      install_log(agent=with_(AGENT_IN, "packages", [dict(AGENT_IN["packages"][0],
                  units=[{"unit": "a.service", "enabled": "disabled"}])])), False),
     ("install: verify not ok", "install", install_log(verify=with_(VERIFY, "ok", False)), False),
+    ("install: Xen-only agent skipped by its condition on QEMU: verify exit 1 is right",
+     "install", install_log(verify=VERIFY_COND, verify_rc=1, agent=AGENT_COND), True),
+    ("install: agent crashed (condition met, not active): verify exit 1 is a failure",
+     "install", install_log(verify=VERIFY_COND, verify_rc=1, agent=AGENT_CRASH), False),
+    ("install: verify exit 1 on Xen is a failure even when the unit was skipped",
+     "install", install_log(verify=with_(VERIFY_COND, "hypervisor", "xen"), verify_rc=1,
+                            agent=AGENT_COND), False),
     ("install: verify finds the agent disabled", "install",
      install_log(verify=with_(VERIFY, "agent.enabled", False)), False),
     ("selfmount: good report", "install-selfmount",

@@ -134,8 +134,13 @@ gt_agent_json() {
 		for _u in $(dpkg -L "$_p" 2>/dev/null | grep -E '/systemd/system/[^/]+\.(service|timer|socket)$' || true); do
 			_name=$(basename "$_u")
 			_en=$(systemctl is-enabled "$_name" 2>/dev/null || true)
-			printf '%s{"unit":%s,"enabled":%s}' "$_usep" "$(gt_json_str "$_name")" \
-				"$(gt_json_str "$_en")"
+			_ac=$(systemctl is-active "$_name" 2>/dev/null || true)
+			# "no" when systemd skipped the unit for its own Condition*=
+			# (a Xen-only agent on this QEMU guest).
+			_co=$(systemctl show -p ConditionResult --value "$_name" 2>/dev/null || true)
+			printf '%s{"unit":%s,"enabled":%s,"active":%s,"condition":%s}' "$_usep" \
+				"$(gt_json_str "$_name")" "$(gt_json_str "$_en")" \
+				"$(gt_json_str "$_ac")" "$(gt_json_str "$_co")"
 			_usep=,
 		done
 		printf ']}'
