@@ -4,6 +4,7 @@
 # kernel.sh: prints the folder holding the guest kernel for the e2e rig,
 # building it into the cache when it is not there yet:
 #   vmlinuz      Debian's linux-image-*-amd64 kernel, never installed on the host
+#   vmlinux      the same uncompressed (ELF, PVH entry), which boots faster
 #   initrd.img   a busybox initramfs that loads the virtio disk and ext4
 #                modules, mounts root= and switch_roots into its /sbin/init
 #   modules/     lib/modules/<kver>/ with the modules a real guest needs for
@@ -35,7 +36,7 @@ file "$busybox" | grep -q 'statically linked' ||
 	e2e_die "$busybox: not a static busybox (apt-get install busybox-static)"
 
 # Bump when the steps below change what the entry holds (comments do not).
-recipe=2
+recipe=3
 key=$(e2e_key "$pkg" "$ver" "$INITRD_MODULES" "$ROOT_MODULES" "$recipe" \
 	"$(cat "$here/initramfs-init" "$busybox" | sha256sum)")
 name="${pkg}_${ver}_$key"
@@ -83,6 +84,20 @@ kver=$(ls "$tmp/x/lib/modules")
 [ "$(echo "$kver" | wc -w)" = 1 ] || e2e_die "$deb: expected one lib/modules/<kver>, found: $kver"
 cp "$tmp/x/boot/vmlinuz-$kver" "$tmp/vmlinuz"
 cp "$tmp/x/boot/config-$kver" "$tmp/config"
+# The uncompressed kernel, booted through its PVH entry, reaches user space in
+# ~2.5 s under TCG instead of ~7 s (the decompressor is slow when emulated).
+# Debian compresses with xz (CONFIG_KERNEL_XZ); without it, boot vmlinuz.
+python3 - "$tmp/vmlinuz" "$tmp/vmlinux" <<'PY' || { rm -f "$tmp/vmlinux"; e2e_log "no vmlinux: booting vmlinuz"; }
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+at = data.find(b"\xfd7zXZ\x00")
+if at < 0:
+    sys.exit(1)
+elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[at:])
+if elf[:4] != b"\x7fELF":
+    sys.exit(1)
+open(sys.argv[2], "wb").write(elf)
+PY
 depmod -b "$tmp/x" "$kver"
 
 # modprobe --show-depends gives each module after what it needs; builtins

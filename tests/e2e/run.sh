@@ -125,6 +125,8 @@ echo "e2e: ISO $iso; scenarios:$runnable"
 t=$(e2e_now)
 kdir=$("$here/kernel.sh") || { fail "preparing the guest kernel (kernel.sh)"; finish; }
 timing "prepare: kernel + initramfs" "$(e2e_since "$t")"
+kernel=$kdir/vmlinux
+[ -f "$kernel" ] || kernel=$kdir/vmlinuz
 
 # TCG unless KVM really works: /dev/kvm backed by kvm_pvm (no vmx/svm in the
 # CPU flags) starts, then hangs the guest (shared/notes/vm-rig.md). Where the
@@ -133,7 +135,7 @@ timing "prepare: kernel + initramfs" "$(e2e_since "$t")"
 probe() {
 	timeout -k 5 30 qemu-system-x86_64 -accel "$1" -m 256 -nographic -no-reboot \
 		-nic none -monitor none -serial stdio \
-		-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img" \
+		-kernel "$kernel" -initrd "$kdir/initrd.img" \
 		-append "console=ttyS0 rdinit=/probe panic=-1" </dev/null 2>&1 || true
 }
 accel=${E2E_ACCEL:-}
@@ -209,7 +211,7 @@ boot() {
 	# ttyS1 carries the guest's report.
 	local q=(qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" -m 1024 -smp 1
 		-nographic -no-reboot -nic none
-		-kernel "$kdir/vmlinuz" -initrd "$kdir/initrd.img"
+		-kernel "$kernel" -initrd "$kdir/initrd.img"
 		-append "console=ttyS0,115200 root=/dev/vda rw panic=-1"
 		-drive "file=$d/root.img,if=virtio,format=raw,snapshot=on"
 		-cdrom "$cd")
