@@ -165,6 +165,8 @@ mkdir -p "$work"
 # *.d under it as a dependency file, and a Debian root has /etc/rc?.d.
 tree=$(mktemp -d "${TMPDIR:-/var/tmp}/gt-e2e-tree.XXXXXX")
 trap '[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
+# Interrupted (Ctrl-C, make's SIGTERM): exit, so the EXIT trap cleans up.
+trap 'exit 130' INT TERM
 cp -a "$base/." "$tree/"
 # Merged /usr: /lib is a link to usr/lib.
 mkdir -p "$tree/usr/lib/modules"
