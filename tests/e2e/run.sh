@@ -165,8 +165,10 @@ mkdir -p "$work"
 # *.d under it as a dependency file, and a Debian root has /etc/rc?.d.
 tree=$(mktemp -d "${TMPDIR:-/var/tmp}/gt-e2e-tree.XXXXXX")
 trap '[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
-# Interrupted (Ctrl-C, make's SIGTERM): exit, so the EXIT trap cleans up.
-trap 'exit 130' INT TERM
+# Interrupted (Ctrl-C, a SIGTERM): stop the guest, and exit so that the EXIT
+# trap cleans up. (A background QEMU and `wait` let the trap run at once.)
+qemu_pid=
+trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null; exit 130' INT TERM
 cp -a "$base/." "$tree/"
 # Merged /usr: /lib is a link to usr/lib.
 mkdir -p "$tree/usr/lib/modules"
@@ -227,7 +229,10 @@ boot() {
 		echo "e2e: booting scenario $s (console: $d/console.log)"
 		timeout -k 10 "${E2E_TIMEOUT:-300}" "${q[@]}" -monitor none \
 			-serial "file:$d/console.log" -serial "file:$d/results.log" \
-			</dev/null >"$d/qemu.log" 2>&1 || rc=$?
+			</dev/null >"$d/qemu.log" 2>&1 &
+		qemu_pid=$!
+		wait "$qemu_pid" || rc=$?
+		qemu_pid=
 	fi
 	timing "$s: boot to power-off" "$(e2e_since "$t")"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
