@@ -79,6 +79,7 @@ endif
 include installer/build.mk
 -include mkisotool/build.mk
 -include payload/build.mk
+-include bench/build.mk
 include tests/build.mk
 -include tests/e2e/build.mk
 

@@ -234,7 +234,7 @@ static size_t keep_container_var(char *buf, size_t len)
 
 /* The content of regular file @rel (resolved, inside the root), read fully. */
 static void put_file(struct bundle *b, const char *rel, const struct stat *st,
-                     bool environ)
+                     bool only_container)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -267,7 +267,7 @@ static void put_file(struct bundle *b, const char *rel, const struct stat *st,
 		len = nl ? (size_t)(nl - buf) + 1 : FILE_MAX;
 		note(b, "truncated: /%s: kept the first %zu bytes", rel, len);
 	}
-	if (environ)
+	if (only_container)
 		len = keep_container_var(buf, len);
 	put(b, rel, AE_IFREG, st->st_mode, st->st_mtime, buf, len, NULL);
 out:
@@ -312,7 +312,7 @@ static void put_link(struct bundle *b, const char *rel, const struct stat *st,
  * the object at the end as @what says. A missing component ends the walk:
  * detect finds nothing there either.
  */
-static void store(struct bundle *b, const char *path, enum what what, bool environ)
+static void store(struct bundle *b, const char *path, enum what what, bool only_container)
 {
 	char *cur = NULL, *rest = NULL, *comp, *next;
 	size_t links = 0;
@@ -377,7 +377,7 @@ static void store(struct bundle *b, const char *path, enum what what, bool envir
 		}
 		if (last) {
 			if (what == READ && S_ISREG(st.st_mode))
-				put_file(b, cand, &st, environ);
+				put_file(b, cand, &st, only_container);
 			else if (what == READ && !S_ISDIR(st.st_mode))
 				note(b, "skipped: /%s: not a regular file", cand);
 			else

@@ -201,6 +201,12 @@ static int find_and_verify(struct run *r)
 		            r->media->description, r->payload->dest, gt_strerror(ret));
 	ret = gt_pkg_inspect(gt_manifest_family_name(r->payload->family), r->tmpfile,
 	                     &r->pkg);
+	if (ret == 0 && !r->pkg.version[0] && r->manifest->version) {
+		free(r->pkg.version);
+		r->pkg.version = strdup(r->manifest->version);
+		if (!r->pkg.version)
+			ret = -ENOMEM;
+	}
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE,
 		            "%s: cannot read the package's name and version: %s",

@@ -1347,3 +1347,64 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 	free(p->warnings);
 	free(p);
 }
+
+static void json_strv(struct gt_json *j, const char *key, char *const *v)
+{
+	gt_json_key(j, key);
+	gt_json_begin_array(j);
+	for (; v && *v; v++)
+		gt_json_string(j, *v);
+	gt_json_end_array(j);
+}
+
+void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j)
+{
+	size_t i;
+
+	gt_json_begin_object(j);
+	gt_json_kv_bool(j, "blkfront_available", p->blkfront_available);
+	gt_json_kv_bool(j, "netfront_available", p->netfront_available);
+	gt_json_kv_bool(j, "builtin", p->builtin);
+	gt_json_kv_bool(j, "reboot_needed", p->reboot_needed);
+	gt_json_key(j, "steps");
+	gt_json_begin_array(j);
+	for (i = 0; i < p->n_steps; i++) {
+		const struct gt_driver_step *s = &p->steps[i];
+
+		gt_json_begin_object(j);
+		if (s->kind == GT_STEP_WRITE_FILE) {
+			gt_json_kv_string(j, "kind", "write");
+			gt_json_kv_string(j, "path", s->path);
+			gt_json_kv_string(j, "content", s->content);
+		} else {
+			gt_json_kv_string(j, "kind", "run");
+			json_strv(j, "argv", s->argv);
+			json_strv(j, "backups", s->backups);
+		}
+		gt_json_kv_string(j, "description", s->description);
+		gt_json_end_object(j);
+	}
+	gt_json_end_array(j);
+	gt_json_key(j, "warnings");
+	gt_json_begin_array(j);
+	for (i = 0; i < p->n_warnings; i++) {
+		gt_json_begin_object(j);
+		gt_json_kv_string(j, "code", p->warnings[i].code);
+		gt_json_kv_string(j, "message", p->warnings[i].message);
+		gt_json_end_object(j);
+	}
+	gt_json_end_array(j);
+	gt_json_end_object(j);
+}
+
+void gt_drivers_plan_print(const struct gt_driver_plan *p, FILE *fp)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps; i++)
+		fprintf(fp, "  %zu. %s\n", i + 1, p->steps[i].description);
+	for (i = 0; i < p->n_warnings; i++)
+		fprintf(fp, "Warning: %s\n", p->warnings[i].message);
+	if (p->reboot_needed && p->blkfront_available && p->netfront_available)
+		fprintf(fp, "Reboot to switch to the PV drivers (PVHVM).\n");
+}

@@ -22,8 +22,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "detect.h"
+#include "json.h"
 #include "root.h"
 
 struct gt_driver_step {
@@ -90,5 +92,16 @@ struct gt_driver_plan {
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
                     struct gt_driver_plan **out);
 void gt_drivers_plan_free(struct gt_driver_plan *p);
+
+/*
+ * gt_drivers_plan_json - @p as one JSON object value at the writer's current
+ * position: blkfront_available, netfront_available, builtin, reboot_needed,
+ * steps (kind "write" with path and content, or "run" with argv and
+ * backups; each with a description), warnings (code, message).
+ */
+void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j);
+
+/* gt_drivers_plan_print - @p for a person: one line a step, then the warnings. */
+void gt_drivers_plan_print(const struct gt_driver_plan *p, FILE *fp);
 
 #endif

@@ -69,6 +69,42 @@ static int two_lines(char *text, struct gt_pkg_info *out)
 	return out->name[0] && out->version[0] ? 0 : -GT_EPARSE;
 }
 
+/*
+ * A tgz named NAME.ARCH.tgz or NAME-ARCH.tgz carries no version: the name
+ * alone, with an empty version that the caller takes from the manifest.
+ */
+static int tgz_name_only(const char *base, struct gt_pkg_info *out)
+{
+	static const char *const suffixes[] = { ".tgz", ".tar.gz", NULL };
+	static const char *const arches[] = { "x86_64", "i686", "aarch64", NULL };
+	size_t n = strlen(base), i;
+
+	for (i = 0; suffixes[i]; i++) {
+		size_t k = strlen(suffixes[i]);
+
+		if (n > k && strcmp(base + n - k, suffixes[i]) == 0) {
+			n -= k;
+			break;
+		}
+	}
+	for (i = 0; arches[i]; i++) {
+		size_t k = strlen(arches[i]);
+
+		if (n > k + 1 && strncmp(base + n - k, arches[i], k) == 0 &&
+		    (base[n - k - 1] == '.' || base[n - k - 1] == '-')) {
+			n -= k + 1;
+			break;
+		}
+	}
+	out->name = strndup(base, n);
+	out->version = strdup("");
+	if (!out->name || !out->version) {
+		gt_pkg_info_clear(out);
+		return -ENOMEM;
+	}
+	return out->name[0] ? 0 : -GT_EPARSE;
+}
+
 int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out)
 {
 	char *text = NULL;
@@ -99,7 +135,7 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 		for (p = base; *p && !(*p == '-' && p[1] >= '0' && p[1] <= '9'); p++)
 			;
 		if (!*p)
-			return -GT_EPARSE;
+			return tgz_name_only(base, out);
 		n = strcspn(p + 1, "-");
 		if (asprintf(&text, "%.*s\n%.*s\n", (int)(p - base), base, (int)n,
 		             p + 1) < 0)

@@ -20,6 +20,8 @@ struct gt_pkg_info {
 
 /*
  * gt_pkg_inspect - name and version of the package file @file of @family.
+ * A tgz whose file name holds no version (NAME.ARCH.tgz) gets version "":
+ * the caller uses the manifest's version, the one the payload was built with.
  * Returns 0, -ENOENT (the tool is missing), -GT_EPARSE or -ENOMEM.
  */
 int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "error.h"
+#include "log.h"
 #include "plan.h"
 
 int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
@@ -9,9 +11,18 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
                     const char **why)
 {
 	struct gt_manifest_query q = { 0 };
+	struct utsname u;
 	const char *family = d->distro->family;
 
 	q.arch = gt_manifest_arch_from_machine(d->arch);
+	/* A root with no ELF binary to read: assume it runs on this machine. */
+	if (q.arch == GT_ARCH_NONE && strcmp(d->arch, "unknown") == 0 && uname(&u) == 0) {
+		gt_warn("the architecture of the root is unknown (no /bin/sh): assuming "
+		        "%s, this "
+		        "machine's",
+		        u.machine);
+		q.arch = gt_manifest_arch_from_machine(u.machine);
+	}
 	if (q.arch == GT_ARCH_NONE) {
 		*why = "no payload is built for this architecture";
 		return -GT_EUNSUPPORTED;

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fsops.h"
 #include "log.h"
 #include "service.h"
 #include "spawn.h"
@@ -41,6 +43,28 @@ static bool systemd_unit_linked(const struct gt_root *root, const char *name)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * What rc-update add/del does for the default runlevel, for a root that does
+ * not have it (an image being prepared offline).
+ */
+static int openrc_link(const struct gt_root *root, const char *name, bool add)
+{
+	char path[512], target[300], *rel = NULL;
+	int ret;
+
+	snprintf(path, sizeof(path), "/etc/runlevels/default/%s", name);
+	snprintf(target, sizeof(target), "/etc/init.d/%s", name);
+	if (!add)
+		return gt_fs_unlink(root, path);
+	ret = gt_fs_mkdirs(root, "/etc/runlevels/default");
+	if (ret == 0)
+		ret = gt_root_resolve(root, path, false, &rel);
+	if (ret == 0 && symlinkat(target, root->fd, rel) < 0 && errno != EEXIST)
+		ret = -errno;
+	free(rel);
+	return ret;
 }
 
 bool gt_service_enabled(const struct gt_root *root, const char *name, const char *init)
@@ -119,7 +143,9 @@ int gt_service_enable(const struct gt_root *root, const char *name, const char *
 	if (strcmp(init, "openrc") == 0) {
 		const char *argv[] = { "rc-update", "add", name, "default", NULL };
 
-		return run_in(root, argv);
+		if (gt_which(root->host ? NULL : root->dir, "rc-update"))
+			return run_in(root, argv);
+		return openrc_link(root, name, true);
 	}
 	if (gt_which(root->host ? NULL : root->dir, "update-rc.d")) {
 		const char *argv[] = { "update-rc.d", name, "defaults", NULL };
@@ -175,7 +201,9 @@ int gt_service_disable(const struct gt_root *root, const char *name, const char 
 	if (strcmp(init, "openrc") == 0) {
 		const char *argv[] = { "rc-update", "del", name, "default", NULL };
 
-		return run_in(root, argv);
+		if (gt_which(root->host ? NULL : root->dir, "rc-update"))
+			return run_in(root, argv);
+		return openrc_link(root, name, false);
 	}
 	if (gt_which(root->host ? NULL : root->dir, "update-rc.d")) {
 		const char *argv[] = { "update-rc.d", "-f", name, "remove", NULL };

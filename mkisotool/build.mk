@@ -23,12 +23,12 @@ HOST_PRODUCTS += $(BUILD)/host/mkisotool $(BUILD)/mkisotool
 ISO_MANIFEST ?= payload/guest-tools.manifest
 ISO_SOURCE_DATE_EPOCH ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 MKISOTOOL_FLAGS ?=
-$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool FORCE | deps static
+$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool FORCE | deps static payload
 	$(BUILD)/mkisotool build -m $(ISO_MANIFEST) -o $@ \
 		-D BUILD=$(abspath $(BUILD)) -D VERSION=$(VERSION) \
 		--source-date-epoch $(ISO_SOURCE_DATE_EPOCH) $(MKISOTOOL_FLAGS)
 	$(BUILD)/mkisotool verify -q $@
-iso: deps static $(BUILD)/guest-tools.iso
+iso: deps static payload $(BUILD)/guest-tools.iso
 .PHONY: FORCE
 FORCE:
 

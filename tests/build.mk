@@ -6,6 +6,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HOST := $(patsubst tests/unit/%.c,$(BUILD)/host/tests/%,$(UNIT_SRCS))
 UNIT_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
+# Unit tests may include installer headers; lib/ may not (hence not in GT_CFLAGS).
+$(BUILD)/host/obj/tests/%.o $(BUILD)/asan/obj/tests/%.o: CPPFLAGS += -Iinstaller
+
 $(BUILD)/host/tests/%: $(BUILD)/host/obj/tests/unit/%.o $(BUILD)/host/libinstaller.a \
 		$(BUILD)/host/libgt.a
 	@mkdir -p $(@D)
@@ -27,6 +30,8 @@ check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
 	scripts/run-cmocka.sh asan-unit $(BUILD)/results $(UNIT_ASAN) || rc=1; \
 	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/run.py asan-cli \
 		$(BUILD)/results || rc=1; \
+	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/test_collect.py asan-collect \
+		$(BUILD)/results || rc=1; \
 	INSTALLER=$(BUILD)/asan/installer GT_PEER_SUITE=asan-peer \
 		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null || rc=1; \
 	exit $$rc
@@ -37,8 +42,9 @@ check-cli: static
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
 # Real package tools into real roots, real ISOs (needs root and the static build).
-check-integration: static $(BUILD)/mkisotool
+check-integration: static iso
 	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
+		REAL_ISO=$(BUILD)/guest-tools.iso \
 		$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \

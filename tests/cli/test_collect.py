@@ -9,6 +9,9 @@ For every fixture tree in tests/fixtures/ (the tree acts as the system through
 evidence wording aside). Then the same on this machine for the hypervisor,
 distribution and root filesystem type, and the documented failures.
 """
+import contextlib
+import importlib.util
+import io
 import json
 import os
 import shutil
@@ -51,6 +54,15 @@ def unpack(bundle, dest):
         else:
             tf.extractall(dest)
     return members
+
+
+def member(tf, name):
+    """The content of bundle member @name, or None when it is missing."""
+    try:
+        f = tf.extractfile(name)
+    except KeyError:
+        return None
+    return f.read() if f else None
 
 
 def detect(root):
@@ -112,9 +124,9 @@ def test_links_and_content(tmp):
         check("vif-0/driver is a symlink to the vif driver",
               drv is not None and drv.issym() and drv.linkname.endswith("drivers/vif"),
               drv and drv.linkname)
-        cpuid = tf.extractfile(".guest-tools/cpuid").read()
+        cpuid = member(tf, ".guest-tools/cpuid")
         check(".guest-tools/cpuid copied from the tree", cpuid == b"XenVMMXenVMM\n", cpuid)
-        arch = tf.extractfile(".guest-tools/arch").read()
+        arch = member(tf, ".guest-tools/arch")
         check(".guest-tools/arch", arch == b"x86_64\n", arch)
 
     # /proc files read fully (a big one bounded at 1 MiB on a line), pid 1's
@@ -131,13 +143,13 @@ def test_links_and_content(tmp):
     p = run("collect", bundle, "--root", root)
     check("big /proc file: exit", p.returncode == EXIT_OK, (p.returncode, p.stderr))
     with tarfile.open(bundle, "r:gz") as tf:
-        env = tf.extractfile("proc/1/environ").read()
+        env = member(tf, "proc/1/environ")
         check("environ keeps only container=", env == b"container=lxc\0", env)
-        info = tf.extractfile("proc/cpuinfo").read()
+        info = member(tf, "proc/cpuinfo") or b""
         check("cpuinfo bounded at 1 MiB on a whole line",
               0 < len(info) <= MIB and info.endswith(b"\n") and
               len(info) % len(line) == 0, len(info))
-        log = tf.extractfile(".guest-tools/collect.log").read().decode()
+        log = (member(tf, ".guest-tools/collect.log") or b"").decode()
         check("collect.log names the truncated file", "truncated: /proc/cpuinfo" in log,
               log)
     pa, a = detect(root)
@@ -166,6 +178,61 @@ def test_host(tmp):
           (a and a["rootfs"], b and b["rootfs"]))
     check("host: arch and init", a and b and (a["arch"], a["init"]) == (b["arch"], b["init"]),
           diff(a, b))
+
+
+def test_peer_trees(tmp):
+    """The peer corpora's trees (tests/peer/run.py builds them): the bundle of each
+    gives the same detect answer as the tree itself."""
+    global skipped
+    spec = importlib.util.spec_from_file_location(
+        "gt_peer", os.path.join(REPO, "tests", "peer", "run.py"))
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    if not os.path.isdir(peer.PEER):
+        skipped += 1
+        print(f"skipped peer trees: peer corpus absent ({peer.PEER})")
+        return
+    peer.INSTALLER = INSTALLER
+    direct = peer.detect
+    seen = [0]
+    agree = [0]
+    mismatches = []  # reported after the peer code's output is let through again
+
+    def via_bundle(tree):
+        want = direct(tree)  # raises as before when detect fails on the tree
+        seen[0] += 1
+        bundle = os.path.join(tmp, f"peer-{seen[0]}.tar.gz")
+        dest = os.path.join(tmp, f"peer-{seen[0]}.d")
+        p = run("collect", bundle, "--root", tree)
+        if p.returncode != EXIT_OK:
+            mismatches.append((f"peer tree {tree}: collect", (p.returncode, p.stderr)))
+            return want
+        unpack(bundle, dest)
+        _, got = detect(dest)
+        expected = json.loads(json.dumps(want))
+        expected["virt"].pop("evidence", None)
+        if got == expected:
+            agree[0] += 1
+        else:
+            mismatches.append((f"peer tree {tree}: detect on the bundle",
+                               diff(expected, got)))
+        shutil.rmtree(dest, ignore_errors=True)
+        os.unlink(bundle)
+        return want
+
+    peer.detect = via_bundle
+    res = peer.Results()
+    # The peer checks themselves belong to tests/peer/run.py: keep their chatter out.
+    with contextlib.redirect_stdout(io.StringIO()):
+        for fn in (peer.run_distro, peer.run_ansible, peer.run_virt_what, peer.run_lscpu,
+                   peer.run_rootfs):
+            fn(res, os.path.join(tmp, "peer-" + fn.__name__))
+    print(f"peer trees: {agree[0]}/{seen[0]} bundles give the same detect answer")
+    for name, detail in mismatches:
+        check(name, False, detail)
+    check("peer trees: some were bundled", seen[0] > 100, seen[0])
+    check(f"peer trees: all {seen[0]} bundles agree", agree[0] == seen[0],
+          f"{agree[0]}/{seen[0]}")
 
 
 def test_failures(tmp):
@@ -221,6 +288,7 @@ def main():
         test_fixtures(tmp)
         test_links_and_content(tmp)
         test_host(tmp)
+        test_peer_trees(tmp)
         test_failures(tmp)
     finally:
         if failed:

@@ -221,14 +221,37 @@ def copy_root(src, dst):
 
 def rpm_root(tmp, name="rpmroot"):
     r = os.path.join(tmp, name)
-    for d in ("etc", "bin", "usr/bin", "var/lib", "var/log"):
+        # The directories a real Rocky root has (rpm leaves unowned ones behind).
+    for d in ("etc/sysconfig", "bin", "usr/bin", "usr/sbin", "usr/lib/systemd/system",
+              "usr/share/man/man8", "var/lib", "var/log", "var/tmp"):
         os.makedirs(os.path.join(r, d))
     with open(os.path.join(r, "etc/os-release"), "w") as f:
         f.write('NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n'
                 'VERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n')
-    shutil.copy("/bin/busybox", os.path.join(r, "bin/sh"))
+        shutil.copy("/bin/busybox", os.path.join(r, "bin/sh"))
     sh("rpm", "--root", r, "--dbpath", "/var/lib/rpm", "--initdb", check=True)
+    # As in a real root, a base package provides the /bin/sh that scriptlets need.
+    p = sh("rpm", "-i", "--root", r, "--dbpath", "/var/lib/rpm", "--nosignature",
+           base_rpm(tmp))
+    if p.returncode:
+        raise RuntimeError("base rpm: " + p.stderr)
     return r
+
+
+def base_rpm(tmp):
+    out = os.path.join(tmp, "rpmbuild-base", "RPMS", "noarch", "test-base-1-1.noarch.rpm")
+    if os.path.exists(out):
+        return out
+    top = os.path.join(tmp, "rpmbuild-base")
+    os.makedirs(os.path.join(top, "SPECS"), exist_ok=True)
+    spec = os.path.join(top, "SPECS", "base.spec")
+    with open(spec, "w") as f:
+        f.write("Name: test-base\nVersion: 1\nRelease: 1\nSummary: base\nLicense: MIT\n"
+                "BuildArch: noarch\nProvides: /bin/sh\n%description\nbase\n%files\n")
+    p = sh("rpmbuild", "--define", f"_topdir {top}", "-bb", spec)
+    if p.returncode:
+        raise RuntimeError(p.stderr[-800:])
+    return out
 
 
 def tgz_root(tmp, name="tgzroot"):
@@ -546,6 +569,37 @@ def test_drivers(tmp, iso, deb_src):
     shutil.rmtree(root)
 
 
+def test_real_iso(tmp, deb_src):
+    """The ISO `make iso` built, with the real agent packages, into each root."""
+    global skipped
+    iso = os.environ.get("REAL_ISO")
+    if not iso or not os.path.isfile(iso):
+        print("skipped real ISO: REAL_ISO not set (make check-integration sets it)")
+        skipped += 1
+        return
+    tree = os.path.join(tmp, "real-unpacked")
+    os.makedirs(tree)
+    sh("bsdtar", "-xf", iso, "-C", tree, check=True)
+    roots = (("deb", copy_root(deb_src, os.path.join(tmp, "real-deb")), iso),
+             ("rpm", rpm_root(tmp, "real-rpm"), tree),
+             ("tgz", tgz_root(tmp, "real-tgz"), iso))
+    for family, root, media in roots:
+        before = snapshot(root)
+        p, out = jrun("install", "--root", root, "--media", media, "--yes")
+                # The rpm root has no systemctl for the %post to enable with: installed only.
+        check(f"real ISO ({family}): guest-agent installed", p.returncode == 0 and out and
+              out["payload"]["package"] == "guest-agent" and out["payload"]["family"] == family
+              and out["verify"]["installed"] and (family == "rpm" or out["verify"]["enabled"]),
+              (p.returncode, p.stderr[-400:], out and out.get("verify")))
+        p, out = jrun("install", "--root", root, "--media", media, "--yes")
+        check(f"real ISO ({family}): second run changes nothing", out and
+              out["changed"] is False, out and out.get("result"))
+        p, out = jrun("uninstall", "--root", root, "--yes")
+        d = diff(before, snapshot(root))
+        check(f"real ISO ({family}): uninstall restores the root", p.returncode == 0 and
+              d is None, (p.returncode, d))
+
+
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
@@ -580,6 +634,7 @@ def main():
             test_integrity_rpm(tmp, entries)
             test_failures(tmp, deb_src, installer_bin)
             test_drivers(tmp, iso, deb_src)
+            test_real_iso(tmp, deb_src)
             test_kill(tmp, iso, deb_src)
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)

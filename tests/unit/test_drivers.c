@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 /* tests/build.mk gives -Ilib only: reach the installer units by path. */
-#include "../../installer/detect.h"
-#include "../../installer/drivers.h"
+#include "detect.h"
+#include "drivers.h"
 #include "error.h"
 #include "strv.h"
 
@@ -540,6 +540,79 @@ static void test_config_m_without_module(void **state)
 	gt_drivers_plan_free(p);
 }
 
+/* Binary garbage in every file the planner reads: no crash, a plan or -GT_EPARSE. */
+static void test_garbage(void **state)
+{
+	static const char *const files[] = {
+		"etc/fstab",
+		"etc/default/grub",
+		"boot/grub/grub.cfg",
+		"etc/network/interfaces",
+		"etc/initramfs-tools/modules",
+		"etc/mkinitcpio.conf",
+		"etc/dracut.conf",
+		"etc/netplan/x.yaml",
+		"etc/sysconfig/network-scripts/ifcfg-ens4",
+		"etc/NetworkManager/system-connections/x",
+		"etc/systemd/network/x.network",
+		"etc/udev/rules.d/70-persistent-net.rules",
+		"boot/config-6.1.0-13-amd64",
+		"lib/modules/6.1.0-13-amd64/modules.dep",
+		"lib/modules/6.1.0-13-amd64/modules.builtin",
+		NULL,
+	};
+	struct gt_driver_plan *p = NULL;
+	char junk[4096 + 1], path[700];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(junk) - 1; i++)
+		junk[i] = (char)(i * 7 % 255 +
+		                 1); /* every byte but NUL (put() writes C strings) */
+	junk[sizeof(junk) - 1] = '\0';
+	copy_fixture("xen-hvm-debian-initramfs-tools");
+	for (i = 0; files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+		unlink(path);
+		put(files[i], junk);
+	}
+	p = plan_dir(tmpdir); /* asserts 0: update-initramfs's file takes any bytes */
+	assert_true(p->n_steps >= 1);
+	gt_drivers_plan_free(p);
+	/* mkinitcpio alone, with garbage: refused or rewritten, never a crash. */
+	fresh_tree();
+	put("etc/mkinitcpio.conf", junk);
+	ret = plan_bare(&p);
+	assert_true(ret == 0 || ret == -GT_EPARSE);
+	if (ret == 0)
+		gt_drivers_plan_free(p);
+}
+
+/* The JSON rendering: valid nesting, every step and warning, escaped content. */
+static void test_json(void **state)
+{
+	struct gt_driver_plan *p = plan_fixture("xen-hvm-arch-mkinitcpio");
+	struct gt_json j;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	gt_json_init(&j, fp);
+	gt_drivers_plan_json(p, &j);
+	assert_int_equal(gt_json_finish(&j), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "\"reboot_needed\":true"));
+	assert_non_null(
+	        strstr(buf, "\"kind\":\"write\",\"path\":\"/etc/mkinitcpio.conf\""));
+	assert_non_null(strstr(buf, "MODULES=(ext4 xen-blkfront xen-netfront)\\n"));
+	assert_non_null(strstr(buf, "\"argv\":[\"mkinitcpio\",\"-P\"]"));
+	assert_non_null(strstr(buf, "\"code\":\"nic-config-bound\""));
+	assert_int_equal(buf[len - 1] == '\n' ? buf[len - 2] : buf[len - 1], '}');
+	free(buf);
+	gt_drivers_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +629,8 @@ int main(void)
 		cmocka_unit_test(test_dracut_already),
 		cmocka_unit_test(test_no_tool),
 		cmocka_unit_test(test_config_m_without_module),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
