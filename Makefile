@@ -81,6 +81,7 @@ include installer/build.mk
 -include payload/build.mk
 -include bench/build.mk
 include tests/build.mk
+-include tests/e2e/build.mk
 
 host: $(HOST_PRODUCTS)
 

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""check.py SCENARIO RESULTS_LOG: the host-side checks of one e2e boot.
+
+RESULTS_LOG is what the guest wrote to its second serial port: sections
+between "@@GT-BEGIN name@@" and "@@GT-END name rc=N@@" markers (see
+guest/lib.sh). Prints one "ok"/"not ok" line per check, the evidence of
+each failure, and a closing "e2e-SCENARIO: N passed, N failed" line; exits
+1 when a check failed.
+"""
+import json
+import re
+import sys
+
+BEGIN = re.compile(r"^@@GT-BEGIN (\S+)@@$")
+END = re.compile(r"^@@GT-END (\S+) rc=(-?\d+)@@$")
+DONE = re.compile(r"^@@GT-DONE scenario=(\S+) rc=(-?\d+) uptime=(\S+)@@$")
+
+# installer/exitcode.h, documented in docs/installer.8.
+EXIT_OK = 0
+EXIT_INTEGRITY = 5
+CD_DEVICES = ("/dev/sr0", "/dev/cdrom")
+
+
+class Section:
+    def __init__(self, name, text, rc):
+        self.name, self.text, self.rc = name, text, rc
+
+    def json(self):
+        """The section as one JSON document, or None when it is not one."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+def parse(path):
+    with open(path, "rb") as f:
+        raw = f.read().decode("utf-8", errors="replace")
+    sections, done, cur, buf = {}, None, None, []
+    for line in raw.replace("\r", "").split("\n"):
+        m = BEGIN.match(line)
+        if m:
+            cur, buf = m.group(1), []
+            continue
+        m = END.match(line)
+        if m and cur == m.group(1):
+            sections[cur] = Section(cur, "\n".join(buf), int(m.group(2)))
+            cur = None
+            continue
+        m = DONE.match(line)
+        if m:
+            done = m
+            continue
+        if cur is not None:
+            buf.append(line)
+    return sections, done
+
+
+def dig(doc, path):
+    """doc's value at a dotted path ("virt.mode"), or KeyError."""
+    for key in path.split("."):
+        if not isinstance(doc, dict) or key not in doc:
+            raise KeyError(path)
+        doc = doc[key]
+    return doc
+
+
+class Checker:
+    def __init__(self, scenario, sections, done):
+        self.scenario, self.sections, self.done = scenario, sections, done
+        self.passed = self.failed = 0
+        self.chosen = None  # the agent package installer verify names
+
+    def check(self, ok, what, evidence=""):
+        n = self.passed + self.failed + 1
+        if ok:
+            self.passed += 1
+            print(f"ok {n} - {self.scenario}: {what}")
+        else:
+            self.failed += 1
+            print(f"not ok {n} - {self.scenario}: {what}")
+            for line in str(evidence).splitlines()[:40]:
+                print(f"#   {line}")
+        return ok
+
+    def section(self, name):
+        s = self.sections.get(name)
+        if s is None:
+            self.check(False, f"the guest reported section '{name}'",
+                       "missing from results.log (see console.log)")
+        return s
+
+    def evidence(self, s):
+        err = self.sections.get(s.name + ".stderr")
+        out = f"rc={s.rc}\nstdout:\n{s.text}"
+        if err is not None:
+            out += f"\nstderr:\n{err.text}"
+        return out
+
+    def rc(self, name, want, what):
+        s = self.section(name)
+        if s is None:
+            return None
+        self.check(s.rc == want, f"{what}: exit code {want}", self.evidence(s))
+        return s
+
+    def doc(self, name, want_rc, what):
+        """Checks the exit code and that stdout is exactly one JSON document."""
+        s = self.rc(name, want_rc, what)
+        if s is None:
+            return None
+        d = s.json()
+        self.check(d is not None, f"{what}: stdout is one JSON document", self.evidence(s))
+        return d
+
+    def field(self, doc, path, pred, what):
+        if doc is None:
+            return self.check(False, f"{path} {what}", "no JSON document")
+        try:
+            v = dig(doc, path)
+        except KeyError:
+            return self.check(False, f"{path} {what}",
+                              f"no '{path}' in:\n{json.dumps(doc, indent=1)}")
+        return self.check(pred(v), f"{path} {what}", f"{path} = {json.dumps(v)}")
+
+    # The pieces the scenarios share.
+
+    def finished(self):
+        self.check(self.sections.get("boot") is not None, "the guest's runner started",
+                   "no 'boot' section: the guest never reached gt-e2e.service")
+        self.check(self.done is not None, "the guest's runner finished (@@GT-DONE@@)",
+                   "no @@GT-DONE@@ line: it died or the boot timed out")
+
+    def media(self):
+        """The CD, as the user mounted it: /dev/cdrom from udev, iso9660."""
+        d = self.doc("media", 0, "mount of the CD")
+        self.field(d, "device", lambda v: v in CD_DEVICES, "is /dev/cdrom or /dev/sr0")
+        self.field(d, "resolved", lambda v: v == "/dev/sr0", "(the device behind it) is /dev/sr0")
+        self.field(d, "fstype", lambda v: v == "iso9660", "(mounted type) is iso9660")
+        self.field(d, "cdrom_link", lambda v: v is True, "is true (udev made /dev/cdrom)")
+
+    def detect_doc(self, d):
+        self.field(d, "arch", lambda v: v == "x86_64", "is x86_64")
+        self.field(d, "distro.id", lambda v: v == "debian", "is debian")
+        self.field(d, "distro.major", lambda v: v == 12, "is 12")
+        self.field(d, "init", lambda v: v == "systemd", "is systemd")
+        self.field(d, "rootfs.type", lambda v: v == "ext4", "is ext4")
+        self.field(d, "rootfs.on_disk_type", lambda v: v == "ext4",
+                   "is ext4 (libblkid read the real disk)")
+        self.field(d, "rootfs.flagged", lambda v: v is True, "is true (ext4 is flagged)")
+        self.field(d, "virt.hypervisor", lambda v: v in ("qemu", "kvm"), "is qemu or kvm")
+        self.field(d, "virt.mode", lambda v: v == "n/a", "is n/a (not Xen)")
+
+    def agent(self, installed, name=None):
+        """The agent .deb on the CD as dpkg and systemd see it. With
+        installed, the package NAME (the one the installer says it chose; any
+        .deb of this guest's architecture when None) must be installed and
+        its units enabled; without, no .deb of the CD may be installed."""
+        s = self.section("agent")
+        if s is None:
+            return
+        d = s.json()
+        pk = d.get("packages") if isinstance(d, dict) else None
+        if not self.check(bool(pk), "the CD holds a .deb for this guest", self.evidence(s)):
+            return
+        if installed and name is not None:
+            chosen = [p for p in pk if p.get("package") == name]
+            if not self.check(bool(chosen), f"the CD holds the chosen package {name}",
+                              self.evidence(s)):
+                return
+            pk = chosen
+        for p in pk:
+            pname = p.get("package")
+            st = p.get("status")
+            if installed:
+                self.check(st == "install ok installed", f"dpkg -s {pname}: installed",
+                           f"status '{st}'")
+                units = p.get("units") or []
+                self.check(bool(units), f"{pname} ships a systemd unit", json.dumps(p))
+                for u in units:
+                    self.check(u.get("enabled") == "enabled",
+                               f"{u.get('unit')} is enabled", f"is-enabled: {u.get('enabled')}")
+            else:
+                self.check(st in ("", None) or "not-installed" in st,
+                           f"{pname} is not installed", f"status '{st}'")
+
+    def unchanged(self, name, what):
+        s = self.section(name)
+        if s is not None:
+            self.check(s.rc == 0 and not s.text.strip(), what,
+                       "differences (before / after):\n" + s.text)
+
+    def skipped_by_condition(self, package):
+        """True when every systemd unit of PACKAGE was skipped by systemd
+        for its own Condition*= (ConditionResult=no): the real agent's
+        ConditionVirtualization=xen on this QEMU guest."""
+        s = self.sections.get("agent")
+        d = s.json() if s is not None else None
+        if not isinstance(d, dict):
+            return False
+        units = [u for p in d.get("packages") or [] if p.get("package") == package
+                 for u in p.get("units") or []]
+        return bool(units) and all(u.get("condition") == "no" and u.get("active") != "active"
+                                   for u in units)
+
+    def state_docs(self):
+        """installer verify and status after an install (installer(8)).
+        verify exits 0, or 1 ("the agent is not running", as documented) when
+        the agent's units were skipped by their own condition on a guest that
+        is not Xen, which the agent section shows from systemd's side."""
+        s = self.section("verify")
+        d = s.json() if s is not None else None
+        try:
+            self.chosen = dig(d, "agent.package")
+        except KeyError:
+            self.chosen = None
+        if s is not None and s.rc != EXIT_OK and s.rc == 1 and isinstance(d, dict) \
+                and d.get("hypervisor") != "xen" \
+                and (d.get("agent") or {}).get("running") is False \
+                and self.skipped_by_condition(self.chosen):
+            self.check(True, "installer verify --json: exit 1, agent not running: systemd "
+                       "skipped its units by their condition on this non-Xen guest")
+            self.check(True, "verify: stdout is one JSON document")
+        else:
+            d = self.doc("verify", EXIT_OK, "installer verify --json")
+            self.verify_doc(d)
+            self.field(d, "ok", lambda v: v is True, "is true (verify)")
+        self.field(d, "agent.installed", lambda v: v is True, "is true (verify)")
+        self.field(d, "agent.enabled", lambda v: v is True, "is true (verify)")
+        d = self.doc("status", EXIT_OK, "installer status --json")
+        self.field(d, "installed", lambda v: v is True, "is true (status)")
+
+    def verify_doc(self, d):
+        """No entry of verify's report says false for ok/verified/match."""
+        bad = []
+
+        def walk(x, path):
+            if isinstance(x, dict):
+                for k, v in x.items():
+                    if k in ("ok", "verified", "match", "matches") and v is False:
+                        bad.append(f"{path}.{k}")
+                    walk(v, f"{path}.{k}")
+            elif isinstance(x, list):
+                for i, v in enumerate(x):
+                    walk(v, f"{path}[{i}]")
+
+        if d is not None:
+            walk(d, "$")
+        self.check(d is not None and not bad, "verify: every payload sum matches",
+                   "false at: " + ", ".join(bad) if bad else "no JSON document")
+
+
+def scenario_detect(c):
+    c.media()
+    c.detect_doc(c.doc("detect", EXIT_OK, "installer detect --json"))
+
+
+def scenario_install(c):
+    c.media()
+    c.rc("install1", EXIT_OK, "install.sh -n")
+    c.state_docs()
+    d = c.doc("install2", EXIT_OK, "second install.sh -n --json")
+    c.field(d, "changed", lambda v: v is False, "is false on the second run")
+    c.field(d, "verified", lambda v: v is True, "is true (payload sums checked)")
+    c.unchanged("rootdiff2", "the second run left the root as it was")
+    c.agent(installed=True, name=c.chosen)
+    c.detect_doc(c.doc("detect", EXIT_OK, "installer detect --json after install"))
+
+
+def scenario_install_selfmount(c):
+    s = c.section("mounts-before")
+    if s is not None:
+        c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
+    d = c.doc("install", EXIT_OK, "installer install -n --json (no --media)")
+    c.field(d, "media_device", lambda v: v in CD_DEVICES,
+            "is /dev/sr0 or /dev/cdrom (it found the CD itself)")
+    c.field(d, "changed", lambda v: v is True, "is true on the first run")
+    c.field(d, "verified", lambda v: v is True, "is true (payload sums checked)")
+    c.state_docs()
+    c.agent(installed=True, name=c.chosen)
+
+
+def scenario_install_tampered(c):
+    c.media()
+    c.rc("install", EXIT_INTEGRITY, "install.sh -n on an altered payload: refused")
+    c.unchanged("rootdiff", "the refused install left the root as it was")
+    c.agent(installed=False)
+
+
+SCENARIOS = {
+    "detect": scenario_detect,
+    "install": scenario_install,
+    "install-selfmount": scenario_install_selfmount,
+    "install-tampered": scenario_install_tampered,
+}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
+        print("usage: check.py {%s} RESULTS_LOG" % ",".join(SCENARIOS), file=sys.stderr)
+        return 2
+    scenario, log = sys.argv[1], sys.argv[2]
+    try:
+        sections, done = parse(log)
+    except OSError as e:
+        print(f"check.py: {log}: {e.strerror}", file=sys.stderr)
+        sections, done = {}, None
+    c = Checker(scenario, sections, done)
+    c.finished()
+    if c.sections:
+        SCENARIOS[scenario](c)
+    print(f"e2e-{scenario}: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+# Guest side of the e2e rig (POSIX sh, sourced by gt-e2e-run). Everything the
+# host checks goes to the second serial port (/dev/ttyS1, the host's
+# results.log) between markers:
+#   @@GT-BEGIN name@@
+#   ...the command's stdout (name.stderr gets its stderr)...
+#   @@GT-END name rc=N@@
+# and is echoed to the console (ttyS0) for whoever watches the boot.
+
+GT_OUT=/dev/ttyS1
+GT_RUN=/run/gt-e2e
+GT_CD=/mnt
+
+gt_emit() {
+	printf '%s\n' "$*" >>"$GT_OUT"
+	printf '%s\n' "$*"
+}
+
+# gt_put NAME RC FILE: FILE's content as section NAME with exit code RC.
+gt_put() {
+	gt_emit "@@GT-BEGIN $1@@"
+	cat "$3" >>"$GT_OUT"
+	cat "$3"
+	# A section ends on a line of its own even when FILE does not end in one.
+	if [ -n "$(tail -c 1 "$3")" ]; then
+		gt_emit ""
+	fi
+	gt_emit "@@GT-END $1 rc=$2@@"
+}
+
+# gt_section NAME CMD...: runs CMD; its stdout is section NAME, its stderr
+# section NAME.stderr (when not empty). Returns CMD's exit code.
+gt_section() {
+	_n=$1
+	shift
+	_rc=0
+	"$@" >"$GT_RUN/out" 2>"$GT_RUN/err" </dev/null || _rc=$?
+	gt_put "$_n" "$_rc" "$GT_RUN/out"
+	if [ -s "$GT_RUN/err" ]; then
+		gt_put "$_n.stderr" "$_rc" "$GT_RUN/err"
+	fi
+	return "$_rc"
+}
+
+gt_json_str() {
+	printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+}
+
+# Waits for the CD as udev brings it: /dev/sr0, then the /dev/cdrom link.
+gt_wait_media() {
+	_i=0
+	while [ ! -b /dev/sr0 ] && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	udevadm settle --timeout=10 2>/dev/null || true
+}
+
+# gt_mount_cd: mounts the CD at /mnt as a user would (`mount /dev/cdrom
+# /mnt`, /dev/sr0 when udev made no link) and reports section "media".
+gt_mount_cd() {
+	_dev=/dev/cdrom
+	[ -e "$_dev" ] || _dev=/dev/sr0
+	_rc=0
+	mount -o ro "$_dev" "$GT_CD" 2>"$GT_RUN/err" || _rc=$?
+	gt_media_json "$_dev" >"$GT_RUN/media"
+	gt_put media "$_rc" "$GT_RUN/media"
+	[ -s "$GT_RUN/err" ] && gt_put media.stderr "$_rc" "$GT_RUN/err"
+	return "$_rc"
+}
+
+gt_media_json() {
+	_fst=$(awk -v m="$GT_CD" '$2 == m { t = $3 } END { print t }' /proc/mounts)
+	_src=$(awk -v m="$GT_CD" '$2 == m { s = $1 } END { print s }' /proc/mounts)
+	_link=false
+	[ -L /dev/cdrom ] && _link=true
+	printf '{"device":%s,"resolved":%s,"mounted_from":%s,"fstype":%s,"cdrom_link":%s,"cdrom_target":%s}\n' \
+		"$(gt_json_str "$1")" "$(gt_json_str "$(readlink -f "$1")")" \
+		"$(gt_json_str "$_src")" "$(gt_json_str "$_fst")" "$_link" \
+		"$(gt_json_str "$(readlink -f /dev/cdrom 2>/dev/null)")"
+}
+
+# The installer on the CD: Linux/installer.<arch>, or plain Linux/installer.
+gt_cd_installer() {
+	if [ -x "$1/Linux/installer.$(uname -m)" ]; then
+		echo "$1/Linux/installer.$(uname -m)"
+	else
+		echo "$1/Linux/installer"
+	fi
+}
+
+# gt_snapshot FILE: what "the root is unchanged" compares: every path of the
+# root file system with its type, mode, size and mtime, and the dpkg
+# database's hash. Left out: what a running system changes by itself (logs,
+# /var/lib/systemd timers and seeds, caches) and the rig's own files.
+gt_snapshot() {
+	{
+		sha256sum /var/lib/dpkg/status
+		find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
+			-o -path /tmp -o -path /var/tmp -o -path /var/log -o -path /var/cache \
+			-o -path /var/lib/systemd -o -path "$GT_CD" \) -prune \
+			-o -printf '%p %y %m %s %T@\n' | LC_ALL=C sort
+	} >"$1"
+}
+
+# gt_rootdiff NAME BEFORE AFTER: section NAME holds the differences; rc 0
+# means none.
+gt_rootdiff() {
+	gt_section "$1" diff "$2" "$3" || true
+}
+
+# gt_agent_section: for each .deb on the CD meant for this machine, whether
+# dpkg has it installed and whether its systemd units are enabled. Mounts
+# its own read-only view of the CD, so it works whoever mounted it before.
+gt_agent_json() {
+	_cd=$GT_RUN/cd
+	mkdir -p "$_cd"
+	_dev=/dev/cdrom
+	[ -e "$_dev" ] || _dev=/dev/sr0
+	mount -o ro "$_dev" "$_cd" || return 1
+	_arch=$(dpkg --print-architecture)
+	printf '{"packages":['
+	_sep=
+	for _deb in $(find "$_cd" -name '*.deb' | LC_ALL=C sort); do
+		_a=$(dpkg-deb -f "$_deb" Architecture)
+		[ "$_a" = "$_arch" ] || [ "$_a" = all ] || continue
+		_p=$(dpkg-deb -f "$_deb" Package)
+		_st=$(dpkg-query -W -f '${Status}' "$_p" 2>/dev/null || true)
+		_v=$(dpkg-query -W -f '${Version}' "$_p" 2>/dev/null || true)
+		printf '%s{"deb":%s,"package":%s,"status":%s,"version":%s,"units":[' "$_sep" \
+			"$(gt_json_str "${_deb#"$_cd"}")" "$(gt_json_str "$_p")" \
+			"$(gt_json_str "$_st")" "$(gt_json_str "$_v")"
+		_usep=
+		for _u in $(dpkg -L "$_p" 2>/dev/null | grep -E '/systemd/system/[^/]+\.(service|timer|socket)$' || true); do
+			_name=$(basename "$_u")
+			_en=$(systemctl is-enabled "$_name" 2>/dev/null || true)
+			_ac=$(systemctl is-active "$_name" 2>/dev/null || true)
+			# "no" when systemd skipped the unit for its own Condition*=
+			# (a Xen-only agent on this QEMU guest).
+			_co=$(systemctl show -p ConditionResult --value "$_name" 2>/dev/null || true)
+			printf '%s{"unit":%s,"enabled":%s,"active":%s,"condition":%s}' "$_usep" \
+				"$(gt_json_str "$_name")" "$(gt_json_str "$_en")" \
+				"$(gt_json_str "$_ac")" "$(gt_json_str "$_co")"
+			_usep=,
+		done
+		printf ']}'
+		_sep=,
+	done
+	printf ']}\n'
+	umount "$_cd"
+}
+
+gt_agent_section() {
+	gt_section agent gt_agent_json || true
+}

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+# Scenario "detect": mount the CD as a user would and run the installer's
+# detect from it. Host checks: tests/e2e/check.py (detect).
+gt_scenario() {
+	gt_wait_media
+	gt_mount_cd || return 1
+	inst=$(gt_cd_installer "$GT_CD")
+	cd "$GT_CD/Linux" || return 1
+	gt_section detect "$inst" detect --json
+}
