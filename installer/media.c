@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <libmount/libmount.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -391,6 +392,7 @@ int gt_media_copy_verified(struct gt_media *m, const struct gt_manifest_entry *e
 {
 	struct hashfile hf = { -1, NULL, 0 };
 	uint8_t digest[GT_SHA256_LEN];
+	size_t max;
 	int ret;
 
 	hf.fd = open(dest_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -403,8 +405,9 @@ int gt_media_copy_verified(struct gt_media *m, const struct gt_manifest_entry *e
 		unlink(dest_path);
 		return -ENOMEM;
 	}
-	ret = media_stream(m, e->dest, e->has_size ? e->size + 1 : (size_t)1 << 32,
-	                   to_file, &hf);
+	/* One byte more than the manifest says, so that a longer file is caught. */
+	max = e->has_size && e->size < SIZE_MAX ? (size_t)e->size + 1 : SIZE_MAX;
+	ret = media_stream(m, e->dest, max, to_file, &hf);
 	if (close(hf.fd) < 0 && ret == 0)
 		ret = -errno;
 	gt_sha256_final(hf.h, digest);
