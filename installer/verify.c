@@ -46,6 +46,8 @@ int gt_verify_run(const struct gt_root *root, const struct gt_detect *d,
 		v->enabled = gt_service_enabled(root, v->package, d->init);
 		v->running = gt_service_running(root, v->package, d->init);
 	}
+	v->running_expected = strcmp(d->virt->hypervisor, "xen") == 0 &&
+	                      strcmp(d->virt->mode, "dom0") != 0;
 	v->reboot_needed = strcmp(d->virt->hypervisor, "xen") == 0 &&
 	                   strcmp(d->virt->mode, "hvm") == 0;
 	*out = v;
@@ -68,7 +70,8 @@ void gt_verify_free(struct gt_verify *v)
 
 bool gt_verify_ok(const struct gt_verify *v, const struct gt_root *root)
 {
-	return v->installed_version && v->enabled && (!root->host || v->running);
+	return v->installed_version && v->enabled &&
+	       (!root->host || v->running || !v->running_expected);
 }
 
 void gt_verify_json(struct gt_json *j, const struct gt_verify *v)
@@ -84,6 +87,7 @@ void gt_verify_json(struct gt_json *j, const struct gt_verify *v)
 	gt_json_kv_bool(j, "installed", v->installed_version != NULL);
 	gt_json_kv_bool(j, "enabled", v->enabled);
 	gt_json_kv_bool(j, "running", v->running);
+	gt_json_kv_bool(j, "running_expected", v->running_expected);
 	gt_json_kv_bool(j, "reboot_needed", v->reboot_needed);
 	gt_json_end_object(j);
 }
@@ -98,8 +102,11 @@ void gt_verify_human(FILE *fp, const struct gt_verify *v, const struct gt_root *
 	        v->package ? v->package : "?",
 	        v->installed_version ? v->installed_version : "(missing!)",
 	        v->family ? v->family : "?", v->enabled ? "enabled" : "NOT enabled",
-	        root->host ? (v->running ? "running" : "NOT running")
-	                   : "not started (--root)",
+	        !root->host  ? "not started (--root)"
+	        : v->running ? "running"
+	        : v->running_expected
+	                ? "NOT running"
+	                : "not running (it runs only on Xen: expected here)",
 	        "");
 	fprintf(fp, "Installed by:   run %s from guest-tools %s\n",
 	        v->run_id ? v->run_id : "?", v->iso_version ? v->iso_version : "?");

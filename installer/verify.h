@@ -18,6 +18,8 @@ struct gt_verify {
 	char *installed_version; /* what the package tool says now (NULL: not installed)
 	                          */
 	bool enabled, running;
+	bool running_expected; /* the agent runs only on Xen (it exits elsewhere, by
+	                          design) */
 	bool reboot_needed; /* Xen HVM with emulated devices: the switch happens at boot
 	                     */
 };
