@@ -357,30 +357,10 @@ static void report_json(const struct run *r)
 		gt_json_null(&j);
 	}
 	gt_json_key(&j, "drivers");
-	if (r->drivers) {
-		gt_json_begin_object(&j);
-		gt_json_kv_bool(&j, "blkfront_available", r->drivers->blkfront_available);
-		gt_json_kv_bool(&j, "netfront_available", r->drivers->netfront_available);
-		gt_json_kv_bool(&j, "builtin", r->drivers->builtin);
-		gt_json_kv_bool(&j, "reboot_needed", r->drivers->reboot_needed);
-		gt_json_key(&j, "steps");
-		gt_json_begin_array(&j);
-		for (size_t i = 0; i < r->drivers->n_steps; i++)
-			gt_json_string(&j, r->drivers->steps[i].description);
-		gt_json_end_array(&j);
-		gt_json_key(&j, "warnings");
-		gt_json_begin_array(&j);
-		for (size_t i = 0; i < r->drivers->n_warnings; i++) {
-			gt_json_begin_object(&j);
-			gt_json_kv_string(&j, "code", r->drivers->warnings[i].code);
-			gt_json_kv_string(&j, "message", r->drivers->warnings[i].message);
-			gt_json_end_object(&j);
-		}
-		gt_json_end_array(&j);
-		gt_json_end_object(&j);
-	} else {
+	if (r->drivers)
+		gt_drivers_plan_json(r->drivers, &j);
+	else
 		gt_json_null(&j);
-	}
 	gt_json_key(&j, "verify");
 	if (r->verify)
 		gt_verify_json(&j, r->verify);

@@ -131,15 +131,6 @@ void gt_detect_free(struct gt_detect *d)
 	free(d);
 }
 
-static void json_strv(struct gt_json *j, const char *key, char *const *v)
-{
-	gt_json_key(j, key);
-	gt_json_begin_array(j);
-	for (; v && *v; v++)
-		gt_json_string(j, *v);
-	gt_json_end_array(j);
-}
-
 /* -1 (unknown) is written as null. */
 static void json_num_or_null(struct gt_json *j, const char *key, int n)
 {
@@ -167,7 +158,7 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 	gt_json_kv_string(&j, "version_id", di->version_id);
 	json_num_or_null(&j, "major", di->major);
 	json_num_or_null(&j, "minor", di->minor);
-	json_strv(&j, "like", di->like);
+	gt_json_kv_strv(&j, "like", di->like);
 	gt_json_kv_string(&j, "name", di->name);
 	gt_json_kv_string(&j, "pretty_name", di->pretty_name);
 	gt_json_kv_string(&j, "codename", di->codename);
@@ -192,8 +183,8 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 		gt_json_end_object(&j);
 	}
 	gt_json_end_array(&j);
-	json_strv(&j, "evidence", v->evidence);
-	json_strv(&j, "reasons", v->reasons);
+	gt_json_kv_strv(&j, "evidence", v->evidence);
+	gt_json_kv_strv(&j, "reasons", v->reasons);
 	gt_json_end_object(&j);
 	gt_json_key(&j, "rootfs");
 	gt_json_begin_object(&j);

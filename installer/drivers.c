@@ -1348,15 +1348,6 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 	free(p);
 }
 
-static void json_strv(struct gt_json *j, const char *key, char *const *v)
-{
-	gt_json_key(j, key);
-	gt_json_begin_array(j);
-	for (; v && *v; v++)
-		gt_json_string(j, *v);
-	gt_json_end_array(j);
-}
-
 void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j)
 {
 	size_t i;
@@ -1378,8 +1369,8 @@ void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j)
 			gt_json_kv_string(j, "content", s->content);
 		} else {
 			gt_json_kv_string(j, "kind", "run");
-			json_strv(j, "argv", s->argv);
-			json_strv(j, "backups", s->backups);
+			gt_json_kv_strv(j, "argv", s->argv);
+			gt_json_kv_strv(j, "backups", s->backups);
 		}
 		gt_json_kv_string(j, "description", s->description);
 		gt_json_end_object(j);

@@ -214,6 +214,15 @@ void gt_json_kv_bool(struct gt_json *j, const char *key, bool v)
 	gt_json_bool(j, v);
 }
 
+void gt_json_kv_strv(struct gt_json *j, const char *key, char *const *v)
+{
+	gt_json_key(j, key);
+	gt_json_begin_array(j);
+	for (; v && *v; v++)
+		gt_json_string(j, *v);
+	gt_json_end_array(j);
+}
+
 int gt_json_finish(struct gt_json *j)
 {
 	fputc('\n', j->fp);

@@ -42,6 +42,8 @@ void gt_json_kv_string(struct gt_json *j, const char *key, const char *s);
 void gt_json_kv_int(struct gt_json *j, const char *key, long long v);
 void gt_json_kv_uint(struct gt_json *j, const char *key, unsigned long long v);
 void gt_json_kv_bool(struct gt_json *j, const char *key, bool v);
+/* gt_json_kv_strv - @key and an array of the strings of NULL-terminated @v (NULL: []). */
+void gt_json_kv_strv(struct gt_json *j, const char *key, char *const *v);
 
 /*
  * gt_json_finish - end the document with a newline and flush.
