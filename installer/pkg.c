@@ -69,6 +69,127 @@ static int two_lines(char *text, struct gt_pkg_info *out)
 	return out->name[0] && out->version[0] ? 0 : -GT_EPARSE;
 }
 
+/* The control member of a .deb is small; anything bigger is not one. */
+#define DEB_CONTROL_MAX (1 << 20)
+
+/* Read all of the current entry of @a (at most @max bytes) into a new buffer. */
+static int read_entry(struct archive *a, size_t max, char **buf, size_t *len)
+{
+	char *data = NULL, *bigger;
+	size_t used = 0;
+	ssize_t n;
+	char chunk[16384];
+
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (used + (size_t)n > max) {
+			free(data);
+			return -GT_ETOOBIG;
+		}
+		bigger = realloc(data, used + (size_t)n + 1);
+		if (!bigger) {
+			free(data);
+			return -ENOMEM;
+		}
+		data = bigger;
+		memcpy(data + used, chunk, (size_t)n);
+		used += (size_t)n;
+	}
+	if (n < 0 || !data) {
+		free(data);
+		return n < 0 ? -GT_EPARSE : -ENOENT;
+	}
+	data[used] = '\0';
+	*buf = data;
+	*len = used;
+	return 0;
+}
+
+/* The value of control field @key ("Package") in @text, newly allocated, or NULL. */
+static char *control_field(const char *text, const char *key)
+{
+	size_t k = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (strncmp(p, key, k) == 0 && p[k] == ':') {
+			const char *v = p + k + 1, *end = strchr(v, '\n');
+			char *out = strndup(v, end ? (size_t)(end - v) : strlen(v)), *s;
+
+			if (!out)
+				return NULL;
+			s = gt_strip(out);
+			memmove(out, s, strlen(s) + 1);
+			return out;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/*
+ * Name and version of a .deb read in-process: the deb is an ar archive whose
+ * control.tar.* member holds ./control. Saves starting dpkg-deb (and the tar
+ * and rm it starts) on the install path.
+ */
+static int inspect_deb(const char *file, struct gt_pkg_info *out)
+{
+	struct archive *ar = archive_read_new(), *tar = NULL;
+	struct archive_entry *e;
+	char *member = NULL, *control = NULL;
+	size_t mlen = 0, clen = 0;
+	int ret = -GT_EPARSE;
+
+	if (!ar)
+		return -ENOMEM;
+	archive_read_support_format_ar(ar);
+	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK)
+		goto out;
+	while (archive_read_next_header(ar, &e) == ARCHIVE_OK) {
+		if (gt_startswith(archive_entry_pathname(e), "control.tar")) {
+			ret = read_entry(ar, DEB_CONTROL_MAX, &member, &mlen);
+			break;
+		}
+	}
+	if (!member)
+		goto out;
+	ret = -ENOMEM;
+	tar = archive_read_new();
+	if (!tar)
+		goto out;
+	archive_read_support_format_tar(tar);
+	archive_read_support_filter_gzip(tar);
+	archive_read_support_filter_xz(tar);
+	archive_read_support_filter_zstd(tar);
+	ret = -GT_EPARSE;
+	if (archive_read_open_memory(tar, member, mlen) != ARCHIVE_OK)
+		goto out;
+	while (archive_read_next_header(tar, &e) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+
+		if (strcmp(name, "./control") == 0 || strcmp(name, "control") == 0) {
+			ret = read_entry(tar, DEB_CONTROL_MAX, &control, &clen);
+			break;
+		}
+	}
+	if (!control)
+		goto out;
+	out->name = control_field(control, "Package");
+	out->version = control_field(control, "Version");
+	ret = out->name && out->version && out->name[0] && out->version[0] ? 0
+	                                                                   : -GT_EPARSE;
+	if (ret < 0)
+		gt_pkg_info_clear(out);
+out:
+	if (tar)
+		archive_read_free(tar);
+	archive_read_free(ar);
+	free(member);
+	free(control);
+	return ret;
+}
+
 /*
  * A tgz named NAME.ARCH.tgz or NAME-ARCH.tgz carries no version: the name
  * alone, with an empty version that the caller takes from the manifest.
@@ -112,11 +233,7 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 
 	memset(out, 0, sizeof(*out));
 	if (strcmp(family, "deb") == 0) {
-		const char *argv[] = { "dpkg-deb",
-			               "--showformat=${Package}\\n${Version}\\n",
-			               "--show", file, NULL };
-
-		ret = run_capture(argv, &text);
+		return inspect_deb(file, out);
 	} else if (strcmp(family, "rpm") == 0) {
 		const char *argv[] = { "rpm",
 			               "-qp",
