@@ -80,6 +80,7 @@ include installer/build.mk
 -include mkisotool/build.mk
 -include payload/build.mk
 include tests/build.mk
+-include tests/security/build.mk tests/fuzz/build.mk
 
 host: $(HOST_PRODUCTS)
 
