@@ -1207,7 +1207,6 @@ int cmd_build(int argc, char **argv)
 		}
 		if (rc)
 			goto out;
-		rc = MK_EXIT_FAILURE;
 	}
 
 	ret = read_small_file(b.manifest_path, &mbuf, &mlen);
