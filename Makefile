@@ -82,6 +82,7 @@ include installer/build.mk
 -include bench/build.mk
 include tests/build.mk
 -include tests/e2e/build.mk
+-include tests/security/build.mk tests/fuzz/build.mk
 
 host: $(HOST_PRODUCTS)
 

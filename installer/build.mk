@@ -26,3 +26,4 @@ $(BUILD)/installer: $(BUILD)/static/installer
 
 HOST_PRODUCTS += $(BUILD)/host/installer
 STATIC_PRODUCTS += $(BUILD)/installer
+include installer/pubkeys.mk

@@ -20,6 +20,8 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		                              { "quiet", no_argument, NULL, 'q' },
 		                              { "verbose", no_argument, NULL, 'v' },
 		                              { "help", no_argument, NULL, 'h' },
+		                              { "insecure-skip-signature", no_argument,
+		                                NULL, 'S' },
 		                              { NULL, 0, NULL, 0 } };
 	char *end;
 	int c;
@@ -73,6 +75,10 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 				       name, optarg, name);
 				return GT_EXIT_USAGE;
 			}
+			break;
+		case 'S': /* long option only: it is meant to be typed out */
+			need = GT_OPT_MEDIA;
+			o->insecure_skip_signature = true;
 			break;
 		case 'q':
 			o->verbosity = GT_LOG_ERROR;

@@ -19,6 +19,7 @@ struct gt_cli {
 	const char *distro;
 	int major;
 	bool json, yes, dry_run;
+	bool insecure_skip_signature; /* install: sigcheck.h */
 	int verbosity;
 };
 

@@ -31,6 +31,7 @@
 #include "pkg.h"
 #include "plan.h"
 #include "service.h"
+#include "sigcheck.h"
 #include "spawn.h"
 #include "verify.h"
 
@@ -51,6 +52,8 @@ static const char usage[] =
         "/var/log/guest-tools/install.log)\n"
         "  -d DISTRO -m MAJOR  pick the payload for this distribution and major version\n"
         "  -k              accepted for compatibility; the kernel is never changed\n"
+        "  --insecure-skip-signature  install even if Linux/MANIFEST.sig is missing or\n"
+        "                  bad (logged loudly; only when this installer has keys)\n"
         "See installer(8) for the exit codes.\n";
 
 #define MANIFEST_MAX GT_MANIFEST_MAX_SIZE
@@ -139,7 +142,7 @@ static bool confirm(const struct run *r)
 static int find_and_verify(struct run *r)
 {
 	struct gt_manifest_error perr = { 0 };
-	char *buf = NULL, *sd = NULL, *tried = NULL;
+	char *buf = NULL, *sd = NULL, *tried = NULL, sigmsg[480];
 	const char *why = NULL;
 	size_t len = 0, tlen = 0;
 	FILE *tf = open_memstream(&tried, &tlen);
@@ -164,6 +167,15 @@ static int find_and_verify(struct run *r)
 	if (ret < 0)
 		return fail(r, GT_EXIT_INTEGRITY, "%s: %s: %s", r->media->description,
 		            GT_MANIFEST_ISO_PATH, gt_strerror(ret));
+	ret = gt_sigcheck_media(r->media, buf, len, r->o.insecure_skip_signature, sigmsg,
+	                        sizeof(sigmsg));
+	if (ret < 0) {
+		free(buf);
+		return fail(r, GT_EXIT_INTEGRITY, "%s; nothing was changed",
+		            ret == -ENOMEM ? "out of memory" : sigmsg);
+	}
+	if (ret > 0) /* skipped: the warning goes into the log and the JSON */
+		snprintf(r->message, sizeof(r->message), "%s", sigmsg);
 	ret = gt_manifest_parse(buf, len, GT_MANIFEST_ISO, &r->manifest, &perr);
 	free(buf);
 	if (ret < 0)

@@ -5,4 +5,4 @@ LIB_SRCS += $(wildcard lib/*.c)
 # Host builds hash with libcrypto (fast), static ones with libsodium (see sha256.h).
 HOST_CFLAGS += -DGT_SHA256_OPENSSL
 ASAN_CFLAGS += -DGT_SHA256_OPENSSL
-LIBGT_HOST_LIBS := -lcrypto
+LIBGT_HOST_LIBS := -lcrypto -lsodium

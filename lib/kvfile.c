@@ -111,7 +111,9 @@ int gt_kvfile_parse(const char *buf, size_t len, struct gt_kvfile **out)
 			line++;
 		if (line == eol || *line == '#')
 			continue;
-		if (strncmp(line, "export ", 7) == 0 && eol - line > 7)
+		/* Length first: @buf need not be NUL-terminated (found by fuzz_kvfile).
+		 */
+		if (eol - line > 7 && memcmp(line, "export ", 7) == 0)
 			line += 7;
 		key = line;
 		while (line < eol && is_key_char(*line))

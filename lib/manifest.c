@@ -718,8 +718,9 @@ static int cmp_dest_ref(const void *a, const void *b)
 static int check_destinations(struct parser *p)
 {
 	static const char *const reserved[] = { GT_MANIFEST_ISO_PATH,
-		                                GT_MANIFEST_SUMS_PATH };
-	size_t n = p->m->n_entries, total = n + 2, i;
+		                                GT_MANIFEST_SUMS_PATH,
+		                                GT_MANIFEST_SIG_PATH };
+	size_t n = p->m->n_entries, total = n + 3, i;
 	struct dest_ref *refs;
 	char prefix[GT_MANIFEST_MAX_PATH + 1];
 	int ret = 0;
@@ -733,6 +734,7 @@ static int check_destinations(struct parser *p)
 	}
 	refs[n].dest = reserved[0];
 	refs[n + 1].dest = reserved[1];
+	refs[n + 2].dest = reserved[2];
 	qsort(refs, total, sizeof(*refs), cmp_dest_ref);
 	for (i = 0; i + 1 < total; i++) {
 		const struct dest_ref *a = &refs[i], *b = &refs[i + 1], *later, *first;

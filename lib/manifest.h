@@ -34,9 +34,10 @@
 #define GT_MANIFEST_MAX_VALUE   1024 /* any other value (src=, target=...) */
 #define GT_MANIFEST_MAX_ID      64   /* a distro id, label or version */
 
-/* The two files mkisotool writes itself; no entry may use their names. */
+/* The files mkisotool writes itself; no entry may use their names. */
 #define GT_MANIFEST_ISO_PATH  "Linux/MANIFEST"
 #define GT_MANIFEST_SUMS_PATH "SHA256SUMS"
+#define GT_MANIFEST_SIG_PATH  "Linux/MANIFEST.sig" /* with --sign (sig.h) */
 
 /* Which kind of manifest a buffer holds; the parser checks the keys allowed. */
 enum gt_manifest_kind {

@@ -66,6 +66,7 @@ struct build {
 	const char *manifest_path;
 	const char *out;
 	const char *source_dir_opt;
+	const char *sign_key; /* --sign: the secret key file */
 	struct var vars[MAX_VARS];
 	size_t n_vars;
 	time_t sde;
@@ -111,7 +112,9 @@ static void usage(FILE *fp)
 	        "      --source-date-epoch N  the time stamped on every file and the "
 	        "volume\n"
 	        "                             (default: $SOURCE_DATE_EPOCH, else now)\n"
-	        "      --sign KEY             sign Linux/MANIFEST (not yet supported)\n"
+	        "      --sign KEY.sec         sign Linux/MANIFEST into "
+	        "Linux/MANIFEST.sig\n"
+	        "                             (a key from 'mkisotool keygen')\n"
 	        "  -q, --quiet                no progress, no summary\n"
 	        "  -v, --verbose              say what is done with every file\n"
 	        "      --json                 print the summary as one JSON document\n"
@@ -480,12 +483,13 @@ static int check_inputs(struct build *b)
 /* True when @path is an entry, one of our two files, or a directory holding one. */
 static bool on_image(const struct gt_manifest *m, const char *path)
 {
-	static const char *const ours[] = { GT_MANIFEST_ISO_PATH, GT_MANIFEST_SUMS_PATH };
+	static const char *const ours[] = { GT_MANIFEST_ISO_PATH, GT_MANIFEST_SUMS_PATH,
+		                            GT_MANIFEST_SIG_PATH };
 	size_t n = strlen(path), i;
 
 	if (n == 0)
 		return true; /* the root */
-	for (i = 0; i < m->n_entries + 2; i++) {
+	for (i = 0; i < m->n_entries + 3; i++) {
 		const char *d =
 		        i < m->n_entries ? m->entries[i].dest : ours[i - m->n_entries];
 
@@ -603,7 +607,7 @@ static int cmp_sum_line(const void *a, const void *b)
 
 /* SHA256SUMS: "HEX  PATH" for every file, sorted, in sha256sum -c format. */
 static int make_sums(struct build *b, const char *manifest_buf, size_t manifest_len,
-                     char **out, size_t *out_len)
+                     const char *sig_buf, size_t sig_len, char **out, size_t *out_len)
 {
 	struct sum_line *lines;
 	size_t i, n = 0;
@@ -611,7 +615,7 @@ static int make_sums(struct build *b, const char *manifest_buf, size_t manifest_
 	size_t len = 0;
 	FILE *fp;
 
-	lines = calloc(b->n_inputs + 1, sizeof(*lines));
+	lines = calloc(b->n_inputs + 2, sizeof(*lines));
 	if (!lines)
 		return -ENOMEM;
 	for (i = 0; i < b->n_inputs; i++) {
@@ -620,6 +624,10 @@ static int make_sums(struct build *b, const char *manifest_buf, size_t manifest_
 	}
 	lines[n].path = GT_MANIFEST_ISO_PATH;
 	gt_sha256_buf(manifest_buf, manifest_len, lines[n++].sha256);
+	if (sig_buf) {
+		lines[n].path = GT_MANIFEST_SIG_PATH;
+		gt_sha256_buf(sig_buf, sig_len, lines[n++].sha256);
+	}
 	qsort(lines, n, sizeof(*lines), cmp_sum_line);
 	fp = open_memstream(&buf, &len);
 	if (!fp) {
@@ -1007,9 +1015,8 @@ static int parse_args(struct build *b, int argc, char **argv)
 			sde = optarg;
 			break;
 		case OPT_SIGN:
-			gt_err("--sign: signing the manifest is not yet supported\n"
-			       "Try 'mkisotool build --help'.");
-			return MK_EXIT_USAGE;
+			b->sign_key = optarg;
+			break;
 		case 'q':
 			b->quiet = true;
 			b->verbosity = GT_LOG_ERROR;
@@ -1171,8 +1178,11 @@ static void print_summary(struct build *b, size_t files, uint64_t iso_size,
 int cmd_build(int argc, char **argv)
 {
 	struct build b;
-	char *mbuf = NULL, *iso_manifest = NULL, *sums = NULL;
+	char *mbuf = NULL, *iso_manifest = NULL, *sums = NULL, *sig_text = NULL;
 	size_t mlen = 0, iso_manifest_len = 0, sums_len = 0, n_nodes = 0, i, files = 0;
+	size_t sig_len = 0;
+	struct gt_sig_seckey sk;
+	struct gt_sig_pubkey pk;
 	struct gt_manifest_error perr;
 	struct node *nodes = NULL;
 	IsoImage *image = NULL;
@@ -1188,6 +1198,16 @@ int cmd_build(int argc, char **argv)
 		return ret < 0 ? MK_EXIT_OK : ret;
 	gt_log_init("mkisotool", b.verbosity);
 	mk_progress_init(&b.progress, !b.quiet && isatty(STDERR_FILENO));
+	/* The key first: a bad one should not cost a whole build. */
+	if (b.sign_key) {
+		rc = mk_read_seckey(b.sign_key, &sk);
+		if (rc == 0 && gt_sig_public_of(&sk, &pk) < 0) {
+			gt_err("%s: the secret key is inconsistent", b.sign_key);
+			rc = MK_EXIT_INPUT;
+		}
+		if (rc)
+			goto out;
+	}
 
 	ret = read_small_file(b.manifest_path, &mbuf, &mlen);
 	if (ret < 0) {
@@ -1229,14 +1249,28 @@ int cmd_build(int argc, char **argv)
 		       gt_strerror(ret));
 		goto out;
 	}
-	ret = make_sums(&b, iso_manifest, iso_manifest_len, &sums, &sums_len);
+	if (b.sign_key) {
+		struct gt_sig sig;
+
+		sig_text = malloc(GT_SIG_MAX_FILE);
+		if (!sig_text ||
+		    gt_sig_sign(&sk, iso_manifest, iso_manifest_len, &sig) < 0 ||
+		    (ret = gt_sig_format_sig(&sig, sig_text, GT_SIG_MAX_FILE)) < 0) {
+			gt_err("%s: cannot sign the manifest", b.sign_key);
+			goto out;
+		}
+		sig_len = (size_t)ret;
+		gt_info("%s: signed by key %s", GT_MANIFEST_SIG_PATH, sig.id);
+	}
+	ret = make_sums(&b, iso_manifest, iso_manifest_len, sig_text, sig_len, &sums,
+	                &sums_len);
 	if (ret < 0) {
 		gt_err("out of memory");
 		goto out;
 	}
 
 	/* 3. Master the image, entries in sorted order. */
-	nodes = calloc(b.m->n_entries + 2, sizeof(*nodes));
+	nodes = calloc(b.m->n_entries + 3, sizeof(*nodes));
 	if (!nodes) {
 		gt_err("out of memory");
 		goto out;
@@ -1261,6 +1295,12 @@ int cmd_build(int argc, char **argv)
 	nodes[n_nodes].mem = (unsigned char *)sums;
 	nodes[n_nodes++].mem_len = sums_len;
 	sums = NULL;
+	if (sig_text) {
+		nodes[n_nodes].dest = GT_MANIFEST_SIG_PATH;
+		nodes[n_nodes].mem = (unsigned char *)sig_text;
+		nodes[n_nodes++].mem_len = sig_len;
+		sig_text = NULL;
+	}
 	qsort(nodes, n_nodes, sizeof(*nodes), cmp_node);
 	/* The on-ISO manifest again, for the read-back comparison. */
 	for (i = 0; i < n_nodes; i++)
@@ -1321,7 +1361,7 @@ int cmd_build(int argc, char **argv)
 	/* 6. Read the image back before anyone sees it. */
 	mk_progress_init(&b.progress, b.progress.enabled);
 	ret = mk_verify_image(tmp_path, b.out, iso_manifest, iso_manifest_len,
-	                      &b.progress, &files);
+	                      b.sign_key ? &pk : NULL, NULL, &b.progress, &files);
 	if (ret != 0) {
 		gt_err("%s: the image failed verification: not written", b.out);
 		rc = ret < 0 ? MK_EXIT_FAILURE : MK_EXIT_VERIFY;
@@ -1387,5 +1427,7 @@ out:
 	free(mbuf);
 	free(iso_manifest);
 	free(sums);
+	free(sig_text);
+	memset(&sk, 0, sizeof(sk));
 	return rc;
 }

@@ -15,6 +15,7 @@ static const struct gt_command commands[] = {
 	{ "verify", cmd_verify,
 	  "read an ISO back and check every file against its manifest" },
 	{ "ls", cmd_ls, "list the manifest (Linux/MANIFEST) of an ISO" },
+	{ "keygen", cmd_keygen, "make an Ed25519 key pair for build --sign" },
 };
 
 static void usage(FILE *fp)

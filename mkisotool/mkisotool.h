@@ -12,6 +12,7 @@
 
 #include "manifest.h"
 #include "sha256.h"
+#include "sig.h"
 
 /* Exit codes, documented in docs/mkisotool.1. */
 enum mk_exit {
@@ -34,6 +35,11 @@ struct gt_command {
 int cmd_build(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+/* Key files (keygen.c): report problems on stderr; 0 or MK_EXIT_INPUT. */
+int mk_read_seckey(const char *path, struct gt_sig_seckey *sk);
+int mk_read_pubkey(const char *path, struct gt_sig_pubkey *pk);
 
 /* Progress on a terminal, shown only once an operation has taken a second. */
 struct mk_progress {
@@ -53,12 +59,17 @@ double mk_now(void);
  * against its own Linux/MANIFEST and SHA256SUMS (see mkisotool(1), verify).
  * When @expect_manifest is given (a build), the Linux/MANIFEST on the image
  * must also be byte for byte these @expect_len bytes.
+ * Linux/MANIFEST.sig, when present, must be well formed; with @pubkey (may
+ * be NULL) it must be present and a good signature of Linux/MANIFEST by
+ * that key. @sig_id (may be NULL) receives the key id it names, or "".
  * Every problem is reported on stderr as "mkisotool: @display: ...".
  * *files (may be NULL) receives the number of regular files checked.
  * Returns 0 when the image is good, 1 when it is not, -ENOMEM.
  */
 int mk_verify_image(const char *path, const char *display, const char *expect_manifest,
-                    size_t expect_len, struct mk_progress *progress, size_t *files);
+                    size_t expect_len, const struct gt_sig_pubkey *pubkey,
+                    char sig_id[GT_SIG_ID_HEX_LEN + 1], struct mk_progress *progress,
+                    size_t *files);
 
 /*
  * mk_read_iso_manifest - the Linux/MANIFEST of the ISO at @path, parsed.

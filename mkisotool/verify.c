@@ -120,7 +120,8 @@ static struct item *find_item(struct image *im, const char *path)
 static bool keep_data(const char *path)
 {
 	return strcmp(path, GT_MANIFEST_ISO_PATH) == 0 ||
-	       strcmp(path, GT_MANIFEST_SUMS_PATH) == 0;
+	       strcmp(path, GT_MANIFEST_SUMS_PATH) == 0 ||
+	       strcmp(path, GT_MANIFEST_SIG_PATH) == 0;
 }
 
 /* Reads one regular file's data: hash it, keep it when it is one of ours. */
@@ -431,8 +432,48 @@ static void check_sums(struct image *im, struct item *sums)
 		    files);
 }
 
+/* Linux/MANIFEST.sig: well formed, and by @pubkey when one is given. */
+static void check_sig(struct image *im, const struct item *mi, struct item *si,
+                      const struct gt_sig_pubkey *pubkey, char *sig_id)
+{
+	struct gt_sig sig;
+	int ret;
+
+	if (!si) {
+		if (pubkey)
+			bad(im, GT_MANIFEST_SIG_PATH,
+			    "missing: the image is not signed (--pubkey requires it)");
+		return;
+	}
+	si->seen = true;
+	if (si->type != AE_IFREG || !si->data) {
+		bad(im, GT_MANIFEST_SIG_PATH, "not a small regular file");
+		return;
+	}
+	if (si->mode != 0644)
+		bad(im, GT_MANIFEST_SIG_PATH, "has mode %04o, not 0644", si->mode);
+	ret = gt_sig_parse_sig(si->data, si->data_len, &sig);
+	if (ret < 0) {
+		bad(im, GT_MANIFEST_SIG_PATH, "malformed: %s", gt_strerror(ret));
+		return;
+	}
+	if (sig_id)
+		memcpy(sig_id, sig.id, sizeof(sig.id));
+	if (!pubkey)
+		return;
+	ret = gt_sig_verify(pubkey, mi->data, mi->data_len, &sig);
+	if (ret == -GT_ENOTFOUND)
+		bad(im, GT_MANIFEST_SIG_PATH, "signed by key %s, not by key %s", sig.id,
+		    pubkey->id);
+	else if (ret < 0)
+		bad(im, GT_MANIFEST_SIG_PATH,
+		    "bad signature: Linux/MANIFEST was altered after signing");
+}
+
 int mk_verify_image(const char *path, const char *display, const char *expect_manifest,
-                    size_t expect_len, struct mk_progress *progress, size_t *files)
+                    size_t expect_len, const struct gt_sig_pubkey *pubkey,
+                    char sig_id[GT_SIG_ID_HEX_LEN + 1], struct mk_progress *progress,
+                    size_t *files)
 {
 	struct image im;
 	struct gt_manifest *m = NULL;
@@ -444,6 +485,8 @@ int mk_verify_image(const char *path, const char *display, const char *expect_ma
 
 	memset(&im, 0, sizeof(im));
 	im.display = display;
+	if (sig_id)
+		sig_id[0] = '\0';
 	if (check_pvd(&im, path, NULL, &iso_size)) {
 		ret = 1;
 		goto out;
@@ -463,6 +506,7 @@ int mk_verify_image(const char *path, const char *display, const char *expect_ma
 	                        memcmp(mi->data, expect_manifest, expect_len) != 0))
 		bad(&im, GT_MANIFEST_ISO_PATH,
 		    "differs from the manifest that was written");
+	check_sig(&im, mi, find_item(&im, GT_MANIFEST_SIG_PATH), pubkey, sig_id);
 	ret = gt_manifest_parse(mi->data, mi->data_len, GT_MANIFEST_ISO, &m, &perr);
 	if (ret == -ENOMEM)
 		goto out;
@@ -572,10 +616,14 @@ int cmd_verify(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pubkey", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mk_progress pr;
+	struct gt_sig_pubkey pk;
+	const char *pubkey = NULL;
+	char sig_id[GT_SIG_ID_HEX_LEN + 1] = "";
 	bool quiet = false, json = false;
 	size_t files = 0;
 	int c, ret;
@@ -588,11 +636,19 @@ int cmd_verify(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'k':
+			pubkey = optarg;
+			break;
 		case 'h':
-			printf("Usage: mkisotool verify [--quiet] [--json] ISO\n\n"
+			printf("Usage: mkisotool verify [--quiet] [--json] [--pubkey "
+			       "KEY.pub] "
+			       "ISO\n\n"
 			       "Reads ISO back and checks the volume size and label, and "
 			       "every\n"
-			       "file against Linux/MANIFEST and SHA256SUMS on it.\n"
+			       "file against Linux/MANIFEST and SHA256SUMS on it. A\n"
+			       "Linux/MANIFEST.sig must be well formed; with --pubkey it "
+			       "must be\n"
+			       "there and a good signature by that key.\n"
 			       "Exit 0 when it is good, 4 when not (see "
 			       "mkisotool(1)).\n");
 			return MK_EXIT_OK;
@@ -605,8 +661,11 @@ int cmd_verify(int argc, char **argv)
 		gt_err("verify: expected one ISO\nTry 'mkisotool verify --help'.");
 		return MK_EXIT_USAGE;
 	}
+	if (pubkey && mk_read_pubkey(pubkey, &pk) != 0)
+		return MK_EXIT_INPUT;
 	mk_progress_init(&pr, !quiet && !json && isatty(STDERR_FILENO));
-	ret = mk_verify_image(argv[optind], argv[optind], NULL, 0, &pr, &files);
+	ret = mk_verify_image(argv[optind], argv[optind], NULL, 0, pubkey ? &pk : NULL,
+	                      sig_id, &pr, &files);
 	if (ret < 0)
 		return MK_EXIT_FAILURE;
 	if (json) {
@@ -617,10 +676,19 @@ int cmd_verify(int argc, char **argv)
 		gt_json_kv_string(&j, "iso", argv[optind]);
 		gt_json_kv_bool(&j, "ok", ret == 0);
 		gt_json_kv_uint(&j, "files", files);
+		gt_json_kv_string(&j, "signed_by", sig_id[0] ? sig_id : NULL);
+		gt_json_kv_bool(&j, "signature_verified", ret == 0 && pubkey);
 		gt_json_end_object(&j);
 		gt_json_finish(&j);
 	} else if (!quiet && ret == 0) {
-		printf("%s: OK, %zu files verified\n", argv[optind], files);
+		printf("%s: OK, %zu files verified", argv[optind], files);
+		if (sig_id[0] && pubkey)
+			printf(", manifest signed by key %s (verified)\n", sig_id);
+		else if (sig_id[0])
+			printf(", manifest signed by key %s (not checked: no --pubkey)\n",
+			       sig_id);
+		else
+			printf(", manifest not signed\n");
 	}
 	return ret == 0 ? MK_EXIT_OK : MK_EXIT_VERIFY;
 }

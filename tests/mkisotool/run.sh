@@ -416,8 +416,8 @@ fi
 expect_failure missing-manifest 3 "nope.manifest: No such file" "$b/o" \
 	build -m "$b/nope.manifest" -o "$b/o/out.iso"
 bad_manifest ''
-expect_failure sign-not-yet 2 "--sign: signing the manifest is not yet supported" "$b/o" \
-	build -m "$m" -o "$b/o/out.iso" --sign key.pem
+expect_failure sign-missing-key 5 "key.sec: No such file" "$b/o" \
+	build -m "$m" -o "$b/o/out.iso" --sign "$b/key.sec"
 expect_failure usage-no-output 2 "both -m MANIFEST and -o OUT.iso are needed" "$b/o" \
 	build -m "$m"
 expect_failure usage-bad-epoch 2 "source date epoch 'soon'" "$b/o" \
