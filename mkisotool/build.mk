@@ -42,16 +42,4 @@ check-mkisotool-asan: $(BUILD)/asan/mkisotool
 		tests/mkisotool/run.sh mkisotool-asan $(BUILD)/results
 CHECK_SUITES += check-mkisotool check-mkisotool-asan
 
-# make fuzz-manifest [FUZZ_TIME=60]: libFuzzer on the manifest parser (clang).
-# Not part of `make check`: it runs for as long as it is told to.
-FUZZ_TIME ?= 60
-.PHONY: fuzz-manifest
-$(BUILD)/fuzz/fuzz_manifest: tests/fuzz/fuzz_manifest.c lib/manifest.c lib/strv.c \
-		lib/sha256.c lib/error.c lib/manifest.h
-	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(GT_CFLAGS) -DGT_SHA256_OPENSSL \
-		$(filter %.c,$^) -lcrypto -o $@
-fuzz-manifest: $(BUILD)/fuzz/fuzz_manifest
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$< -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/manifest.dict \
-		$(BUILD)/fuzz/corpus tests/fuzz/corpus/manifest
+# Fuzzing the manifest parser: tests/fuzz/build.mk (make fuzz-smoke, make fuzz).

@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: MIT
 # libFuzzer targets (clang, ASan + UBSan) for every parser that reads input
 # we do not control, each built against all of lib/ (the linker keeps what is
-# used) into $(BUILD)/fuzz/bin/ (mkisotool/build.mk's fuzz-manifest is the
-# older single-target entry point).
+# used) into $(BUILD)/fuzz/bin/.
 #   make fuzz-smoke                 each target a few seconds (a check suite)
 #   make fuzz FUZZ_TIME=600         each target FUZZ_TIME seconds
 # Seeds are read in place at run time (tests/fixtures, ../shared/peer-fixtures
