@@ -153,6 +153,22 @@ chmod 755 %{{buildroot}}/usr/bin/{name}
     return rpm
 
 
+class Zeros(__import__("io").RawIOBase):
+    """A stream of n zero bytes, for a decompression bomb that costs no memory."""
+
+    def __init__(self, n):
+        self.left = n
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        k = min(len(b), self.left)
+        b[:k] = bytes(k)
+        self.left -= k
+        return k
+
+
 def build_tgz(tmp, name, version, members):
     """members: list of (path, kind, data) with kind file|symlink."""
     import io
@@ -166,6 +182,23 @@ def build_tgz(tmp, name, version, members):
                 ti.type = tarfile.SYMTYPE
                 ti.linkname = data
                 t.addfile(ti)
+            elif kind == "hardlink":
+                ti.type = tarfile.LNKTYPE
+                ti.linkname = data
+                t.addfile(ti)
+            elif kind == "chardev":
+                ti.type = tarfile.CHRTYPE
+                ti.devmajor, ti.devminor = 1, 3
+                t.addfile(ti)
+            elif kind == "setuid":
+                raw = data.encode()
+                ti.size = len(raw)
+                ti.mode = 0o4755
+                t.addfile(ti, io.BytesIO(raw))
+            elif kind == "bomb":
+                ti.size = data
+                ti.mode = 0o644
+                t.addfile(ti, io.BufferedReader(Zeros(data), 1 << 20))
             elif kind == "dir":
                 ti.type = tarfile.DIRTYPE
                 ti.mode = 0o755
@@ -486,6 +519,9 @@ def test_readonly_and_full(tmp, iso):
 
 def test_hostile_tgz(tmp, installer_bin):
     cases = {
+        "hardlink-out": [("usr/bin/gt-shadow", "hardlink", "/etc/shadow")],
+        "device-node": [("usr/bin/gt-null", "chardev", "")],
+        "bomb": [("usr/share/gt-zeros", "bomb", (1 << 30) + 4096)],
         "dotdot": [("usr/bin/../../../../tmp/gt-escape", "file", "x")],
         "absolute": [("/tmp/gt-escape-abs", "file", "x")],
         "symlink-escape": [("usr/evil", "symlink", "/etc"),
@@ -600,6 +636,40 @@ def test_real_iso(tmp, deb_src):
               d is None, (p.returncode, d))
 
 
+def test_setuid_neutralised(tmp, installer_bin):
+    tgz = build_tgz(tmp, "test-agent", "9.8", [
+        ("usr/bin/test-agent", "setuid", "#!/bin/sh\n"),
+        ("etc/init.d/test-agent", "file", "#!/sbin/openrc-run\n")])
+    iso = make_iso(tmp, "setuid", [
+        ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+        ("Linux/tgz/test-agent-9.8-x86_64.tgz", tgz, "family=tgz arch=x86_64")])
+    root = tgz_root(tmp, "tgz-setuid")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    path = os.path.join(root, "usr/bin/test-agent")
+    mode = os.stat(path).st_mode if os.path.exists(path) else 0
+    check("hostile tgz (setuid): installed with the set-user-ID bit stripped",
+          p.returncode == 0 and mode & 0o7777 == 0o755, (p.returncode, oct(mode)))
+
+
+def test_kill_every_step(tmp, iso):
+    """SIGKILL right after each kind of journal record of a tgz install; the next
+    run must end with the agent installed, and an uninstall with the root as it was."""
+    for point in ("begin", "pkg", "dir", "file", "installed", "service"):
+        root = tgz_root(tmp, "tgz-kill-" + point)
+        before = snapshot(root)
+        p = installer("install", "--root", root, "--media", iso, "--yes",
+                      env={"GT_TEST_KILL_AT": point})
+        died = p.returncode == -9
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        ok = died and p.returncode == 0 and out and out["result"] == "installed" and \
+            out["recovered_interrupted_run"]
+        p2, _ = jrun("uninstall", "--root", root, "--yes")
+        d = diff(before, snapshot(root))
+        check(f"SIGKILL after '{point}' (tgz): recovered, then uninstalled cleanly",
+              ok and p2.returncode == 0 and d is None,
+              (died, p.returncode, out and out.get("message"), d))
+
+
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
@@ -638,6 +708,8 @@ def main():
             test_kill(tmp, iso, deb_src)
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)
+            test_setuid_neutralised(tmp, installer_bin)
+            test_kill_every_step(tmp, iso)
         finally:
             subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
                             f"grep '{tmp}' /proc/mounts | cut -d' ' -f2 | xargs -r umount"])
