@@ -1,75 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /* installer detect [--root DIR] [--json]: describe the guest; reads only. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "detect.h"
 #include "error.h"
 #include "exitcode.h"
 #include "log.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp, "Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
-	            "Describe this guest: distribution, architecture, init system,\n"
-	            "virtualization mode with per-device evidence, and root filesystem.\n"
-	            "Reads only; changes nothing.\n\n"
-	            "  --root DIR  read every file under DIR (a guest image, a fixture "
-	            "tree,\n"
-	            "              an unpacked support bundle) instead of this system\n"
-	            "  --json      print one JSON object (schema 1) on stdout\n"
-	            "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
-	            "  -h, --help  show this help\n");
-}
+static const char usage[] =
+        "Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
+        "Describe this guest: distribution, architecture, init system,\n"
+        "virtualization mode with per-device evidence, and root filesystem.\n"
+        "Reads only; changes nothing.\n\n"
+        "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
+        "              an unpacked support bundle) instead of this system\n"
+        "  --json      print one JSON object (schema 1) on stdout\n"
+        "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
+        "  -h, --help  show this help\n";
 
 int cmd_detect(int argc, char **argv)
 {
-	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
-		                              { "json", no_argument, NULL, 'j' },
-		                              { "quiet", no_argument, NULL, 'q' },
-		                              { "verbose", no_argument, NULL, 'v' },
-		                              { "help", no_argument, NULL, 'h' },
-		                              { NULL, 0, NULL, 0 } };
-	const char *rootdir = NULL, *what = NULL;
+	const char *rootdir, *what = NULL;
 	struct gt_root *root = NULL;
 	struct gt_detect *d = NULL;
-	int c, ret, verbosity = GT_LOG_WARN, rc = GT_EXIT_OK;
-	bool json = false;
+	int ret, rc = GT_EXIT_OK;
+	struct gt_cli o;
+	bool json;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+r:jqvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			rootdir = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'q':
-			verbosity = GT_LOG_ERROR;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage(stdout);
-			return GT_EXIT_OK;
-		default:
-			gt_err("detect: %s '%s'\nTry 'installer detect --help'.",
-			       optopt ? "unknown or incomplete option" : "bad option",
-			       argv[optind - 1]);
-			return GT_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		gt_err("detect: unexpected argument '%s'\nTry 'installer detect --help'.",
-		       argv[optind]);
-		return GT_EXIT_USAGE;
-	}
-	gt_log_init(NULL, verbosity);
+	ret = gt_cli_parse(argc, argv, "detect", 0, usage, &o);
+	if (ret >= 0)
+		return ret;
+	rootdir = o.root;
+	json = o.json;
 	ret = gt_root_open(rootdir, &root);
 	if (ret < 0) {
 		gt_err("%s: cannot open the root directory: %s (give an existing "
