@@ -11,31 +11,9 @@
 #include "json.h"
 #include "log.h"
 
-static int warn(struct gt_detect *d, const char *code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int warn(struct gt_detect *d, const char *code, const char *fmt, ...)
-{
-	struct gt_warning *w;
-	va_list ap;
-	char *msg = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	w = realloc(d->warnings, (d->nwarnings + 1) * sizeof(*w));
-	if (!w) {
-		free(msg);
-		return -ENOMEM;
-	}
-	d->warnings = w;
-	d->warnings[d->nwarnings].code = code;
-	d->warnings[d->nwarnings].message = msg;
-	d->nwarnings++;
-	return 0;
-}
+/* Every warning of detect goes through here (codes documented in detect.h). */
+#define warn(d, code, ...)                                                               \
+	gt_warning_add(&(d)->warnings, &(d)->nwarnings, code, __VA_ARGS__)
 
 static int add_warnings(struct gt_detect *d)
 {
@@ -118,16 +96,12 @@ fail:
 
 void gt_detect_free(struct gt_detect *d)
 {
-	size_t i;
-
 	if (!d)
 		return;
 	gt_distro_free(d->distro);
 	gt_rootfs_free(d->rootfs);
 	gt_virt_free(d->virt);
-	for (i = 0; i < d->nwarnings; i++)
-		free(d->warnings[i].message);
-	free(d->warnings);
+	gt_warnings_free(d->warnings, d->nwarnings);
 	free(d);
 }
 

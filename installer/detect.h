@@ -9,11 +9,7 @@
 #include "root.h"
 #include "rootfs.h"
 #include "virt.h"
-
-struct gt_warning {
-	const char *code; /* "ext-rootfs", "xen-pv", "xen-hvm", "hyperv-legacy-nic"... */
-	char *message;
-};
+#include "warning.h"
 
 struct gt_detect {
 	struct gt_distro *distro;
@@ -22,7 +18,8 @@ struct gt_detect {
 	const char *init_evidence;
 	struct gt_virt *virt;
 	struct gt_rootfs *rootfs;
-	struct gt_warning *warnings;
+	struct gt_warning
+	        *warnings; /* "ext-rootfs", "xen-pv", "xen-hvm", "hyperv-legacy-nic"... */
 	size_t nwarnings;
 };
 

@@ -150,32 +150,8 @@ static bool is_dir(const struct planner *pl, const char *path)
 	return gt_root_stat(pl->root, path, true, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int warn(struct planner *pl, const char *code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int warn(struct planner *pl, const char *code, const char *fmt, ...)
-{
-	struct gt_driver_plan *p = pl->p;
-	struct gt_driver_warning *w;
-	char *msg = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	w = realloc(p->warnings, (p->n_warnings + 1) * sizeof(*w));
-	if (!w) {
-		free(msg);
-		return -ENOMEM;
-	}
-	p->warnings = w;
-	w[p->n_warnings].code = code;
-	w[p->n_warnings].message = msg;
-	p->n_warnings++;
-	return 0;
-}
+#define warn(pl, code, ...)                                                              \
+	gt_warning_add(&(pl)->p->warnings, &(pl)->p->n_warnings, code, __VA_ARGS__)
 
 static struct gt_driver_step *new_step(struct planner *pl, enum gt_driver_step_kind kind)
 {
@@ -1342,9 +1318,7 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 		free(p->steps[i].description);
 	}
 	free(p->steps);
-	for (i = 0; i < p->n_warnings; i++)
-		free(p->warnings[i].message);
-	free(p->warnings);
+	gt_warnings_free(p->warnings, p->n_warnings);
 	free(p);
 }
 

@@ -27,6 +27,7 @@
 #include "detect.h"
 #include "json.h"
 #include "root.h"
+#include "warning.h"
 
 struct gt_driver_step {
 	enum gt_driver_step_kind { GT_STEP_WRITE_FILE, GT_STEP_RUN } kind;
@@ -51,16 +52,6 @@ struct gt_driver_step {
 	char *description; /* one line for the plan shown to the user */
 };
 
-struct gt_driver_warning {
-	/*
-	 * "no-xen-frontends", "missing-xen-frontend", "no-kernel-found",
-	 * "no-initramfs-tool", "fstab-device-name", "bootloader-device-name",
-	 * "nic-config-bound".
-	 */
-	const char *code;
-	char *message;
-};
-
 struct gt_driver_plan {
 	/* Every installed kernel has the frontend (built in or as a module). */
 	bool blkfront_available, netfront_available;
@@ -68,7 +59,12 @@ struct gt_driver_plan {
 	bool reboot_needed; /* the guest is Xen HVM and not yet PVHVM */
 	struct gt_driver_step *steps;
 	size_t n_steps;
-	struct gt_driver_warning *warnings;
+	/*
+	 * Codes: "no-xen-frontends", "missing-xen-frontend", "no-kernel-found",
+	 * "no-initramfs-tool", "fstab-device-name", "bootloader-device-name",
+	 * "nic-config-bound".
+	 */
+	struct gt_warning *warnings;
 	size_t n_warnings;
 };
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Warnings shown to the user: a stable code for scripts and a sentence for people. */
+#ifndef GT_WARNING_H
+#define GT_WARNING_H
+
+#include <stddef.h>
+
+struct gt_warning {
+	const char *code; /* "ext-rootfs", "fstab-device-name"... (static) */
+	char *message;    /* owned */
+};
+
+/*
+ * gt_warning_add - append a warning with @code and a formatted message to
+ * the array *@v of *@n items. Returns 0 or -ENOMEM (the array unchanged).
+ */
+int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+/* gt_warnings_free - free @n warnings and the array @v (NULL is fine). */
+void gt_warnings_free(struct gt_warning *v, size_t n);
+
+#endif
