@@ -511,6 +511,16 @@ int cmd_install(int argc, char **argv)
 		     r.root->dir, gt_strerror(ret));
 		goto out;
 	}
+	/* A file detect could not use (a /proc table that is a FIFO, an
+	 * unparsable os-release): the install goes on with what the rest
+	 * says, and names the file. */
+	for (size_t i = 0; i < r.d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(r.d->warnings[i].code, "malformed-file") == 0)
+			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].message,
+			                              shown, sizeof(shown)));
+	}
 	if (strcmp(r.d->virt->hypervisor, "container") == 0 ||
 	    strcmp(r.d->virt->mode, "dom0") == 0) {
 		fail(&r, GT_EXIT_UNSUPPORTED,

@@ -717,6 +717,7 @@ def main():
             test_setuid_neutralised(tmp, installer_bin)
             test_kill_every_step(tmp, iso)
             test_media_faults(tmp, iso, deb_src)
+            test_procsys_faults(tmp, iso, deb_src)
             check_reports()
         finally:
             subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
@@ -792,6 +793,83 @@ def test_media_faults(tmp, iso, deb_src):
     check("image cut mid-run: no journal, no private copy left in /run",
           not os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")) and not left,
           left)
+    shutil.rmtree(root)
+
+
+def _replace(path, make):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+    make(path)
+
+
+def _big(path):
+    with open(path, "wb") as f:
+        f.truncate(64 << 20)
+
+
+# What a broken or half-mounted /proc and /sys can look like under --root,
+# and what detect must then say: its exit code, the hypervisor it still
+# finds (the CPUID leaf and the DMI strings remain), and a word its stderr
+# must name (None: nothing on stderr).
+PROCSYS_FAULTS = (
+    ("no /proc", "proc", lambda p: None, 0, "xen", None),
+    ("no /sys", "sys", lambda p: None, 0, "xen", None),
+    ("/sys/hypervisor/type is a directory", "sys/hypervisor/type", os.mkdir, 0, "xen", None),
+    ("/proc/cmdline is a symlink loop", "proc/cmdline",
+     lambda p: os.symlink("cmdline", p), 0, "xen", None),
+    ("/sys/hypervisor/type dangles", "sys/hypervisor/type",
+     lambda p: os.symlink("/nonexistent", p), 0, "xen", None),
+    ("/sys/class/dmi/id/product_name is 64 MiB", "sys/class/dmi/id/product_name", _big, 0,
+     "xen", None),
+    ("/proc/self/mountinfo is a FIFO", "proc/self/mountinfo", os.mkfifo, 8, "xen",
+     "proc/self/mountinfo: cannot be read"),
+)
+
+
+def test_procsys_faults(tmp, iso, deb_src):
+    """Missing, unusable and unreadable /proc and /sys files: detect's exit
+    code and message; a real install that goes on with what the rest says,
+    and an uninstall that leaves the root as it was."""
+    for label, rel, make, rc, hv, says in PROCSYS_FAULTS:
+        root = xen_hvm_root(tmp, deb_src, "procsys", 0)
+        _replace(os.path.join(root, rel), make)
+        p, out = jrun("detect", "--root", root)
+        check(f"{label}: detect exits {rc} with a report", p.returncode == rc and out and
+              out["virt"]["hypervisor"] == hv, (p.returncode, out and out["virt"]["hypervisor"],
+                                                p.stderr[-300:]))
+        check(f"{label}: detect's message", (says in p.stderr and root in p.stderr) if says
+              else p.stderr == "", p.stderr[-300:])
+        before = snapshot(root)
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        check(f"{label}: install goes on (exit 0 or 3)", p.returncode in (0, 3) and out and
+              out["result"] == "installed" and (not says or says in p.stderr),
+              (p.returncode, p.stderr[-300:]))
+        p, out = jrun("uninstall", "--root", root, "--yes")
+        d = diff(before, snapshot(root))
+        check(f"{label}: uninstall leaves the root as it was", p.returncode == 0 and d is None,
+              (p.returncode, p.stderr[-300:], d))
+        shutil.rmtree(root)
+    # Unreadable to the user running detect (sysfs has root-only files):
+    # no evidence, not an error.
+    root = xen_hvm_root(tmp, deb_src, "procsys", 0)
+    for rel in ("sys/hypervisor/type", "sys/class/dmi/id/product_name", "proc/self/mountinfo"):
+        os.chmod(os.path.join(root, rel), 0)
+    mode = os.stat(tmp).st_mode
+    os.chmod(tmp, 0o755)
+    try:
+        p = sh("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", INSTALLER,
+               "detect", "--root", root, "--json")
+    finally:
+        os.chmod(tmp, mode)
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = None
+    check("files unreadable to a non-root user: detect exits 0 with a report",
+          p.returncode == 0 and out and out["virt"]["hypervisor"] == "xen" and
+          out["rootfs"]["type"] is None, (p.returncode, p.stderr[-300:]))
     shutil.rmtree(root)
 
 
