@@ -154,6 +154,36 @@ static int media_lost(struct run *r, const char *what)
 	            r->media->description, what);
 }
 
+/*
+ * Before any change: a package the package tool would refuse for its
+ * architecture (an amd64 dpkg given --root on an i386 image) is said so,
+ * with what to do, instead of failing half-way.
+ */
+static int check_arch(struct run *r)
+{
+	char *accepted = NULL;
+	int ret = gt_pkg_check_arch(r->root, gt_manifest_family_name(r->payload->family),
+	                            &r->pkg, &accepted);
+
+	if (ret == -GT_EUNSUPPORTED) {
+		fail(r, GT_EXIT_UNSUPPORTED,
+		     "%s: the package is for %s but dpkg%s%s takes %s packages; "
+		     "nothing was changed. Run the installer inside that system "
+		     "(for a root of another architecture: setarch %s chroot DIR "
+		     "/bin/sh /media/cdrom/Linux/install.sh, with the CD under "
+		     "DIR/media/cdrom)",
+		     r->payload->dest, r->pkg.arch, r->root->host ? "" : " --root ",
+		     r->root->host ? "" : r->root->dir, accepted, r->d->arch);
+		free(accepted);
+		return r->rc;
+	}
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cannot ask dpkg for its architectures: %s",
+		            gt_strerror(ret));
+	return 0;
+}
+
 static int find_and_verify(struct run *r)
 {
 	struct gt_manifest_error perr = { 0 };
@@ -245,7 +275,7 @@ static int find_and_verify(struct run *r)
 		return fail(r, GT_EXIT_FAILURE,
 		            "%s: cannot read the package's name and version: %s",
 		            r->payload->dest, gt_strerror(ret));
-	return 0;
+	return check_arch(r);
 }
 
 /* The mode a rewritten file keeps (0644 for a new one). */

@@ -57,10 +57,11 @@ check-integration: static iso
 		$(PYTHON) tests/integration/run.py $(BUILD)/results
 # The same suite on the ASan+UBSan build, and under valgrind's memcheck on
 # the host build: exit codes and checks as above, and any report the
-# installer leaves in $(BUILD)/reports/<suite> fails the run.
+# installer leaves in $(BUILD)/reports/<suite> fails the run (the folder is
+# world-writable, sticky: one test runs detect as nobody).
 REPORTS := $(abspath $(BUILD))/reports
 check-integration-asan: static iso $(BUILD)/asan/installer
-	@rm -rf $(REPORTS)/asan-integration && mkdir -p $(REPORTS)/asan-integration
+	@rm -rf $(REPORTS)/asan-integration && mkdir -p -m 1777 $(REPORTS)/asan-integration
 	@ASAN_OPTIONS=detect_leaks=1:log_path=$(REPORTS)/asan-integration/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(REPORTS)/asan-integration/ubsan \
 		GT_SUITE=asan-integration GT_REPORT_DIR=$(REPORTS)/asan-integration \
@@ -68,7 +69,7 @@ check-integration-asan: static iso $(BUILD)/asan/installer
 		REAL_ISO=$(BUILD)/guest-tools.iso \
 		$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-integration-valgrind: static iso $(BUILD)/host/installer
-	@rm -rf $(REPORTS)/valgrind-integration && mkdir -p $(REPORTS)/valgrind-integration
+	@rm -rf $(REPORTS)/valgrind-integration && mkdir -p -m 1777 $(REPORTS)/valgrind-integration
 	@if ! command -v valgrind >/dev/null; then \
 		echo "valgrind-integration: skipped: valgrind is not installed (make deps-check)"; \
 		echo "0 0 1" >$(BUILD)/results/valgrind-integration; \

@@ -680,6 +680,15 @@ def test_real_iso_i686(tmp):
         check("real ISO (i686): Linux/installer.i686 on the ISO", False, os.listdir(cd))
         return
     before = snapshot(root)
+    # From outside, with --root: the host's amd64 dpkg would refuse the i386
+    # package; the installer says so before it changes anything.
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    msg = (out and out.get("message")) or ""
+    check("real ISO (i686): --root from an amd64 host is refused up front (exit 4)",
+          p.returncode == 4 and "is for i386" in msg and "chroot" in msg,
+          (p.returncode, msg, p.stderr[-300:]))
+    d = diff(before, snapshot(root))
+    check("real ISO (i686): ... and the root is unchanged", d is None, d)
     guest = ("setarch", "i686", "chroot", root)
     p = sh(*guest, "/bin/sh", "/media/cdrom/Linux/install.sh", "-n", "--json")
     try:
