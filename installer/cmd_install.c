@@ -33,6 +33,7 @@
 #include "service.h"
 #include "sigcheck.h"
 #include "spawn.h"
+#include "testseam.h"
 #include "verify.h"
 
 static const char usage[] =
@@ -139,6 +140,20 @@ static bool confirm(const struct run *r)
 	return answer[0] == 'y' || answer[0] == 'Y';
 }
 
+/*
+ * The media went away or is damaged while it was being read: an ejected CD,
+ * a truncated image. Nothing was changed yet (the payload is copied and
+ * checked before any change).
+ */
+static int media_lost(struct run *r, const char *what)
+{
+	return fail(r, GT_EXIT_NOMEDIA,
+	            "%s: %s: the media cannot be read (was the CD ejected? is the "
+	            "image truncated or damaged?); nothing was changed. Attach "
+	            "guest-tools.iso again and rerun the installer",
+	            r->media->description, what);
+}
+
 static int find_and_verify(struct run *r)
 {
 	struct gt_manifest_error perr = { 0 };
@@ -164,6 +179,8 @@ static int find_and_verify(struct run *r)
 	free(tried);
 	gt_info("media: %s", r->media->description);
 	ret = gt_media_read(r->media, GT_MANIFEST_ISO_PATH, MANIFEST_MAX, &buf, &len);
+	if (ret == -GT_EMEDIA)
+		return media_lost(r, GT_MANIFEST_ISO_PATH);
 	if (ret < 0)
 		return fail(r, GT_EXIT_INTEGRITY, "%s: %s: %s", r->media->description,
 		            GT_MANIFEST_ISO_PATH, gt_strerror(ret));
@@ -171,6 +188,8 @@ static int find_and_verify(struct run *r)
 	                        sizeof(sigmsg));
 	if (ret < 0) {
 		free(buf);
+		if (ret == -GT_EMEDIA)
+			return media_lost(r, GT_MANIFEST_SIG_PATH);
 		return fail(r, GT_EXIT_INTEGRITY, "%s; nothing was changed",
 		            ret == -ENOMEM ? "out of memory" : sigmsg);
 	}
@@ -201,7 +220,10 @@ static int find_and_verify(struct run *r)
 	snprintf(r->tmpfile, sizeof(r->tmpfile), "%s/%s", r->tmpdir,
 	         strrchr(r->payload->dest, '/') ? strrchr(r->payload->dest, '/') + 1
 	                                        : r->payload->dest);
+	gt_test_stop_point("payload");
 	ret = gt_media_copy_verified(r->media, r->payload, r->tmpfile);
+	if (ret == -GT_EMEDIA)
+		return media_lost(r, r->payload->dest);
 	if (ret == -GT_EINTEGRITY)
 		return fail(r, GT_EXIT_INTEGRITY,
 		            "%s: %s: size or sha256 does not match the manifest: the "
@@ -488,6 +510,16 @@ int cmd_install(int argc, char **argv)
 		fail(&r, GT_EXIT_INPUT, "cannot read the %s under %s: %s", what,
 		     r.root->dir, gt_strerror(ret));
 		goto out;
+	}
+	/* A file detect could not use (a /proc table that is a FIFO, an
+	 * unparsable os-release): the install goes on with what the rest
+	 * says, and names the file. */
+	for (size_t i = 0; i < r.d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(r.d->warnings[i].code, "malformed-file") == 0)
+			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].message,
+			                              shown, sizeof(shown)));
 	}
 	if (strcmp(r.d->virt->hypervisor, "container") == 0 ||
 	    strcmp(r.d->virt->mode, "dom0") == 0) {

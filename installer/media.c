@@ -231,6 +231,7 @@ static int iso_find(const char *iso, const char *rel, struct archive **out_a,
 		struct archive_entry *e;
 		const char *link = NULL;
 		char next[GT_MANIFEST_MAX_PATH + 4] = "";
+		int r;
 
 		if (!a)
 			return -ENOMEM;
@@ -238,9 +239,9 @@ static int iso_find(const char *iso, const char *rel, struct archive **out_a,
 		if (archive_read_open_filename(a, iso, 65536) != ARCHIVE_OK) {
 			gt_err("%s: %s", iso, archive_error_string(a));
 			archive_read_free(a);
-			return -EIO;
+			return -GT_EMEDIA;
 		}
-		while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 			const char *p = archive_entry_pathname(e);
 
 			while (p && p[0] == '.' && p[1] == '/')
@@ -258,12 +259,38 @@ static int iso_find(const char *iso, const char *rel, struct archive **out_a,
 			*size = archive_entry_size(e);
 			return 0;
 		}
+		/* Not the end of the directory: a truncated or damaged image. */
+		if (!next[0] && r != ARCHIVE_EOF) {
+			gt_err("%s: %s", iso, archive_error_string(a));
+			archive_read_free(a);
+			return -GT_EMEDIA;
+		}
 		archive_read_free(a);
 		if (!next[0])
 			return -ENOENT;
 		snprintf(want, sizeof(want), "%s", next);
 	}
 	return -ELOOP;
+}
+
+/*
+ * An error of the device under the media (the CD was ejected, a bad sector)
+ * becomes -GT_EMEDIA, told apart from a missing file or a full /tmp; the
+ * system's own words go to the log.
+ */
+static int media_errno(const char *path, const char *what, int err)
+{
+	switch (err) {
+	case EIO:
+	case ENOMEDIUM:
+	case ENXIO:
+	case ENODEV:
+	case ESTALE:
+		gt_err("%s: %s error: %s", path, what, strerror(err));
+		return -GT_EMEDIA;
+	default:
+		return -err;
+	}
 }
 
 /* Stream @rel to @sink (a buffer or a file), at most @max bytes. */
@@ -290,7 +317,7 @@ static int media_stream(struct gt_media *m, const char *rel, size_t max,
 			ret = sink(ctx, buf, (size_t)n);
 		if (n < 0 && ret == 0) {
 			gt_err("%s: %s: %s", m->path, rel, archive_error_string(a));
-			ret = -EIO;
+			ret = -GT_EMEDIA;
 		}
 		archive_read_free(a);
 		return ret;
@@ -302,12 +329,12 @@ static int media_stream(struct gt_media *m, const char *rel, size_t max,
 		snprintf(path, sizeof(path), "%s/%s", m->path, rel);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
-			return -errno;
+			return media_errno(path, "open", errno);
 		while ((n = read(fd, buf, sizeof(buf))) != 0) {
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
-				ret = -errno;
+				ret = media_errno(path, "read", errno);
 				break;
 			}
 			total += (size_t)n;

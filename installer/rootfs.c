@@ -140,10 +140,18 @@ int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out)
 		return -ENOMEM;
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && !buf; i++) {
 		ret = gt_root_read_file(root, tables[i], MOUNTINFO_MAX, &buf, &len);
-		if (ret == 0)
+		if (ret == 0) {
 			r->mountinfo = strdup(tables[i]);
-		else if (ret != -ENOENT && ret != -ENOTDIR && ret != -EACCES)
+		} else if (ret == -ENOMEM) {
 			goto fail;
+		} else if (ret != -ENOENT && ret != -ENOTDIR && ret != -EACCES) {
+			/* There but unusable (a FIFO, a directory, too large, an I/O
+			 * error): report it and go on without a root entry. */
+			if (asprintf(&r->problem, "%s: cannot be read: %s", tables[i],
+			             gt_strerror(ret)) < 0)
+				r->problem = NULL;
+			goto done;
+		}
 	}
 	if (!buf)
 		goto done;

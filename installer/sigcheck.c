@@ -81,6 +81,12 @@ int gt_sigcheck_media(struct gt_media *m, const char *manifest, size_t len, bool
 		         "%s: %s: missing: this installer only accepts media signed "
 		         "by key %s; the media is unsigned or not ours",
 		         m->description, GT_SIG_ISO_PATH, ids);
+	} else if (ret == -GT_EMEDIA) {
+		/* Not a verdict on the signature, and not skippable: the caller
+		 * reports the unreadable media. */
+		snprintf(msg, msg_size, "%s: %s: %s", m->description, GT_SIG_ISO_PATH,
+		         gt_strerror(ret));
+		goto out;
 	} else if (ret < 0) {
 		snprintf(msg, msg_size, "%s: %s: %s", m->description, GT_SIG_ISO_PATH,
 		         ret == -GT_ETOOBIG ? "too large to be a signature"

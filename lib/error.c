@@ -24,6 +24,8 @@ const char *gt_strerror(int err)
 		return "not found";
 	case GT_ENOTREG:
 		return "not a regular file";
+	case GT_EMEDIA:
+		return "the media cannot be read";
 	default:
 		break;
 	}

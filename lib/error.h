@@ -20,6 +20,7 @@ enum gt_error {
 	GT_EUNSUPPORTED, /* a valid input we do not handle */
 	GT_ENOTFOUND,    /* a looked-up item does not exist */
 	GT_ENOTREG,      /* expected a regular file (got a FIFO, device, directory...) */
+	GT_EMEDIA, /* the media stopped being readable (ejected, damaged, truncated) */
 	GT_ELAST
 };
 

@@ -94,38 +94,41 @@ if [ "$(id -u)" != 0 ]; then
 	exit 9
 fi
 
-# A CD mounted noexec (desktop automounters do that) cannot run the binary:
-# copy it to a private directory that can.
+# Run a private copy, not the binary on the CD: a CD mounted noexec (desktop
+# automounters do that) cannot run it, and a CD ejected mid-run would take
+# the pages of a running binary with it. The installer reads the media
+# itself and reports a CD that goes away as exit 7, with nothing changed.
 tmp=
 cleanup() {
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-run=$bin
-if ! "$bin" --version >/dev/null 2>&1; then
-	for base in /run /tmp /dev/shm; do
-		[ -d "$base" ] && [ -w "$base" ] || continue
-		if command -v mktemp >/dev/null 2>&1; then
-			tmp=$(mktemp -d "$base/guest-tools.XXXXXX" 2>/dev/null) || tmp=
-		else
-			tmp=$base/guest-tools.$$
-			(umask 077 && mkdir "$tmp") 2>/dev/null || tmp=
-		fi
-		[ -n "$tmp" ] || continue
-		if cp "$bin" "$tmp/installer" && chmod 700 "$tmp/installer" &&
-			"$tmp/installer" --version >/dev/null 2>&1; then
-			run=$tmp/installer
-			break
-		fi
-		rm -rf "$tmp"
-		tmp=
-	done
-	if [ "$run" = "$bin" ]; then
+run=
+for base in /run /tmp /dev/shm; do
+	[ -d "$base" ] && [ -w "$base" ] || continue
+	if command -v mktemp >/dev/null 2>&1; then
+		tmp=$(mktemp -d "$base/guest-tools.XXXXXX" 2>/dev/null) || tmp=
+	else
+		tmp=$base/guest-tools.$$
+		(umask 077 && mkdir "$tmp") 2>/dev/null || tmp=
+	fi
+	[ -n "$tmp" ] || continue
+	if cp "$bin" "$tmp/installer" && chmod 700 "$tmp/installer" &&
+		"$tmp/installer" --version >/dev/null 2>&1; then
+		run=$tmp/installer
+		break
+	fi
+	rm -rf "$tmp"
+	tmp=
+done
+if [ -z "$run" ]; then
+	if ! "$bin" --version >/dev/null 2>&1; then
 		echo "install.sh: cannot run $bin (is the CD mounted noexec?) and cannot copy it" \
 			"to /run, /tmp or /dev/shm" >&2
 		exit 1
 	fi
+	run=$bin
 fi
 
 eval "\"\$run\" install --media \"\$here/..\" $pass"

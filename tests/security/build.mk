@@ -13,7 +13,19 @@ check-signature: $(BUILD)/host/mkisotool $(BUILD)/host/installer
 	@INSTALLER=$(SIGTEST)/build/host/installer INSTALLER_NOKEY=$(BUILD)/host/installer \
 		MKISOTOOL=$(BUILD)/host/mkisotool KEY_A=$(SIGTEST)/keys/a \
 		KEY_B=$(SIGTEST)/keys/b $(PYTHON) tests/security/run.py $(BUILD)/results
-CHECK_SUITES += check-signature
+# The same tests on the ASan+UBSan builds of both tools.
+.PHONY: check-signature-asan
+check-signature-asan: check-signature $(BUILD)/asan/mkisotool $(BUILD)/asan/installer
+	@rm -rf $(REPORTS)/asan-signature && mkdir -p $(REPORTS)/asan-signature
+	@$(MAKE) --no-print-directory BUILD=$(SIGTEST)/build \
+		PUBKEYS=$(abspath $(SIGTEST))/keys/a.pub $(SIGTEST)/build/asan/installer >/dev/null
+	@ASAN_OPTIONS=detect_leaks=1:log_path=$(REPORTS)/asan-signature/asan \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(REPORTS)/asan-signature/ubsan \
+		GT_SUITE=asan-signature GT_REPORT_DIR=$(REPORTS)/asan-signature \
+		INSTALLER=$(SIGTEST)/build/asan/installer INSTALLER_NOKEY=$(BUILD)/asan/installer \
+		MKISOTOOL=$(BUILD)/asan/mkisotool KEY_A=$(SIGTEST)/keys/a \
+		KEY_B=$(SIGTEST)/keys/b $(PYTHON) tests/security/run.py $(BUILD)/results
+CHECK_SUITES += check-signature check-signature-asan
 
 # check-cppcheck: cppcheck's warning, performance and portability checks on
 # every C directory (payload/agent/ when it exists). A finding fails; a false
