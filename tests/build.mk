@@ -21,7 +21,7 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 # Keep test objects: they are inputs of two programs each.
 .SECONDARY:
 .PHONY: check-unit check-asan check-cli check-peer check-integration check-format \
-	check-integration-asan check-integration-valgrind
+	check-integration-asan check-integration-valgrind check-i686
 # Unit tests find their fixtures through GT_FIXTURES.
 check-unit: $(UNIT_HOST)
 	@GT_FIXTURES=tests/fixtures scripts/run-cmocka.sh unit $(BUILD)/results $^
@@ -42,6 +42,14 @@ check-cli: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
+# The 32-bit installer that goes on the ISO, through the same suites (it runs
+# on this x86_64 kernel).
+check-i686: i686
+	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/run.py cli-i686 $(BUILD)/results
+	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/test_collect.py cli-collect-i686 \
+		$(BUILD)/results
+	@INSTALLER=$(BUILD)/i686/installer GT_PEER_SUITE=peer-i686 \
+		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null
 # Real package tools into real roots, real ISOs (needs root and the static build).
 check-integration: static iso
 	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
@@ -77,4 +85,4 @@ check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \
 		> $(BUILD)/results/format
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
-	check-integration-asan check-integration-valgrind
+	check-integration-asan check-integration-valgrind check-i686

@@ -253,6 +253,25 @@ def debian_root():
     return path
 
 
+def debian_i386_root():
+    """The same for i386 (a 32-bit guest), or None when debootstrap cannot
+    make it here (the reason is printed)."""
+    path = os.path.join(CACHE, "bookworm-i386-minbase")
+    if os.path.isdir(os.path.join(path, "var/lib/dpkg")):
+        return path
+    os.makedirs(CACHE, exist_ok=True)
+    work = path + ".tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    print("integration: making the i386 Debian root with debootstrap (first run only)...")
+    p = sh("debootstrap", "--arch=i386", "--variant=minbase", "bookworm", work,
+           "http://deb.debian.org/debian")
+    if p.returncode:
+        raise RuntimeError("debootstrap --arch=i386 failed: " + p.stdout[-500:] +
+                           p.stderr[-500:])
+    os.rename(work, path)
+    return path
+
+
 def copy_root(src, dst):
     sh("cp", "-a", src, dst, check=True)
     return dst
@@ -642,6 +661,51 @@ def test_real_iso(tmp, deb_src):
               d is None, (p.returncode, d))
 
 
+def test_real_iso_i686(tmp):
+    """A 32-bit guest, as the admin meets it: inside an i386 Debian root
+    (chroot, uname -m says i686 under setarch), `sh Linux/install.sh -n` from
+    the CD picks the ISO's 32-bit installer, which installs the i686 agent
+    package with the guest's own dpkg; its uninstall leaves the root as it was."""
+    global skipped
+    iso = os.environ.get("REAL_ISO")
+    if not iso or not os.path.isfile(iso):
+        print("skipped real ISO (i686): REAL_ISO not set (make check-integration sets it)")
+        skipped += 1
+        return
+    root = copy_root(debian_i386_root(), os.path.join(tmp, "real-deb-i386"))
+    cd = os.path.join(root, "media/cdrom")
+    os.makedirs(cd, exist_ok=True)
+    sh("bsdtar", "-xf", iso, "-C", cd, check=True)
+    if not os.path.exists(os.path.join(cd, "Linux/installer.i686")):
+        check("real ISO (i686): Linux/installer.i686 on the ISO", False, os.listdir(cd))
+        return
+    before = snapshot(root)
+    guest = ("setarch", "i686", "chroot", root)
+    p = sh(*guest, "/bin/sh", "/media/cdrom/Linux/install.sh", "-n", "--json")
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = None
+    check("real ISO (i686): the 32-bit installer installs the i686 agent package",
+          p.returncode == 0 and out and out["payload"]["arch"] == "i686" and
+          out["payload"]["path"].endswith("i686.deb") and out["verify"]["installed"],
+          (p.returncode, p.stderr[-400:], out and out["payload"]))
+    p = sh(*guest, "dpkg-query", "-W", "-f", "${Architecture}", "guest-agent")
+    check("real ISO (i686): dpkg has guest-agent:i386", p.stdout == "i386", p.stdout)
+    try:
+        with open(os.path.join(root, "usr/sbin/guest-agent"), "rb") as f:
+            hdr = f.read(20)
+    except OSError as e:
+        hdr = str(e).encode()
+    check("real ISO (i686): the agent is a 32-bit x86 ELF",
+          hdr[:4] == b"\x7fELF" and hdr[4] == 1 and hdr[18] == 3, hdr)
+    p = sh(*guest, "/media/cdrom/Linux/installer.i686", "uninstall", "--yes")
+    d = diff(before, snapshot(root))
+    check("real ISO (i686): uninstall restores the root", p.returncode == 0 and d is None,
+          (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
 def test_setuid_neutralised(tmp, installer_bin):
     tgz = build_tgz(tmp, "test-agent", "9.8", [
         ("usr/bin/test-agent", "setuid", "#!/bin/sh\n"),
@@ -711,6 +775,7 @@ def main():
             test_failures(tmp, deb_src, installer_bin)
             test_drivers(tmp, iso, deb_src)
             test_real_iso(tmp, deb_src)
+            test_real_iso_i686(tmp)
             test_kill(tmp, iso, deb_src)
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)
