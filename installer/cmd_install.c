@@ -197,7 +197,7 @@ static int find_and_verify(struct run *r)
 	ret = gt_media_open(r->o.media, sd, &r->media, tf);
 	free(sd);
 	if (tf)
-		fclose(tf);
+		(void)fclose(tf); /* the list only feeds a message (NULL if it failed) */
 	if (ret < 0) {
 		fail(r, GT_EXIT_NOMEDIA,
 		     "no guest-tools media found (%s). Looked at:\n%s"
@@ -510,7 +510,9 @@ static void write_log(const struct run *r)
 	}
 	if (fp) {
 		fputs(line, fp);
-		fclose(fp);
+		if (fclose(fp) != 0)
+			gt_warn("%s: cannot write the install log: %s",
+			        r->o.log ? r->o.log : LOG_PATH, strerror(errno));
 	}
 }
 
@@ -583,6 +585,9 @@ int cmd_install(int argc, char **argv)
 		gt_warn("%s", r.drivers->warnings[i].message);
 	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
 	                               r.pkg.name, &r.previous);
+	if (ret < 0)
+		gt_warn("%s: cannot tell which version is installed: %s", r.pkg.name,
+		        gt_strerror(ret));
 	if (r.previous && strcmp(r.previous, r.pkg.version) == 0 &&
 	    r.drivers->n_steps == 0) {
 		r.result = "unchanged";
