@@ -153,3 +153,20 @@ gt_agent_json() {
 gt_agent_section() {
 	gt_section agent gt_agent_json || true
 }
+
+# gt_snapshot_sums FILE DPKG: gt_snapshot's list, then the sha256 of every
+# regular file under /etc, /usr and /var/lib/dpkg (what a package install
+# writes), into FILE; dpkg's view of every package (status, name, version,
+# architecture: `dpkg -l` without its column widths) into DPKG.
+gt_snapshot_sums() {
+	gt_snapshot "$1"
+	find /etc /usr /var/lib/dpkg -xdev -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 sha256sum >>"$1"
+	dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version} ${Architecture}\n' |
+		LC_ALL=C sort >"$2"
+}
+
+# gt_proc_state PID: the state letter of PID (R, S, T...), empty once gone.
+gt_proc_state() {
+	sed -n 's/^.*) \([A-Za-z]\) .*$/\1/p' "/proc/$1/stat" 2>/dev/null
+}
