@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -293,6 +294,51 @@ static int media_errno(const char *path, const char *what, int err)
 	}
 }
 
+/*
+ * The drive's own word when a file of a mounted media seems missing (@err,
+ * ENOENT): an ejected CD does not always read as an I/O error, because
+ * iso9660 answers a lookup whose directory block cannot be read with
+ * "not found" (isofs_find_entry). A CD drive with no disc refuses to open
+ * (ENOMEDIUM). Returns the drive's errno, or @err when it opens fine or is
+ * not known (a copy on a disk, no /sys/dev/block before Linux 2.6.27).
+ */
+static int drive_error(const struct gt_media *m, int err)
+{
+	char dev[300] = "", line[300];
+	struct stat st;
+	FILE *f = NULL;
+	int fd;
+
+	if (m->device) {
+		snprintf(dev, sizeof(dev), "%s", m->device);
+	} else if (stat(m->path, &st) == 0 && major(st.st_dev) != 0) {
+		/* Mounted by the user (install.sh --media): its device from sysfs. */
+		snprintf(line, sizeof(line), "/sys/dev/block/%u:%u/uevent",
+		         major(st.st_dev), minor(st.st_dev));
+		f = fopen(line, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "DEVNAME=", 8) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(dev, sizeof(dev), "/dev/%s", line + 8);
+			}
+		}
+		if (f)
+			fclose(f);
+	}
+	if (!dev[0])
+		return err;
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return err;
+	}
+	if (errno == ENOMEDIUM || errno == ENXIO || errno == ENODEV || errno == EIO) {
+		gt_debug("%s: %s; %s: %s", m->path, strerror(err), dev, strerror(errno));
+		return errno;
+	}
+	return err;
+}
+
 /* Stream @rel to @sink (a buffer or a file), at most @max bytes. */
 static int media_stream(struct gt_media *m, const char *rel, size_t max,
                         int (*sink)(void *ctx, const void *buf, size_t len), void *ctx)
@@ -329,7 +375,9 @@ static int media_stream(struct gt_media *m, const char *rel, size_t max,
 		snprintf(path, sizeof(path), "%s/%s", m->path, rel);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
-			return media_errno(path, "open", errno);
+			return media_errno(path, "open",
+			                   errno == ENOENT ? drive_error(m, ENOENT)
+			                                   : errno);
 		while ((n = read(fd, buf, sizeof(buf))) != 0) {
 			if (n < 0) {
 				if (errno == EINTR)
