@@ -289,10 +289,15 @@ def scenario_install_selfmount(c):
     c.agent(installed=True, name=c.chosen)
 
 
-def scenario_install_ejected(c):
-    s = c.section("mounts-before")
-    if s is not None:
-        c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
+def ejected(c, mounted):
+    """The CD ejected while the installer was stopped before the payload
+    (guest/lib.sh gt_ejected_scenario; the eject itself: host.log)."""
+    if mounted:
+        c.media()
+    else:
+        s = c.section("mounts-before")
+        if s is not None:
+            c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
     s = c.section("snapshot-before")
     d = s.json() if s is not None else None
     if s is not None:
@@ -301,9 +306,15 @@ def scenario_install_ejected(c):
                 "(more than 1000 lines)", s.text)
     d = c.doc("stopped", 0, "the installer stopped itself before reading the payload")
     c.field(d, "state", lambda v: v in ("T", "t"), "is T (stopped by GT_TEST_STOP_AT=payload)")
-    c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v
-            and "guest-tools-" in v,
-            "shows the CD mounted by the installer on its own guest-tools-* folder")
+    if mounted:
+        c.field(d, "exe", lambda v: isinstance(v, str) and v.startswith("/run/guest-tools."),
+                "is install.sh's private copy of the installer in /run")
+        c.field(d, "mounts", lambda v: isinstance(v, str) and " /mnt iso9660 " in v,
+                "shows the user's mount of the CD on /mnt")
+    else:
+        c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v
+                and "guest-tools-" in v,
+                "shows the CD mounted by the installer on its own guest-tools-* folder")
     d = c.doc("eject", 0, "QMP eject (host side, qmp-eject.py)")
     c.field(d, "marker_seen", lambda v: v is True, "is true (the guest asked for the eject)")
     c.field(d, "eject", lambda v: isinstance(v, dict) and "return" in v,
@@ -316,11 +327,13 @@ def scenario_install_ejected(c):
         for e in v if isinstance(e, dict)), "has DEVICE_TRAY_MOVED with tray-open true")
     d = c.doc("medium", 0, "the guest's kernel saw the drive empty")
     c.field(d, "gone", lambda v: v is True, "is true")
-    d = c.doc("install", EXIT_NOMEDIA, "installer install -n --json with the CD ejected: refused")
+    d = c.doc("install", EXIT_NOMEDIA, ("./install.sh -n --json" if mounted else
+              "installer install -n --json") + " with the CD ejected: refused")
     c.field(d, "exit", lambda v: v == EXIT_NOMEDIA, f"is {EXIT_NOMEDIA} (media lost)")
     c.field(d, "changed", lambda v: v is False, "is false")
-    c.field(d, "media_device", lambda v: v in CD_DEVICES,
-            "is /dev/sr0 or /dev/cdrom (it had found the CD itself)")
+    if not mounted:
+        c.field(d, "media_device", lambda v: v in CD_DEVICES,
+                "is /dev/sr0 or /dev/cdrom (it had found the CD itself)")
     c.field(d, "message", lambda v: isinstance(v, str) and "the media cannot be read" in v,
             "says the media cannot be read")
     c.field(d, "message", lambda v: isinstance(v, str) and "nothing was changed" in v,
@@ -331,9 +344,17 @@ def scenario_install_ejected(c):
     s = c.section("leftovers")
     if s is not None:
         c.check(s.rc == 0 and not s.text.strip(),
-                "no mount and no guest-tools-* temporary folder left behind", s.text)
+                "no mount and no guest-tools temporary folder left behind", s.text)
     d = c.doc("status", EXIT_OK, "installer status --json afterwards")
     c.field(d, "installed", lambda v: v is False, "is false (status: not installed)")
+
+
+def scenario_install_ejected(c):
+    ejected(c, mounted=False)
+
+
+def scenario_install_ejected_mounted(c):
+    ejected(c, mounted=True)
 
 
 def scenario_install_tampered(c):
@@ -349,6 +370,7 @@ SCENARIOS = {
     "install-selfmount": scenario_install_selfmount,
     "install-tampered": scenario_install_tampered,
     "install-ejected": scenario_install_ejected,
+    "install-ejected-mounted": scenario_install_ejected_mounted,
 }
 
 
