@@ -70,7 +70,7 @@ fail() {
 	echo "not ok - $*"
 	failed=$((failed + 1))
 }
-timing() { timings+=("$(printf '%-44s %6s s' "$1" "$2")"); }
+timing() { timings+=("$(printf '%-48s %6s s' "$1" "$2")"); }
 
 for tool in qemu-system-x86_64 xorriso mke2fs debootstrap dpkg-deb depmod modprobe cpio timeout python3; do
 	command -v "$tool" >/dev/null || {
@@ -190,7 +190,8 @@ tree=$(mktemp -d "${TMPDIR:-/var/tmp}/gt-e2e-tree.XXXXXX")
 trap '[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
 # Interrupted (Ctrl-C, a SIGTERM): stop the guest, and exit so that the EXIT
 # trap cleans up. (A background QEMU and `wait` let the trap run at once.)
-qemu_pid= watcher=
+qemu_pid=
+watcher=
 trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null
 [ -z "$watcher" ] || kill "$watcher" 2>/dev/null; exit 130' INT TERM
 cp -a "$base/." "$tree/"

@@ -307,7 +307,9 @@ gt_ejected_scenario() {
 	gt_leftovers >"$GT_RUN/left"
 	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
 	# The user's own mount of the vanished CD goes too.
-	[ "$_mode" = mounted ] && umount "$GT_CD" || true
+	if [ "$_mode" = mounted ]; then
+		umount "$GT_CD" || true
+	fi
 	# The installer's copy on the root disk (run.sh puts it there): the CD
 	# is gone.
 	gt_section status /root/gt-installer status --json
