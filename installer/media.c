@@ -6,10 +6,13 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <libmount/libmount.h>
+#include <limits.h>
+#include <linux/cdrom.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -298,9 +301,12 @@ static int media_errno(const char *path, const char *what, int err)
  * The drive's own word when a file of a mounted media seems missing (@err,
  * ENOENT): an ejected CD does not always read as an I/O error, because
  * iso9660 answers a lookup whose directory block cannot be read with
- * "not found" (isofs_find_entry). A CD drive with no disc refuses to open
- * (ENOMEDIUM). Returns the drive's errno, or @err when it opens fine or is
- * not known (a copy on a disk, no /sys/dev/block before Linux 2.6.27).
+ * "not found" (isofs_find_entry). The drive knows: CDROM_DRIVE_STATUS on a
+ * non-blocking open (which neither needs a disc nor closes an open tray, as
+ * udev's cdrom_id does) says no disc or tray open; a vanished device fails
+ * to open. Returns ENOMEDIUM (or the open's errno), else @err: a disc is
+ * in, the device is no CD drive (a copy on a disk), or it is not known (no
+ * /sys/dev/block before Linux 2.6.27).
  */
 static int drive_error(const struct gt_media *m, int err)
 {
@@ -327,15 +333,20 @@ static int drive_error(const struct gt_media *m, int err)
 	}
 	if (!dev[0])
 		return err;
-	fd = open(dev, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
+	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOMEDIUM || errno == ENXIO || errno == ENODEV ||
+		    errno == EIO)
+			err = errno;
+	} else {
+		int status = ioctl(fd, CDROM_DRIVE_STATUS, CDSL_CURRENT);
+
+		if (status == CDS_NO_DISC || status == CDS_TRAY_OPEN)
+			err = ENOMEDIUM;
 		close(fd);
-		return err;
 	}
-	if (errno == ENOMEDIUM || errno == ENXIO || errno == ENODEV || errno == EIO) {
-		gt_debug("%s: %s; %s: %s", m->path, strerror(err), dev, strerror(errno));
-		return errno;
-	}
+	if (err != ENOENT)
+		gt_debug("%s: no such file; %s: %s", m->path, dev, strerror(err));
 	return err;
 }
 
