@@ -9,6 +9,9 @@
 # The static products are copied to $(BUILD)/ (build/installer, ...).
 
 BUILD      ?= build
+# The architecture of the static products (the installer and the agent on
+# the ISO): x86_64, or i686 (make iso builds both, i686 in $(BUILD)/i686).
+ARCH       ?= x86_64
 CC         ?= cc
 AR         ?= ar
 PKG_CONFIG ?= pkg-config
@@ -88,7 +91,7 @@ host: $(HOST_PRODUCTS)
 
 ifeq ($(STATIC_PREFIX),)
 static: | deps
-	@prefix=$$(scripts/build-static-deps.sh --quiet | tail -n 1) && \
+	@prefix=$$(scripts/build-static-deps.sh --arch $(ARCH) --quiet | tail -n 1) && \
 	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" static
 else
 static: $(STATIC_PRODUCTS)

@@ -60,14 +60,12 @@ const char *gt_arch_detect(const struct gt_root *root)
 	struct utsname u;
 	size_t i;
 
-	if (root->host) {
-		if (uname(&u) < 0)
-			return "unknown";
-		for (i = 0; known_arches[i]; i++)
-			if (strcmp(u.machine, known_arches[i]) == 0)
-				return known_arches[i];
-		return "unknown";
-	}
+	/*
+	 * The userland decides which packages fit, and the kernel can differ
+	 * from it: a 32-bit Debian on a 64-bit kernel says x86_64 in uname but
+	 * needs i386 packages. So the ELF header of /bin/sh first, on the
+	 * running system too; uname only when that cannot be read.
+	 */
 	for (i = 0; i < 2; i++) {
 		unsigned char hdr[64];
 		ssize_t n;
@@ -81,6 +79,14 @@ const char *gt_arch_detect(const struct gt_root *root)
 		a = n > 0 ? gt_arch_from_elf(hdr, (size_t)n) : NULL;
 		if (a)
 			return a;
+	}
+	if (root->host) {
+		if (uname(&u) < 0)
+			return "unknown";
+		for (i = 0; known_arches[i]; i++)
+			if (strcmp(u.machine, known_arches[i]) == 0)
+				return known_arches[i];
+		return "unknown";
 	}
 	{
 		char *line = NULL;

@@ -7,9 +7,10 @@
 
 /*
  * gt_arch_detect - "x86_64", "i686", "aarch64"... or "unknown".
- * On the host: uname(2). Under --root: the ELF header of DIR/bin/sh (then
- * DIR/usr/bin/env), else the first line of DIR/.guest-tools/arch (written
- * by `installer collect`). Returns a static string.
+ * The userland's: the ELF header of DIR/bin/sh (then DIR/usr/bin/env); if
+ * neither can be read, uname(2) on the host and under --root the first line
+ * of DIR/.guest-tools/arch (written by `installer collect`). A 32-bit
+ * userland on a 64-bit kernel is "i686". Returns a static string.
  */
 const char *gt_arch_detect(const struct gt_root *root);
 

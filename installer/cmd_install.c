@@ -154,6 +154,36 @@ static int media_lost(struct run *r, const char *what)
 	            r->media->description, what);
 }
 
+/*
+ * Before any change: a package the package tool would refuse for its
+ * architecture (an amd64 dpkg given --root on an i386 image) is said so,
+ * with what to do, instead of failing half-way.
+ */
+static int check_arch(struct run *r)
+{
+	char *accepted = NULL;
+	int ret = gt_pkg_check_arch(r->root, gt_manifest_family_name(r->payload->family),
+	                            &r->pkg, &accepted);
+
+	if (ret == -GT_EUNSUPPORTED) {
+		fail(r, GT_EXIT_UNSUPPORTED,
+		     "%s: the package is for %s but dpkg%s%s takes %s packages; "
+		     "nothing was changed. Run the installer inside that system "
+		     "(for a root of another architecture: setarch %s chroot DIR "
+		     "/bin/sh /media/cdrom/Linux/install.sh, with the CD under "
+		     "DIR/media/cdrom)",
+		     r->payload->dest, r->pkg.arch, r->root->host ? "" : " --root ",
+		     r->root->host ? "" : r->root->dir, accepted, r->d->arch);
+		free(accepted);
+		return r->rc;
+	}
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cannot ask dpkg for its architectures: %s",
+		            gt_strerror(ret));
+	return 0;
+}
+
 static int find_and_verify(struct run *r)
 {
 	struct gt_manifest_error perr = { 0 };
@@ -167,7 +197,7 @@ static int find_and_verify(struct run *r)
 	ret = gt_media_open(r->o.media, sd, &r->media, tf);
 	free(sd);
 	if (tf)
-		fclose(tf);
+		(void)fclose(tf); /* the list only feeds a message (NULL if it failed) */
 	if (ret < 0) {
 		fail(r, GT_EXIT_NOMEDIA,
 		     "no guest-tools media found (%s). Looked at:\n%s"
@@ -245,7 +275,7 @@ static int find_and_verify(struct run *r)
 		return fail(r, GT_EXIT_FAILURE,
 		            "%s: cannot read the package's name and version: %s",
 		            r->payload->dest, gt_strerror(ret));
-	return 0;
+	return check_arch(r);
 }
 
 /* The mode a rewritten file keeps (0644 for a new one). */
@@ -480,7 +510,9 @@ static void write_log(const struct run *r)
 	}
 	if (fp) {
 		fputs(line, fp);
-		fclose(fp);
+		if (fclose(fp) != 0)
+			gt_warn("%s: cannot write the install log: %s",
+			        r->o.log ? r->o.log : LOG_PATH, strerror(errno));
 	}
 }
 
@@ -510,6 +542,16 @@ int cmd_install(int argc, char **argv)
 		fail(&r, GT_EXIT_INPUT, "cannot read the %s under %s: %s", what,
 		     r.root->dir, gt_strerror(ret));
 		goto out;
+	}
+	/* A file detect could not use (a /proc table that is a FIFO, an
+	 * unparsable os-release): the install goes on with what the rest
+	 * says, and names the file. */
+	for (size_t i = 0; i < r.d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(r.d->warnings[i].code, "malformed-file") == 0)
+			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].message,
+			                              shown, sizeof(shown)));
 	}
 	if (strcmp(r.d->virt->hypervisor, "container") == 0 ||
 	    strcmp(r.d->virt->mode, "dom0") == 0) {
@@ -543,6 +585,9 @@ int cmd_install(int argc, char **argv)
 		gt_warn("%s", r.drivers->warnings[i].message);
 	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
 	                               r.pkg.name, &r.previous);
+	if (ret < 0)
+		gt_warn("%s: cannot tell which version is installed: %s", r.pkg.name,
+		        gt_strerror(ret));
 	if (r.previous && strcmp(r.previous, r.pkg.version) == 0 &&
 	    r.drivers->n_steps == 0) {
 		r.result = "unchanged";

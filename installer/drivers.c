@@ -13,9 +13,9 @@
 #include "strv.h"
 
 /* Bounds on what we read: a kernel config is ~250 KiB, modules.dep ~1 MiB. */
-#define CONF_MAX (4u * 1024 * 1024)
-#define DEP_MAX  (32u * 1024 * 1024)
-#define TEXT_MAX (1024u * 1024)
+#define CONF_MAX ((size_t)4 * 1024 * 1024)
+#define DEP_MAX  ((size_t)32 * 1024 * 1024)
+#define TEXT_MAX ((size_t)1024 * 1024)
 
 /* The dracut drop-in we own; its whole content is ours. */
 #define DRACUT_CONF "/etc/dracut.conf.d/guest-tools-xen.conf"
@@ -109,8 +109,12 @@ static bool same_module(const char *a, size_t alen, const char *b)
 	if (alen != strlen(b))
 		return false;
 	for (i = 0; i < alen; i++) {
-		char x = a[i] == '_' ? '-' : a[i], y = b[i] == '_' ? '-' : b[i];
+		char x = a[i], y = b[i];
 
+		if (x == '_')
+			x = '-';
+		if (y == '_')
+			y = '-';
 		if (x != y)
 			return false;
 	}
@@ -374,8 +378,10 @@ static int kernel_frontends(struct planner *pl, struct kernel *k)
 	moddir = is_dir(pl, path);
 	for (f = 0; f < NFE; f++) {
 		const struct frontend *fe = &frontends[f];
-		char v = config ? config_value(config, clen, fe->config) : 0;
+		char v = 0;
 
+		if (config)
+			v = config_value(config, clen, fe->config);
 		k->fe[f] = FE_ABSENT;
 		if (v == 'y' || (builtin && builtin_lists(builtin, blen, fe->path))) {
 			k->fe[f] = FE_BUILTIN;
@@ -724,11 +730,11 @@ static int mkinitcpio_content(const char *buf, size_t len, char **out)
 		return 0;
 	}
 	for (f = 0; f < NFE; f++) {
-		if (listed[f])
-			continue;
-		if (add[0])
-			strcat(add, " ");
-		strcat(add, frontends[f].module);
+		size_t used = strlen(add);
+
+		if (!listed[f])
+			snprintf(add + used, sizeof(add) - used, "%s%s", used ? " " : "",
+			         frontends[f].module);
 	}
 	c = malloc(len + sizeof(add) + 16);
 	if (!c)

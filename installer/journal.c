@@ -21,7 +21,7 @@
 #define JOURNAL_PATH   GT_STATE_DIR "/journal"
 #define INSTALLED_PATH GT_STATE_DIR "/installed"
 #define BACKUP_DIR     GT_STATE_DIR "/backup"
-#define JOURNAL_MAX    (4 * 1024 * 1024)
+#define JOURNAL_MAX    ((size_t)4 * 1024 * 1024)
 
 struct gt_journal {
 	const struct gt_root *root;
@@ -31,7 +31,10 @@ struct gt_journal {
 	struct gt_journal_log *log; /* the same records, parsed, for rollback */
 };
 
-/* Escape tabs, newlines and backslashes so that a record stays one line. */
+/* Escape tabs, newlines and backslashes so that a record stays one line:
+ * esc_raw[i] is written as a backslash and esc_code[i]. */
+static const char esc_raw[] = "\t\n\\", esc_code[] = "tn\\";
+
 static int append_escaped(char **buf, size_t *len, const char *s)
 {
 	size_t need = strlen(s) * 2 + 1;
@@ -42,9 +45,11 @@ static int append_escaped(char **buf, size_t *len, const char *s)
 	*buf = n;
 	o = n + *len;
 	for (; *s; s++) {
-		if (*s == '\t' || *s == '\n' || *s == '\\') {
+		const char *e = strchr(esc_raw, *s);
+
+		if (e) {
 			*o++ = '\\';
-			*o++ = *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\';
+			*o++ = esc_code[e - esc_raw];
 		} else {
 			*o++ = *s;
 		}
@@ -60,8 +65,12 @@ static void unescape(char *s)
 
 	for (; *s; s++) {
 		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+			const char *e = strchr(esc_code, *++s);
+
+			if (e)
+				*o++ = esc_raw[e - esc_code];
+			else
+				*o++ = *s;
 		} else {
 			*o++ = *s;
 		}
@@ -420,7 +429,9 @@ int gt_journal_undo_log(const struct gt_root *root, const struct gt_journal_log 
 	return first;
 }
 
-/* Remove @path and the directories under it, bottom up, where they are empty. */
+/* Remove @path and the directories under it, bottom up, where they are empty.
+ * The recursion stops at 64 levels, whatever the tree holds. */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by depth
 static void rmdir_empty_tree(const struct gt_root *root, const char *path, int depth)
 {
 	char **names = NULL, *rel = NULL;

@@ -24,7 +24,8 @@ void gt_pkg_info_clear(struct gt_pkg_info *info)
 {
 	free(info->name);
 	free(info->version);
-	info->name = info->version = NULL;
+	free(info->arch);
+	info->name = info->version = info->arch = NULL;
 }
 
 static const char *root_arg(const struct gt_root *root)
@@ -177,6 +178,7 @@ static int inspect_deb(const char *file, struct gt_pkg_info *out)
 		goto out;
 	out->name = control_field(control, "Package");
 	out->version = control_field(control, "Version");
+	out->arch = control_field(control, "Architecture");
 	ret = out->name && out->version && out->name[0] && out->version[0] ? 0
 	                                                                   : -GT_EPARSE;
 	if (ret < 0)
@@ -264,6 +266,42 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 	else if (ret > 0)
 		ret = -GT_EPARSE;
 	free(text);
+	return ret;
+}
+
+int gt_pkg_check_arch(const struct gt_root *root, const char *family,
+                      const struct gt_pkg_info *info, char **accepted)
+{
+	char rootopt[4200], *native = NULL, *foreign = NULL, *tok, *save = NULL;
+	int ret = 0;
+
+	*accepted = NULL;
+	if (strcmp(family, "deb") != 0 || !info->arch || !info->arch[0] ||
+	    strcmp(info->arch, "all") == 0)
+		return 0;
+	snprintf(rootopt, sizeof(rootopt), "--root=%s", root_arg(root));
+	{
+		const char *argv[] = { "dpkg", rootopt, "--print-architecture", NULL };
+		const char *argv2[] = { "dpkg", rootopt, "--print-foreign-architectures",
+			                NULL };
+
+		if (run_capture(argv, &native) != 0 || !native ||
+		    run_capture(argv2, &foreign) != 0)
+			goto out; /* dpkg cannot tell: let the install say what it says */
+	}
+	if (strcmp(gt_strip(native), info->arch) == 0)
+		goto out;
+	for (tok = foreign ? strtok_r(foreign, "\n", &save) : NULL; tok;
+	     tok = strtok_r(NULL, "\n", &save))
+		if (strcmp(gt_strip(tok), info->arch) == 0)
+			goto out;
+	ret = -GT_EUNSUPPORTED;
+	*accepted = strdup(gt_strip(native));
+	if (!*accepted)
+		ret = -ENOMEM;
+out:
+	free(native);
+	free(foreign);
 	return ret;
 }
 

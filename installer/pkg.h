@@ -16,6 +16,7 @@ struct gt_journal;
 struct gt_pkg_info {
 	char *name;    /* "guest-agent" */
 	char *version; /* "0.1.0-1" */
+	char *arch;    /* deb: its Architecture ("i386", "all"); NULL for rpm, tgz */
 };
 
 /*
@@ -26,6 +27,17 @@ struct gt_pkg_info {
  */
 int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out);
 void gt_pkg_info_clear(struct gt_pkg_info *info);
+
+/*
+ * gt_pkg_check_arch - can the package tool of @root take @info's package?
+ * deb: its architecture must be "all", dpkg's own, or one of the root's
+ * foreign architectures (an amd64 dpkg given --root on an i386 image
+ * refuses i386 packages). On -GT_EUNSUPPORTED, *accepted (freed by the
+ * caller) lists what dpkg takes. 0 for rpm and tgz, and when dpkg cannot
+ * tell (the install then reports dpkg's own error).
+ */
+int gt_pkg_check_arch(const struct gt_root *root, const char *family,
+                      const struct gt_pkg_info *info, char **accepted);
 
 /*
  * gt_pkg_installed_version - the version of @name installed in @root, or

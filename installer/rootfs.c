@@ -11,7 +11,7 @@
 #include "rootfs.h"
 #include "strv.h"
 
-#define MOUNTINFO_MAX (4 * 1024 * 1024)
+#define MOUNTINFO_MAX ((size_t)4 * 1024 * 1024)
 
 bool gt_rootfs_is_ext(const char *type)
 {
@@ -114,7 +114,7 @@ static int parse_table(const char *buf, size_t len, const char *name, bool is_mt
 	}
 	(void)is_mtab; /* libmount tells the two formats apart by itself */
 	ret = mnt_table_parse_stream(tb, fp, name);
-	fclose(fp);
+	(void)fclose(fp); /* a read-only memory stream: nothing to lose */
 	if (ret < 0) {
 		mnt_unref_table(tb);
 		return -GT_EPARSE;
@@ -140,12 +140,19 @@ int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out)
 		return -ENOMEM;
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && !buf; i++) {
 		ret = gt_root_read_file(root, tables[i], MOUNTINFO_MAX, &buf, &len);
-		if (ret == 0)
+		if (ret == 0) {
 			r->mountinfo = strdup(tables[i]);
-		else if (ret != -ENOENT && ret != -ENOTDIR && ret != -EACCES)
+		} else if (ret == -ENOMEM) {
 			goto fail;
+		} else if (ret != -ENOENT && ret != -ENOTDIR && ret != -EACCES) {
+			/* There but unusable (a FIFO, a directory, too large, an I/O
+			 * error): report it and go on without a root entry. */
+			if (asprintf(&r->problem, "%s: cannot be read: %s", tables[i],
+			             gt_strerror(ret)) < 0)
+				r->problem = NULL;
+			goto done;
+		}
 	}
-	ret = 0;
 	if (!buf)
 		goto done;
 	ret = parse_table(buf, len, r->mountinfo, false, &tb);
@@ -189,7 +196,6 @@ int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out)
 	}
 	r->flagged = gt_rootfs_is_ext(r->on_disk_type ? r->on_disk_type : r->type);
 done:
-	ret = 0;
 	mnt_free_iter(it);
 	mnt_unref_table(tb);
 	free(buf);

@@ -29,7 +29,7 @@ static int load_keys(struct gt_sig_pubkey *keys, size_t n, char *ids, size_t ids
 	size_t i, used = 0;
 
 	ids[0] = '\0';
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && key_texts[i]; i++) {
 		int ret =
 		        gt_sig_parse_pubkey(key_texts[i], strlen(key_texts[i]), &keys[i]);
 

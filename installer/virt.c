@@ -13,7 +13,7 @@
 #include "virt.h"
 
 /* /proc and /sys files we read are small; a bigger one is not what we expect. */
-#define SMALL_MAX        (256 * 1024)
+#define SMALL_MAX        ((size_t)256 * 1024)
 #define MAX_CPUID_LEAVES 16
 
 struct scan {
@@ -24,6 +24,16 @@ struct scan {
 	const char *cpuid_hv; /* the hypervisor the CPUID leaves name, or NULL */
 	bool cpuid_unknown;   /* a hypervisor leaf we do not recognise */
 };
+
+/* The number a /proc/<pid>/status field starts with ("\t0"); 0 when there is
+ * none. An out-of-range number keeps its sign (strtol clamps it). */
+static long status_number(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	return end == s ? 0 : n;
+}
 
 static void add_line(struct scan *s, char ***v, size_t *n, const char *fmt, va_list ap)
         __attribute__((format(printf, 4, 0)));
@@ -263,7 +273,8 @@ static bool in_container(struct scan *s, const struct gt_rootfs *fs)
 	if (buf) {
 		const char *vx = strstr(buf, "\nVxID:"), *env = strstr(buf, "\nenvID:");
 
-		if ((vx && atoi(vx + 6) > 0) || (env && atoi(env + 7) > 0)) {
+		if ((vx && status_number(vx + 6) > 0) ||
+		    (env && status_number(env + 7) > 0)) {
 			evidence(s, "/proc/self/status has a non-zero %s",
 			         vx ? "VxID" : "envID");
 			yes = true;
@@ -573,7 +584,6 @@ static void xen_hvm_reasons(struct scan *s, const struct gt_rootfs *fs, size_t b
 		reason(s,
 		       "the hypervisor offers no Xen PV devices (vbd/vif) to this guest; "
 		       "check that the VM's platform flags allow PV drivers");
-		said = true;
 	}
 	for (i = 0; i < s->v->ndevices; i++) {
 		const struct gt_virt_device *d = &s->v->devices[i];
@@ -616,6 +626,7 @@ static void decide_xen_mode(struct scan *s, const struct gt_rootfs *fs, const ch
 	if (caps && strstr(caps, "control_d")) {
 		evidence(s, "/proc/xen/capabilities=%s", caps);
 		s->v->mode = "dom0";
+		// NOLINTNEXTLINE(bugprone-branch-clone): ARM's pvh comes after PV
 	} else if (guest_type && strcmp(guest_type, "PVH") == 0) {
 		s->v->mode = "pvh";
 	} else if ((guest_type && strcmp(guest_type, "PV") == 0) ||

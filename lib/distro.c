@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "strv.h"
 
 /* Release files are a few hundred bytes; anything past this is not one. */
-#define RELEASE_MAX (64 * 1024)
+#define RELEASE_MAX ((size_t)64 * 1024)
 
 static const char *const rpm_ids[] = { "rhel",
 	                               "centos",
@@ -373,6 +374,21 @@ static const struct legacy_file {
 	{ "/etc/debian_version", "debian" },
 };
 
+/* The decimal int @s starts with (after blanks, as sscanf's %d); -1 if none or
+ * out of range. */
+static int parse_int(const char *s, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (end == s || errno == ERANGE || n < INT_MIN || n > INT_MAX)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 /* SuSE-release keeps the numbers on "VERSION = 12" and "PATCHLEVEL = 1" lines. */
 static int suse_version(const char *buf, char **version)
 {
@@ -382,9 +398,9 @@ static int suse_version(const char *buf, char **version)
 
 	if (!v)
 		return 0;
-	if (sscanf(v, "\nVERSION = %d", &major) != 1)
+	if (parse_int(v + strlen("\nVERSION = "), &major) < 0)
 		return 0;
-	if (pl && sscanf(pl, "\nPATCHLEVEL = %d", &minor) == 1 && minor > 0) {
+	if (pl && parse_int(pl + strlen("\nPATCHLEVEL = "), &minor) == 0 && minor > 0) {
 		if (asprintf(&out, "%d.%d", major, minor) < 0)
 			return -ENOMEM;
 	} else if (asprintf(&out, "%d", major) < 0) {
@@ -468,8 +484,12 @@ static int from_lsb_release(const struct gt_root *root, struct gt_distro *d, boo
 	id = strdup(gt_kvfile_get(kv, "DISTRIB_ID"));
 	if (!id)
 		goto out;
-	for (p = id; *p; p++)
-		*p = *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
+	for (p = id; *p; p++) {
+		if (*p == ' ')
+			*p = '_';
+		else
+			*p = (char)tolower((unsigned char)*p);
+	}
 	*found = true;
 	/* lsb_release prints "n/a" for an unknown release; so do some files. */
 	release = gt_kvfile_get(kv, "DISTRIB_RELEASE");

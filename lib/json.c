@@ -128,7 +128,9 @@ void gt_json_escape(FILE *fp, const char *str, size_t len)
 				fputs("\\ufffd", fp);
 				break;
 			}
-			fwrite(s + i, 1, n, fp);
+			/* Errors stick to the stream, as for the fputs above:
+			 * gt_json_finish() checks ferror() once. */
+			(void)fwrite(s + i, 1, n, fp);
 			i += n;
 			continue;
 		}

@@ -94,7 +94,7 @@ void gt_sha256_buf(const void *data, size_t len, uint8_t out[GT_SHA256_LEN])
 void gt_sha256_hex(const uint8_t digest[GT_SHA256_LEN], char hex[GT_SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	int i;
+	size_t i;
 
 	for (i = 0; i < GT_SHA256_LEN; i++) {
 		hex[2 * i] = digits[digest[i] >> 4];
@@ -116,7 +116,7 @@ static int hexval(char c)
 
 int gt_sha256_parse_hex(const char *hex, uint8_t digest[GT_SHA256_LEN])
 {
-	int i;
+	size_t i;
 
 	for (i = 0; i < GT_SHA256_LEN; i++) {
 		int hi = hexval(hex[2 * i]), lo;

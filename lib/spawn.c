@@ -14,7 +14,7 @@
 #include "spawn.h"
 
 #define FIXED_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define OUTPUT_MAX (64 * 1024)
+#define OUTPUT_MAX ((size_t)64 * 1024)
 
 const char *gt_spawn_path(void)
 {
@@ -86,7 +86,9 @@ int gt_spawn(const char *const argv[], struct gt_spawn_opts *o)
 		}
 		return -ENOENT;
 	}
-	fflush(NULL);
+	/* Only so that the child does not write our buffered output again: a
+	 * stream that fails here keeps its error for its own writer to see. */
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		int err = -errno;

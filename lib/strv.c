@@ -75,16 +75,17 @@ bool gt_startswith(const char *s, const char *prefix)
 
 char *gt_path_join(const char *a, const char *b)
 {
-	size_t la = strlen(a);
+	size_t la = strlen(a), size;
 	char *out;
 
 	while (la > 0 && a[la - 1] == '/')
 		la--;
 	while (*b == '/')
 		b++;
-	out = malloc(la + strlen(b) + 2);
+	size = la + strlen(b) + 2;
+	out = malloc(size);
 	if (!out)
 		return NULL;
-	sprintf(out, "%.*s/%s", (int)la, a, b);
+	snprintf(out, size, "%.*s/%s", (int)la, a, b);
 	return out;
 }

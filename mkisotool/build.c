@@ -160,7 +160,9 @@ static int var_set(struct build *b, const char *name, size_t len, const char *va
 		return -GT_ETOOBIG;
 	v = &b->vars[b->n_vars];
 	v->name = strndup(name, len);
-	v->value = strdup(value);
+	/* Freed with the build (every vars[i] below n_vars). The analyzer's store
+	 * to vars[] at a symbolic index drops the entry set by the call before. */
+	v->value = strdup(value); // NOLINT(clang-analyzer-unix.Malloc)
 	if (!v->name || !v->value) {
 		free(v->name);
 		free(v->value);
@@ -367,8 +369,8 @@ static int check_inputs(struct build *b)
 	struct gt_manifest *m = b->m;
 	uint64_t done = 0;
 	size_t i;
-	int fd = -1;
 
+	b->n_inputs = 0;
 	b->inputs = calloc(m->n_entries ? m->n_entries : 1, sizeof(*b->inputs));
 	if (!b->inputs)
 		return -ENOMEM;
@@ -431,7 +433,7 @@ static int check_inputs(struct build *b)
 	for (i = 0; i < b->n_inputs; i++) {
 		struct input *in = &b->inputs[i];
 		struct stat st;
-		int ret;
+		int fd, ret;
 
 		fd = open(in->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 		if (fd < 0) {
@@ -448,7 +450,6 @@ static int check_inputs(struct build *b)
 		}
 		ret = hash_fd(b, fd, in->sha256, &in->size, &done);
 		close(fd);
-		fd = -1;
 		if (ret < 0) {
 			problem(b, MK_EXIT_INPUT, in->e->line, "%s: reading %s: %s",
 			        in->e->dest, in->path, gt_strerror(ret));
@@ -507,20 +508,21 @@ static int check_links(struct build *b)
 	for (i = 0; i < b->m->n_entries; i++) {
 		const struct gt_manifest_entry *e = &b->m->entries[i];
 		char *path, *slash, *p, *comp;
-		size_t len;
+		size_t len, clen;
 		bool escapes = false;
 
 		if (e->type != GT_ENTRY_LINK)
 			continue;
 		/* The link's directory, then each component of the target. */
-		path = malloc(strlen(e->dest) + strlen(e->target) + 2);
+		len = strlen(e->dest);
+		path = malloc(len + strlen(e->target) + 2);
 		p = strdup(e->target);
 		if (!path || !p) {
 			free(path);
 			free(p);
 			return -ENOMEM;
 		}
-		strcpy(path, e->dest);
+		memcpy(path, e->dest, len + 1);
 		slash = strrchr(path, '/');
 		len = slash ? (size_t)(slash - path) : 0;
 		path[len] = '\0';
@@ -539,8 +541,9 @@ static int check_links(struct build *b)
 			}
 			if (len)
 				path[len++] = '/';
-			strcpy(path + len, comp);
-			len += strlen(comp);
+			clen = strlen(comp);
+			memcpy(path + len, comp, clen + 1);
+			len += clen;
 		}
 		if (escapes)
 			problem(b, MK_EXIT_MANIFEST, e->line,
@@ -572,12 +575,12 @@ static int find_duplicates(struct build *b)
 	struct input **v;
 	size_t i;
 
-	v = calloc(b->n_inputs ? b->n_inputs : 1, sizeof(*v));
+	v = calloc(b->n_inputs ? b->n_inputs : 1, sizeof(struct input *));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < b->n_inputs; i++)
 		v[i] = &b->inputs[i];
-	qsort(v, b->n_inputs, sizeof(*v), cmp_input_content);
+	qsort(v, b->n_inputs, sizeof(struct input *), cmp_input_content);
 	for (i = 0; i < b->n_inputs; i++) {
 		if (i > 0 && memcmp(v[i]->sha256, v[i - 1]->sha256, GT_SHA256_LEN) == 0 &&
 		    v[i]->size == v[i - 1]->size) {
@@ -1312,6 +1315,7 @@ int cmd_build(int argc, char **argv)
 			}
 			memcpy(iso_manifest, nodes[i].mem, nodes[i].mem_len);
 			iso_manifest_len = nodes[i].mem_len;
+			break; /* dests are unique */
 		}
 
 	ret = iso_init();

@@ -23,12 +23,17 @@ HOST_PRODUCTS += $(BUILD)/host/mkisotool $(BUILD)/mkisotool
 ISO_MANIFEST ?= payload/guest-tools.manifest
 ISO_SOURCE_DATE_EPOCH ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 MKISOTOOL_FLAGS ?=
-$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool FORCE | deps static payload
+$(BUILD)/guest-tools.iso: $(BUILD)/mkisotool FORCE | deps static payload i686
 	$(BUILD)/mkisotool build -m $(ISO_MANIFEST) -o $@ \
 		-D BUILD=$(abspath $(BUILD)) -D VERSION=$(VERSION) \
 		--source-date-epoch $(ISO_SOURCE_DATE_EPOCH) $(MKISOTOOL_FLAGS)
 	$(BUILD)/mkisotool verify -q $@
-iso: deps static payload $(BUILD)/guest-tools.iso
+iso: deps static payload i686 $(BUILD)/guest-tools.iso
+# The 32-bit installer and agent packages for 32-bit guests, in their own
+# build directory (the static objects and libraries are per architecture).
+.PHONY: i686
+i686: | deps
+	@$(MAKE) --no-print-directory ARCH=i686 BUILD=$(BUILD)/i686 static payload
 .PHONY: FORCE
 FORCE:
 

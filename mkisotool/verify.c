@@ -112,6 +112,8 @@ static struct item *find_item(struct image *im, const char *path)
 {
 	struct item key;
 
+	if (im->n == 0) /* no array to search (bsearch wants one) */
+		return NULL;
 	memset(&key, 0, sizeof(key));
 	key.path = (char *)path;
 	return bsearch(&key, im->items, im->n, sizeof(*im->items), cmp_item);
@@ -251,7 +253,8 @@ static int read_image(struct image *im, const char *path, bool hash,
 		}
 	}
 	mk_progress_end(pr);
-	qsort(im->items, im->n, sizeof(*im->items), cmp_item);
+	if (im->n > 0) /* an empty image has no array (qsort wants one) */
+		qsort(im->items, im->n, sizeof(*im->items), cmp_item);
 	for (i = 0; i + 1 < im->n; i++)
 		if (strcmp(im->items[i].path, im->items[i + 1].path) == 0)
 			bad(im, im->items[i].path, "appears twice in the image");
@@ -305,7 +308,7 @@ static int check_pvd(struct image *im, const char *path, const char *label,
 		goto out;
 	}
 	*iso_size = (uint64_t)st.st_size;
-	if (pread(fd, pvd, sizeof(pvd), 16 * 2048) != (ssize_t)sizeof(pvd) ||
+	if (pread(fd, pvd, sizeof(pvd), (off_t)16 * 2048) != (ssize_t)sizeof(pvd) ||
 	    pvd[0] != 1 || memcmp(pvd + 1, "CD001", 5) != 0) {
 		bad(im, NULL, "no ISO 9660 primary volume descriptor");
 		goto out;
@@ -319,7 +322,7 @@ static int check_pvd(struct image *im, const char *path, const char *label,
 		    "of "
 		    "%u (%llu bytes)",
 		    (unsigned long long)st.st_size, (unsigned long long)blocks,
-		    block_size, (unsigned long long)(blocks * block_size));
+		    block_size, (unsigned long long)blocks * block_size);
 	memcpy(volid, pvd + 40, 32);
 	for (n = 32; n > 0 && volid[n - 1] == ' '; n--)
 		;
@@ -874,7 +877,7 @@ int cmd_ls(int argc, char **argv)
 		size_t n = fp && buf ? fread(buf, 1, GT_MANIFEST_MAX_SIZE + 1, fp) : 0;
 
 		if (fp)
-			fclose(fp);
+			(void)fclose(fp); /* read only: nothing to lose */
 		ret = buf ? gt_manifest_parse(buf, n, GT_MANIFEST_ISO, &m, &perr)
 		          : -ENOMEM;
 		if (ret < 0 && ret != -ENOMEM)

@@ -4,9 +4,9 @@
 #   $(BUILD)/payload/*.deb *.rpm *.tgz  the packages (make payload)
 AGENT_SRCS := $(wildcard payload/agent/*.c)
 AGENT_CFLAGS := -Ipayload/agent
-# make payload PAYLOAD_ARCH=i686 BUILD=build/i686: the 32-bit packages
+# make payload ARCH=i686 BUILD=build/i686: the 32-bit packages
 # (a separate BUILD: the static objects are per architecture).
-PAYLOAD_ARCH ?= x86_64
+PAYLOAD_ARCH ?= $(ARCH)
 # Package names and paths come from one place: payload/packaging/pkg.sh.
 PAYLOAD_NAMES = $(shell payload/packaging/pkg.sh names $(VERSION) $(PAYLOAD_ARCH))
 PAYLOAD_PKGS = $(addprefix $(BUILD)/payload/,$(PAYLOAD_NAMES))

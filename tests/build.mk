@@ -20,7 +20,8 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 
 # Keep test objects: they are inputs of two programs each.
 .SECONDARY:
-.PHONY: check-unit check-asan check-cli check-peer check-integration check-format
+.PHONY: check-unit check-asan check-cli check-peer check-integration check-format \
+	check-integration-asan check-integration-valgrind check-i686
 # Unit tests find their fixtures through GT_FIXTURES.
 check-unit: $(UNIT_HOST)
 	@GT_FIXTURES=tests/fixtures scripts/run-cmocka.sh unit $(BUILD)/results $^
@@ -41,12 +42,48 @@ check-cli: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
+# The 32-bit installer that goes on the ISO, through the same suites (it runs
+# on this x86_64 kernel).
+check-i686: i686
+	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/run.py cli-i686 $(BUILD)/results
+	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/test_collect.py cli-collect-i686 \
+		$(BUILD)/results
+	@INSTALLER=$(BUILD)/i686/installer GT_PEER_SUITE=peer-i686 \
+		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null
 # Real package tools into real roots, real ISOs (needs root and the static build).
 check-integration: static iso
 	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
 		REAL_ISO=$(BUILD)/guest-tools.iso \
 		$(PYTHON) tests/integration/run.py $(BUILD)/results
+# The same suite on the ASan+UBSan build, and under valgrind's memcheck on
+# the host build: exit codes and checks as above, and any report the
+# installer leaves in $(BUILD)/reports/<suite> fails the run (the folder is
+# world-writable, sticky: one test runs detect as nobody).
+REPORTS := $(abspath $(BUILD))/reports
+check-integration-asan: static iso $(BUILD)/asan/installer
+	@rm -rf $(REPORTS)/asan-integration && mkdir -p -m 1777 $(REPORTS)/asan-integration
+	@ASAN_OPTIONS=detect_leaks=1:log_path=$(REPORTS)/asan-integration/asan \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(REPORTS)/asan-integration/ubsan \
+		GT_SUITE=asan-integration GT_REPORT_DIR=$(REPORTS)/asan-integration \
+		INSTALLER=$(BUILD)/asan/installer MKISOTOOL=$(BUILD)/mkisotool \
+		REAL_ISO=$(BUILD)/guest-tools.iso \
+		$(PYTHON) tests/integration/run.py $(BUILD)/results
+check-integration-valgrind: static iso $(BUILD)/host/installer
+	@rm -rf $(REPORTS)/valgrind-integration && mkdir -p -m 1777 $(REPORTS)/valgrind-integration
+	@if ! command -v valgrind >/dev/null; then \
+		echo "valgrind-integration: skipped: valgrind is not installed (make deps-check)"; \
+		echo "0 0 1" >$(BUILD)/results/valgrind-integration; \
+	else \
+		GT_VALGRIND_INSTALLER=$(abspath $(BUILD))/host/installer \
+		GT_VALGRIND_LOG_DIR=$(REPORTS)/valgrind-integration \
+		GT_SUITE=valgrind-integration GT_REPORT_DIR=$(REPORTS)/valgrind-integration \
+		GT_REPORT_EXPECTED=1 \
+		INSTALLER=tests/integration/valgrind-installer MKISOTOOL=$(BUILD)/mkisotool \
+		REAL_ISO=$(BUILD)/guest-tools.iso \
+		$(PYTHON) tests/integration/run.py $(BUILD)/results; \
+	fi
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \
 		> $(BUILD)/results/format
-CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format
+CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
+	check-integration-asan check-integration-valgrind check-i686

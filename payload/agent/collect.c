@@ -123,12 +123,30 @@ out:
 	return ret;
 }
 
+/* "1.2.3" into v[0..2]; parts that are missing stay 0. */
+static void version_parts(const char *s, unsigned int v[3])
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *end;
+		unsigned long n = strtoul(s, &end, 10);
+
+		if (end == s)
+			break;
+		v[i] = (unsigned int)n;
+		if (*end != '.')
+			break;
+		s = end + 1;
+	}
+}
+
 int collect_static(const struct gt_root *root, struct kvlist *l)
 {
 	unsigned int v[3] = { 0, 0, 0 };
 	int ret;
 
-	sscanf(GT_VERSION, "%u.%u.%u", &v[0], &v[1], &v[2]);
+	version_parts(GT_VERSION, v);
 	if ((ret = kv_add(l, "attr/PVAddons/Installed", "1")) < 0 ||
 	    (ret = kv_add(l, "attr/PVAddons/MajorVersion", "%u", v[0])) < 0 ||
 	    (ret = kv_add(l, "attr/PVAddons/MinorVersion", "%u", v[1])) < 0 ||

@@ -228,8 +228,8 @@ static bool vifs_differ(const struct kvlist *x, const struct kvlist *y)
 			j++;
 		if (i == x->n || j == y->n)
 			return i != x->n || j != y->n;
-		if (strcmp(x->v[i].key, y->v[j].key) ||
-		    strcmp(x->v[i].value, y->v[j].value))
+		if (strcmp(x->v[i].key, y->v[j].key) != 0 ||
+		    strcmp(x->v[i].value, y->v[j].value) != 0)
 			return true;
 		i++, j++;
 	}
@@ -296,8 +296,8 @@ static bool same_list(const struct kvlist *x, const struct kvlist *y)
 	if (x->n != y->n)
 		return false;
 	for (size_t i = 0; i < x->n; i++)
-		if (strcmp(x->v[i].key, y->v[i].key) ||
-		    strcmp(x->v[i].value, y->v[i].value))
+		if (strcmp(x->v[i].key, y->v[i].key) != 0 ||
+		    strcmp(x->v[i].value, y->v[i].value) != 0)
 			return false;
 	return true;
 }
@@ -354,7 +354,7 @@ static void notify_ready(void)
 	if (!sock || (sock[0] != '/' && sock[0] != '@') ||
 	    strlen(sock) >= sizeof(sa.sun_path))
 		return;
-	strcpy(sa.sun_path, sock);
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	if (sa.sun_path[0] == '@')
 		sa.sun_path[0] = '\0'; /* abstract namespace */
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sock));
@@ -671,6 +671,7 @@ int main(int argc, char **argv)
 				        "%s: --interval: '%s' is not a number of seconds "
 				        "from 1 to 86400\n",
 				        PROG, optarg);
+				free(a.ov);
 				return EXIT_USAGE;
 			}
 			a.interval = (int)v;

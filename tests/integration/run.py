@@ -9,7 +9,11 @@ tgz root whose os-release says Alpine. The media is a real ISO made by
 mkisotool (read directly with libarchive), or its unpacked tree.
 Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
 Needs root (dpkg --root, loop mounts).
+GT_SUITE names the results file (default "integration"). GT_REPORT_DIR is
+where the installer's ASan or valgrind reports land (ASAN_OPTIONS=log_path=,
+valgrind --log-file=): every non-empty file there at the end is a failure.
 """
+import glob
 import hashlib
 import json
 import os
@@ -31,6 +35,8 @@ VOLATILE = ("var/log/", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old"
             "var/lib/dpkg/statoverride-old", "var/cache/debconf/", "var/lib/dpkg/triggers/",
             "var/lib/rpm/", "var/lib/systemd/deb-systemd-helper")
 
+SUITE = os.environ.get("GT_SUITE", "integration")
+REPORT_DIR = os.environ.get("GT_REPORT_DIR")
 passed = failed = skipped = 0
 
 
@@ -243,6 +249,25 @@ def debian_root():
     p = sh("debootstrap", "--variant=minbase", "bookworm", work, "http://deb.debian.org/debian")
     if p.returncode:
         raise RuntimeError("debootstrap failed: " + p.stdout[-500:] + p.stderr[-500:])
+    os.rename(work, path)
+    return path
+
+
+def debian_i386_root():
+    """The same for i386 (a 32-bit guest), or None when debootstrap cannot
+    make it here (the reason is printed)."""
+    path = os.path.join(CACHE, "bookworm-i386-minbase")
+    if os.path.isdir(os.path.join(path, "var/lib/dpkg")):
+        return path
+    os.makedirs(CACHE, exist_ok=True)
+    work = path + ".tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    print("integration: making the i386 Debian root with debootstrap (first run only)...")
+    p = sh("debootstrap", "--arch=i386", "--variant=minbase", "bookworm", work,
+           "http://deb.debian.org/debian")
+    if p.returncode:
+        raise RuntimeError("debootstrap --arch=i386 failed: " + p.stdout[-500:] +
+                           p.stderr[-500:])
     os.rename(work, path)
     return path
 
@@ -636,6 +661,60 @@ def test_real_iso(tmp, deb_src):
               d is None, (p.returncode, d))
 
 
+def test_real_iso_i686(tmp):
+    """A 32-bit guest, as the admin meets it: inside an i386 Debian root
+    (chroot, uname -m says i686 under setarch), `sh Linux/install.sh -n` from
+    the CD picks the ISO's 32-bit installer, which installs the i686 agent
+    package with the guest's own dpkg; its uninstall leaves the root as it was."""
+    global skipped
+    iso = os.environ.get("REAL_ISO")
+    if not iso or not os.path.isfile(iso):
+        print("skipped real ISO (i686): REAL_ISO not set (make check-integration sets it)")
+        skipped += 1
+        return
+    root = copy_root(debian_i386_root(), os.path.join(tmp, "real-deb-i386"))
+    cd = os.path.join(root, "media/cdrom")
+    os.makedirs(cd, exist_ok=True)
+    sh("bsdtar", "-xf", iso, "-C", cd, check=True)
+    if not os.path.exists(os.path.join(cd, "Linux/installer.i686")):
+        check("real ISO (i686): Linux/installer.i686 on the ISO", False, os.listdir(cd))
+        return
+    before = snapshot(root)
+    # From outside, with --root: the host's amd64 dpkg would refuse the i386
+    # package; the installer says so before it changes anything.
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    msg = (out and out.get("message")) or ""
+    check("real ISO (i686): --root from an amd64 host is refused up front (exit 4)",
+          p.returncode == 4 and "is for i386" in msg and "chroot" in msg,
+          (p.returncode, msg, p.stderr[-300:]))
+    d = diff(before, snapshot(root))
+    check("real ISO (i686): ... and the root is unchanged", d is None, d)
+    guest = ("setarch", "i686", "chroot", root)
+    p = sh(*guest, "/bin/sh", "/media/cdrom/Linux/install.sh", "-n", "--json")
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = None
+    check("real ISO (i686): the 32-bit installer installs the i686 agent package",
+          p.returncode == 0 and out and out["payload"]["arch"] == "i686" and
+          out["payload"]["path"].endswith("i686.deb") and out["verify"]["installed"],
+          (p.returncode, p.stderr[-400:], out and out["payload"]))
+    p = sh(*guest, "dpkg-query", "-W", "-f", "${Architecture}", "guest-agent")
+    check("real ISO (i686): dpkg has guest-agent:i386", p.stdout == "i386", p.stdout)
+    try:
+        with open(os.path.join(root, "usr/sbin/guest-agent"), "rb") as f:
+            hdr = f.read(20)
+    except OSError as e:
+        hdr = str(e).encode()
+    check("real ISO (i686): the agent is a 32-bit x86 ELF",
+          hdr[:4] == b"\x7fELF" and hdr[4] == 1 and hdr[18] == 3, hdr)
+    p = sh(*guest, "/media/cdrom/Linux/installer.i686", "uninstall", "--yes")
+    d = diff(before, snapshot(root))
+    check("real ISO (i686): uninstall restores the root", p.returncode == 0 and d is None,
+          (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
 def test_setuid_neutralised(tmp, installer_bin):
     tgz = build_tgz(tmp, "test-agent", "9.8", [
         ("usr/bin/test-agent", "setuid", "#!/bin/sh\n"),
@@ -673,7 +752,7 @@ def test_kill_every_step(tmp, iso):
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
-        print("integration: skipped: needs root (dpkg --root, chroot, loop mounts)")
+        print(f"{SUITE}: skipped: needs root (dpkg --root, chroot, loop mounts)")
         counts = (0, 0, 1)
     else:
         tmp = tempfile.mkdtemp(prefix="gt-int-")
@@ -705,22 +784,185 @@ def main():
             test_failures(tmp, deb_src, installer_bin)
             test_drivers(tmp, iso, deb_src)
             test_real_iso(tmp, deb_src)
+            test_real_iso_i686(tmp)
             test_kill(tmp, iso, deb_src)
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)
             test_setuid_neutralised(tmp, installer_bin)
             test_kill_every_step(tmp, iso)
+            test_media_faults(tmp, iso, deb_src)
+            test_procsys_faults(tmp, iso, deb_src)
+            check_reports()
         finally:
             subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
                             f"grep '{tmp}' /proc/mounts | cut -d' ' -f2 | xargs -r umount"])
             shutil.rmtree(tmp, ignore_errors=True)
         counts = (passed, failed, skipped)
-    print(f"integration: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
+    print(f"{SUITE}: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
     if results:
         os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, "integration"), "w") as f:
+        with open(os.path.join(results, SUITE), "w") as f:
             f.write("%d %d %d\n" % counts)
     return 1 if counts[1] else 0
+
+
+def wait_stopped(pid, timeout=120):
+    """Wait until the process is stopped (state T), as GT_TEST_STOP_AT leaves it."""
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    return True
+        except OSError:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def test_media_faults(tmp, iso, deb_src):
+    """A truncated image, and an image cut short while the installer reads it
+    (what an ejected CD looks like to a reader of an .iso file): exit 7, the
+    message names the media, the root is as it was."""
+    import signal
+    root = copy_root(deb_src, os.path.join(tmp, "debroot-media"))
+    before = snapshot(root)
+    size = os.path.getsize(iso)
+    bad = os.path.join(tmp, "cut.iso")
+    for label, cut in (("no volume descriptor", 20 * 1024), ("half the image", size // 2),
+                       ("the last 64 KiB gone", size - 65536)):
+        with open(iso, "rb") as f, open(bad, "wb") as g:
+            g.write(f.read(cut))
+        p, out = jrun("install", "--root", root, "--media", bad, "--yes")
+        msg = (out and out.get("message")) or ""
+        check(f"truncated ISO ({label}): exit 7, the media cannot be read",
+              p.returncode == 7 and "cannot be read" in msg and "nothing was changed" in msg
+              and bad in msg, (p.returncode, msg, p.stderr[-300:]))
+        d = diff(before, snapshot(root))
+        check(f"truncated ISO ({label}): root unchanged", d is None, d)
+    # Mid-run: stopped after the manifest was read and checked, the image
+    # loses its payloads, then the run goes on.
+    shutil.copy(iso, bad)
+    tmp_before = set(glob.glob("/run/guest-tools-*"))
+    env = dict(os.environ, GT_TEST_STOP_AT="payload")
+    proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", bad, "--yes",
+                             "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    stopped = wait_stopped(proc.pid)
+    check("image cut mid-run: the installer stopped before the payload", stopped, "")
+    os.truncate(bad, 32 * 1024)
+    os.kill(proc.pid, signal.SIGCONT)
+    stdout, stderr = proc.communicate(timeout=300)
+    try:
+        msg = json.loads(stdout).get("message") or ""
+    except ValueError:
+        msg = ""
+    check("image cut mid-run: exit 7, the media cannot be read",
+          proc.returncode == 7 and "cannot be read" in msg and "nothing was changed" in msg,
+          (proc.returncode, msg, stderr[-300:]))
+    d = diff(before, snapshot(root))
+    check("image cut mid-run: root unchanged", d is None, d)
+    left = set(glob.glob("/run/guest-tools-*")) - tmp_before
+    check("image cut mid-run: no journal, no private copy left in /run",
+          not os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")) and not left,
+          left)
+    shutil.rmtree(root)
+
+
+def _replace(path, make):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+    make(path)
+
+
+def _big(path):
+    with open(path, "wb") as f:
+        f.truncate(64 << 20)
+
+
+# What a broken or half-mounted /proc and /sys can look like under --root,
+# and what detect must then say: its exit code, the hypervisor it still
+# finds (the CPUID leaf and the DMI strings remain), and a word its stderr
+# must name (None: nothing on stderr).
+PROCSYS_FAULTS = (
+    ("no /proc", "proc", lambda p: None, 0, "xen", None),
+    ("no /sys", "sys", lambda p: None, 0, "xen", None),
+    ("/sys/hypervisor/type is a directory", "sys/hypervisor/type", os.mkdir, 0, "xen", None),
+    ("/proc/cmdline is a symlink loop", "proc/cmdline",
+     lambda p: os.symlink("cmdline", p), 0, "xen", None),
+    ("/sys/hypervisor/type dangles", "sys/hypervisor/type",
+     lambda p: os.symlink("/nonexistent", p), 0, "xen", None),
+    ("/sys/class/dmi/id/product_name is 64 MiB", "sys/class/dmi/id/product_name", _big, 0,
+     "xen", None),
+    ("/proc/self/mountinfo is a FIFO", "proc/self/mountinfo", os.mkfifo, 8, "xen",
+     "proc/self/mountinfo: cannot be read"),
+)
+
+
+def test_procsys_faults(tmp, iso, deb_src):
+    """Missing, unusable and unreadable /proc and /sys files: detect's exit
+    code and message; a real install that goes on with what the rest says,
+    and an uninstall that leaves the root as it was."""
+    for label, rel, make, rc, hv, says in PROCSYS_FAULTS:
+        root = xen_hvm_root(tmp, deb_src, "procsys", 0)
+        _replace(os.path.join(root, rel), make)
+        p, out = jrun("detect", "--root", root)
+        check(f"{label}: detect exits {rc} with a report", p.returncode == rc and out and
+              out["virt"]["hypervisor"] == hv, (p.returncode, out and out["virt"]["hypervisor"],
+                                                p.stderr[-300:]))
+        check(f"{label}: detect's message", (says in p.stderr and root in p.stderr) if says
+              else p.stderr == "", p.stderr[-300:])
+        before = snapshot(root)
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        check(f"{label}: install goes on (exit 0 or 3)", p.returncode in (0, 3) and out and
+              out["result"] == "installed" and (not says or says in p.stderr),
+              (p.returncode, p.stderr[-300:]))
+        p, out = jrun("uninstall", "--root", root, "--yes")
+        d = diff(before, snapshot(root))
+        check(f"{label}: uninstall leaves the root as it was", p.returncode == 0 and d is None,
+              (p.returncode, p.stderr[-300:], d))
+        shutil.rmtree(root)
+    # Unreadable to the user running detect (sysfs has root-only files):
+    # no evidence, not an error.
+    root = xen_hvm_root(tmp, deb_src, "procsys", 0)
+    for rel in ("sys/hypervisor/type", "sys/class/dmi/id/product_name", "proc/self/mountinfo"):
+        os.chmod(os.path.join(root, rel), 0)
+    mode = os.stat(tmp).st_mode
+    os.chmod(tmp, 0o755)
+    try:
+        p = sh("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", INSTALLER,
+               "detect", "--root", root, "--json")
+    finally:
+        os.chmod(tmp, mode)
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = None
+    check("files unreadable to a non-root user: detect exits 0 with a report",
+          p.returncode == 0 and out and out["virt"]["hypervisor"] == "xen" and
+          out["rootfs"]["type"] is None, (p.returncode, p.stderr[-300:]))
+    shutil.rmtree(root)
+
+
+def check_reports(check_fn=None):
+    """Under ASan or valgrind: every report file the installer left is a failure."""
+    if not REPORT_DIR:
+        return
+    found = []
+    if os.environ.get("GT_REPORT_EXPECTED"):  # valgrind writes one per run, empty when clean
+        (check_fn or check)(f"the installer ran under the checker ({REPORT_DIR})",
+                            len(os.listdir(REPORT_DIR)) > 0, "no report file at all")
+    for name in sorted(os.listdir(REPORT_DIR)):
+        path = os.path.join(REPORT_DIR, name)
+        if os.path.getsize(path) > 0:
+            with open(path, errors="replace") as f:
+                found.append(f"{name}: " + f.read()[:1500])
+    (check_fn or check)(f"no sanitizer or valgrind report from the installer in {REPORT_DIR}",
+                        not found,
+                        "\n".join(found[:3]))
 
 
 def test_integrity_rpm(tmp, entries):

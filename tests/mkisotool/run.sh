@@ -299,17 +299,25 @@ rm -rf "$out/base.iso" "$out/three.iso" "$d/b" "$d/c"
 # --- The repository's default manifest, with a stand-in installer. ----------
 fb=$work/fakebuild
 mkdir -p "$fb"
+mkdir -p "$fb/i686"
 head -c 4096 /dev/urandom >"$fb/installer"
-# Stand-ins for the agent packages `make payload` builds (names: pkg.sh).
-mkdir -p "$fb/payload"
-for p in $("$top"/payload/packaging/pkg.sh names 9.8.7 x86_64 2>/dev/null ||
-	echo guest-agent_9.8.7_amd64.deb guest-agent-9.8.7-1.x86_64.rpm guest-agent-9.8.7-x86_64.tgz); do
-	head -c 2048 /dev/urandom >"$fb/payload/$p"
+head -c 4096 /dev/urandom >"$fb/i686/installer"
+# Stand-ins for the agent packages `make payload` builds (names: pkg.sh),
+# x86_64 in BUILD/payload, i686 in BUILD/i686/payload.
+for a in x86_64 i686; do
+	pd=$fb/payload
+	[ "$a" = x86_64 ] || pd=$fb/$a/payload
+	mkdir -p "$pd"
+	for p in $("$top"/payload/packaging/pkg.sh names 9.8.7 $a); do
+		head -c 2048 /dev/urandom >"$pd/$p"
+	done
 done
 run build -m "$top/payload/guest-tools.manifest" -o "$out/gt.iso" -D BUILD="$fb" \
 	-D VERSION=9.8.7 --source-date-epoch $SDE
 if [ "$rc" -eq 0 ] && "$MK" verify -q "$out/gt.iso" 2>"$work/stderr" &&
 	bsdtar -tvf "$out/gt.iso" | grep -q '^-rwxr-xr-x .* Linux/installer.x86_64$' &&
+	bsdtar -tvf "$out/gt.iso" | grep -q '^-rwxr-xr-x .* Linux/installer.i686$' &&
+	bsdtar -tf "$out/gt.iso" | grep -q 'Linux/agent/guest-agent.i686.rpm' &&
 		bsdtar -tf "$out/gt.iso" | grep -q 'README.txt' &&
 	bsdtar -tf "$out/gt.iso" | grep -q 'Linux/agent/guest-agent.x86_64.deb' &&
 	bsdtar -xOf "$out/gt.iso" Linux/MANIFEST | grep -qx 'version 9.8.7'; then

@@ -99,22 +99,26 @@ def refused(name, tmp, iso, pattern):
     check(f"{name}: nothing touched", changed is None, changed)
 
 
+SUITE = os.environ.get("GT_SUITE", "signature")
+
+
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
-        print("signature: skipped: needs root (installer install refuses otherwise)")
+        print(f"{SUITE}: skipped: needs root (installer install refuses otherwise)")
         counts = (0, 0, 1)
     else:
         tmp = tempfile.mkdtemp(prefix="gt-sig-")
         try:
             run(tmp)
+            integ.check_reports(check)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         counts = (passed, failed, skipped)
-    print(f"signature: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
+    print(f"{SUITE}: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
     if results:
         os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, "signature"), "w") as f:
+        with open(os.path.join(results, SUITE), "w") as f:
             f.write("%d %d %d\n" % counts)
     return 1 if counts[1] else 0
 
