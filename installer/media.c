@@ -329,7 +329,7 @@ static int drive_error(const struct gt_media *m, int err)
 			}
 		}
 		if (f)
-			fclose(f);
+			(void)fclose(f); /* read only: nothing to lose */
 	}
 	if (!dev[0])
 		return err;
