@@ -6,11 +6,15 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <libmount/libmount.h>
+#include <limits.h>
+#include <linux/cdrom.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -293,6 +297,59 @@ static int media_errno(const char *path, const char *what, int err)
 	}
 }
 
+/*
+ * The drive's own word when a file of a mounted media seems missing (@err,
+ * ENOENT): an ejected CD does not always read as an I/O error, because
+ * iso9660 answers a lookup whose directory block cannot be read with
+ * "not found" (isofs_find_entry). The drive knows: CDROM_DRIVE_STATUS on a
+ * non-blocking open (which neither needs a disc nor closes an open tray, as
+ * udev's cdrom_id does) says no disc or tray open; a vanished device fails
+ * to open. Returns ENOMEDIUM (or the open's errno), else @err: a disc is
+ * in, the device is no CD drive (a copy on a disk), or it is not known (no
+ * /sys/dev/block before Linux 2.6.27).
+ */
+static int drive_error(const struct gt_media *m, int err)
+{
+	char dev[300] = "", line[300];
+	struct stat st;
+	FILE *f = NULL;
+	int fd;
+
+	if (m->device) {
+		snprintf(dev, sizeof(dev), "%s", m->device);
+	} else if (stat(m->path, &st) == 0 && major(st.st_dev) != 0) {
+		/* Mounted by the user (install.sh --media): its device from sysfs. */
+		snprintf(line, sizeof(line), "/sys/dev/block/%u:%u/uevent",
+		         major(st.st_dev), minor(st.st_dev));
+		f = fopen(line, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "DEVNAME=", 8) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				snprintf(dev, sizeof(dev), "/dev/%s", line + 8);
+			}
+		}
+		if (f)
+			(void)fclose(f); /* read only: nothing to lose */
+	}
+	if (!dev[0])
+		return err;
+	fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOMEDIUM || errno == ENXIO || errno == ENODEV ||
+		    errno == EIO)
+			err = errno;
+	} else {
+		int status = ioctl(fd, CDROM_DRIVE_STATUS, CDSL_CURRENT);
+
+		if (status == CDS_NO_DISC || status == CDS_TRAY_OPEN)
+			err = ENOMEDIUM;
+		close(fd);
+	}
+	if (err != ENOENT)
+		gt_debug("%s: no such file; %s: %s", m->path, dev, strerror(err));
+	return err;
+}
+
 /* Stream @rel to @sink (a buffer or a file), at most @max bytes. */
 static int media_stream(struct gt_media *m, const char *rel, size_t max,
                         int (*sink)(void *ctx, const void *buf, size_t len), void *ctx)
@@ -329,7 +386,9 @@ static int media_stream(struct gt_media *m, const char *rel, size_t max,
 		snprintf(path, sizeof(path), "%s/%s", m->path, rel);
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
-			return media_errno(path, "open", errno);
+			return media_errno(path, "open",
+			                   errno == ENOENT ? drive_error(m, ENOENT)
+			                                   : errno);
 		while ((n = read(fd, buf, sizeof(buf))) != 0) {
 			if (n < 0) {
 				if (errno == EINTR)

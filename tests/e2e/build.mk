@@ -5,7 +5,9 @@
 # also the "e2e" suite of `make check`.
 #   E2E_ISO=PATH        test this ISO instead of building one
 #   E2E_SCENARIOS="..." run only these (detect install install-selfmount
-#                       install-tampered)
+#                       install-tampered install-ejected
+#                       install-ejected-mounted: QEMU ejects the CD over QMP
+#                       while the installer runs, tests/e2e/qmp-eject.py)
 # Which ISO: E2E_ISO, else `make iso` ($(BUILD)/guest-tools.iso).
 E2E_ISO ?=
 E2E_SCENARIOS ?=

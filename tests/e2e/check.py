@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check.py SCENARIO RESULTS_LOG: the host-side checks of one e2e boot.
+"""check.py SCENARIO RESULTS_LOG [HOST_LOG]: the host-side checks of one
+e2e boot.
 
 RESULTS_LOG is what the guest wrote to its second serial port: sections
 between "@@GT-BEGIN name@@" and "@@GT-END name rc=N@@" markers (see
-guest/lib.sh). Prints one "ok"/"not ok" line per check, the evidence of
+guest/lib.sh). HOST_LOG holds sections in the same form written on the host
+during the boot (qmp-eject.py's "eject" for install-ejected). Prints one "ok"/"not ok" line per check, the evidence of
 each failure, and a closing "e2e-SCENARIO: N passed, N failed" line; exits
 1 when a check failed.
 """
@@ -19,7 +21,10 @@ DONE = re.compile(r"^@@GT-DONE scenario=(\S+) rc=(-?\d+) uptime=(\S+)@@$")
 # installer/exitcode.h, documented in docs/installer.8.
 EXIT_OK = 0
 EXIT_INTEGRITY = 5
+EXIT_NOMEDIA = 7
 CD_DEVICES = ("/dev/sr0", "/dev/cdrom")
+# Sections only the host writes (HOST_LOG).
+HOST_SECTIONS = ("eject",)
 
 
 class Section:
@@ -86,7 +91,10 @@ class Checker:
 
     def section(self, name):
         s = self.sections.get(name)
-        if s is None:
+        if s is None and name in HOST_SECTIONS:
+            self.check(False, f"the host wrote section '{name}'",
+                       "missing from host.log (see run.sh's output)")
+        elif s is None:
             self.check(False, f"the guest reported section '{name}'",
                        "missing from results.log (see console.log)")
         return s
@@ -281,6 +289,74 @@ def scenario_install_selfmount(c):
     c.agent(installed=True, name=c.chosen)
 
 
+def ejected(c, mounted):
+    """The CD ejected while the installer was stopped before the payload
+    (guest/lib.sh gt_ejected_scenario; the eject itself: host.log)."""
+    if mounted:
+        c.media()
+    else:
+        s = c.section("mounts-before")
+        if s is not None:
+            c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
+    s = c.section("snapshot-before")
+    d = s.json() if s is not None else None
+    if s is not None:
+        c.check(isinstance(d, dict) and isinstance(d.get("lines"), int) and d["lines"] > 1000,
+                "the root snapshot lists the root and sums /etc /usr /var/lib/dpkg "
+                "(more than 1000 lines)", s.text)
+    d = c.doc("stopped", 0, "the installer stopped itself before reading the payload")
+    c.field(d, "state", lambda v: v in ("T", "t"), "is T (stopped by GT_TEST_STOP_AT=payload)")
+    if mounted:
+        c.field(d, "exe", lambda v: isinstance(v, str) and v.startswith("/run/guest-tools."),
+                "is install.sh's private copy of the installer in /run")
+        c.field(d, "mounts", lambda v: isinstance(v, str) and " /mnt iso9660 " in v,
+                "shows the user's mount of the CD on /mnt")
+    else:
+        c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v
+                and "guest-tools-" in v,
+                "shows the CD mounted by the installer on its own guest-tools-* folder")
+    d = c.doc("eject", 0, "QMP eject (host side, qmp-eject.py)")
+    c.field(d, "marker_seen", lambda v: v is True, "is true (the guest asked for the eject)")
+    c.field(d, "eject", lambda v: isinstance(v, dict) and "return" in v,
+            "has QMP's \"return\" (the eject was acknowledged)")
+    c.field(d, "after.medium", lambda v: v is None, "is null (QEMU's drive holds no medium)")
+    # The guest's kernel closes the tray again when something opens the empty
+    # drive (the cdrom driver's auto-close): the event shows it opened.
+    c.field(d, "events", lambda v: isinstance(v, list) and any(
+        e.get("event") == "DEVICE_TRAY_MOVED" and (e.get("data") or {}).get("tray-open") is True
+        for e in v if isinstance(e, dict)), "has DEVICE_TRAY_MOVED with tray-open true")
+    d = c.doc("medium", 0, "the guest's kernel saw the drive empty")
+    c.field(d, "gone", lambda v: v is True, "is true")
+    d = c.doc("install", EXIT_NOMEDIA, ("./install.sh -n --json" if mounted else
+              "installer install -n --json") + " with the CD ejected: refused")
+    c.field(d, "exit", lambda v: v == EXIT_NOMEDIA, f"is {EXIT_NOMEDIA} (media lost)")
+    c.field(d, "changed", lambda v: v is False, "is false")
+    if not mounted:
+        c.field(d, "media_device", lambda v: v in CD_DEVICES,
+                "is /dev/sr0 or /dev/cdrom (it had found the CD itself)")
+    c.field(d, "message", lambda v: isinstance(v, str) and "the media cannot be read" in v,
+            "says the media cannot be read")
+    c.field(d, "message", lambda v: isinstance(v, str) and "nothing was changed" in v,
+            "says nothing was changed")
+    c.unchanged("rootdiff", "the root is as it was (file list, sha256 of /etc /usr "
+                "/var/lib/dpkg, dpkg status)")
+    c.unchanged("dpkgdiff", "dpkg's package list is as it was")
+    s = c.section("leftovers")
+    if s is not None:
+        c.check(s.rc == 0 and not s.text.strip(),
+                "no mount and no guest-tools temporary folder left behind", s.text)
+    d = c.doc("status", EXIT_OK, "installer status --json afterwards")
+    c.field(d, "installed", lambda v: v is False, "is false (status: not installed)")
+
+
+def scenario_install_ejected(c):
+    ejected(c, mounted=False)
+
+
+def scenario_install_ejected_mounted(c):
+    ejected(c, mounted=True)
+
+
 def scenario_install_tampered(c):
     c.media()
     c.rc("install", EXIT_INTEGRITY, "install.sh -n on an altered payload: refused")
@@ -293,12 +369,15 @@ SCENARIOS = {
     "install": scenario_install,
     "install-selfmount": scenario_install_selfmount,
     "install-tampered": scenario_install_tampered,
+    "install-ejected": scenario_install_ejected,
+    "install-ejected-mounted": scenario_install_ejected_mounted,
 }
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
-        print("usage: check.py {%s} RESULTS_LOG" % ",".join(SCENARIOS), file=sys.stderr)
+    if len(sys.argv) not in (3, 4) or sys.argv[1] not in SCENARIOS:
+        print("usage: check.py {%s} RESULTS_LOG [HOST_LOG]" % ",".join(SCENARIOS),
+              file=sys.stderr)
         return 2
     scenario, log = sys.argv[1], sys.argv[2]
     try:
@@ -306,6 +385,18 @@ def main():
     except OSError as e:
         print(f"check.py: {log}: {e.strerror}", file=sys.stderr)
         sections, done = {}, None
+    # The host's sections come from HOST_LOG only: the guest cannot claim
+    # the eject happened.
+    host = {}
+    if len(sys.argv) == 4:
+        try:
+            host, _ = parse(sys.argv[3])
+        except OSError as e:
+            print(f"check.py: {sys.argv[3]}: {e.strerror}", file=sys.stderr)
+    for name in HOST_SECTIONS:
+        sections.pop(name, None)
+    if sections:
+        sections.update({k: v for k, v in host.items() if k in HOST_SECTIONS})
     c = Checker(scenario, sections, done)
     c.finished()
     if c.sections:

@@ -20,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted"
 
 usage() {
 	cat <<USAGE
@@ -70,7 +70,7 @@ fail() {
 	echo "not ok - $*"
 	failed=$((failed + 1))
 }
-timing() { timings+=("$(printf '%-44s %6s s' "$1" "$2")"); }
+timing() { timings+=("$(printf '%-48s %6s s' "$1" "$2")"); }
 
 for tool in qemu-system-x86_64 xorriso mke2fs debootstrap dpkg-deb depmod modprobe cpio timeout python3; do
 	command -v "$tool" >/dev/null || {
@@ -92,11 +92,34 @@ installer_path=
 for p in /Linux/installer.x86_64 /Linux/installer; do
 	if has "$p"; then installer_path=$p; break; fi
 done
+# The installer on the ISO knows GT_TEST_STOP_AT (installer/testseam.c).
+has_stop_seam() {
+	local f r=1
+	f=$(mktemp "${TMPDIR:-/tmp}/gt-e2e-installer.XXXXXX") || return 1
+	rm -f "$f"
+	xorriso -osirrox on -indev "$iso" -extract "$installer_path" "$f" >/dev/null 2>&1 &&
+		grep -aq GT_TEST_STOP_AT "$f" && r=0
+	rm -f "$f"
+	return $r
+}
 runnable=
 for s in $scenarios; do
 	why=
 	case $s in
 	detect) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
+	install-ejected*)
+		# The installer is stopped by its test seam GT_TEST_STOP_AT before
+		# it reads the payload; install-ejected runs it without install.sh.
+		if [ "$s" = install-ejected-mounted ] && ! has /Linux/install.sh; then
+			why="no Linux/install.sh on the ISO (the build manifest does not list it yet)"
+		elif [ -z "$installer_path" ]; then
+			why="no Linux/installer.x86_64 (or Linux/installer) on the ISO"
+		elif ! grep -q '\.deb$' <<<"$listing"; then
+			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
+		elif ! has_stop_seam; then
+			why="the ISO's installer has no GT_TEST_STOP_AT test seam (older than commit ca407c5)"
+		fi
+		;;
 	install*)
 		if ! has /Linux/install.sh; then
 			why="no Linux/install.sh on the ISO (the build manifest does not list it yet)"
@@ -168,7 +191,9 @@ trap '[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
 # Interrupted (Ctrl-C, a SIGTERM): stop the guest, and exit so that the EXIT
 # trap cleans up. (A background QEMU and `wait` let the trap run at once.)
 qemu_pid=
-trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null; exit 130' INT TERM
+watcher=
+trap '[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null
+[ -z "$watcher" ] || kill "$watcher" 2>/dev/null; exit 130' INT TERM
 cp -a "$base/." "$tree/"
 # Merged /usr: /lib is a link to usr/lib.
 mkdir -p "$tree/usr/lib/modules"
@@ -198,7 +223,9 @@ boot() {
 	echo "$s" >"$tree/etc/gt-e2e/scenario"
 	install -m 0644 "$here/guest/scenario-$s.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
 	rm -f "$tree/root/gt-installer"
-	if [ "$s" = install-selfmount ]; then
+	# The installer on the root disk: install-selfmount runs it; the
+	# install-ejected* scenarios ask it for the status once the CD is gone.
+	if [ "$s" = install-selfmount ] || [ "$s" != "${s#install-ejected}" ]; then
 		xorriso -osirrox on -indev "$cd" -extract "$installer_path" "$tree/root/gt-installer" \
 			>/dev/null 2>&1 || { fail "$s: cannot copy $installer_path off $cd"; return; }
 		chmod 0755 "$tree/root/gt-installer"
@@ -219,6 +246,20 @@ boot() {
 		-append "console=ttyS0,115200 root=/dev/vda rw panic=-1"
 		-drive "file=$d/root.img,if=virtio,format=raw,snapshot=on"
 		-cdrom "$cd")
+	# install-ejected*: a QMP socket, and a watcher that ejects the CD when
+	# the guest asks (tests/e2e/qmp-eject.py); its report is host.log.
+	local sock="$d/qmp.sock"
+	watcher=
+	rm -f "$d/host.log"
+	if [ "$s" != "${s#install-ejected}" ]; then
+		# A unix socket path holds at most 107 bytes.
+		[ ${#sock} -lt 100 ] || sock=$(mktemp -u "${TMPDIR:-/tmp}/gt-e2e-qmp.XXXXXX")
+		q+=(-qmp "unix:$sock,server=on,wait=off")
+		python3 "$here/qmp-eject.py" --socket "$sock" --watch "$d/results.log" \
+			--marker '@@GT-EJECT-READY@@' --stop-file "$d/qemu.exited" \
+			--timeout "${E2E_TIMEOUT:-300}" --cd "$cd" --out "$d/host.log" &
+		watcher=$!
+	fi
 	t=$(e2e_now)
 	rc=0
 	if [ "${E2E_WATCH:-0}" = 1 ]; then
@@ -235,6 +276,12 @@ boot() {
 		qemu_pid=
 	fi
 	timing "$s: boot to power-off" "$(e2e_since "$t")"
+	if [ -n "$watcher" ]; then
+		touch "$d/qemu.exited"
+		wait "$watcher" || true
+		watcher=
+		rm -f "$sock"
+	fi
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "e2e: $s: the guest did not power off within ${E2E_TIMEOUT:-300} s"
 	elif [ $rc -ne 0 ]; then
@@ -242,7 +289,9 @@ boot() {
 		cat "$d/qemu.log"
 	fi
 	local out
-	out=$(python3 "$here/check.py" "$s" "$d/results.log") || true
+	local logs=("$d/results.log")
+	[ -f "$d/host.log" ] && logs+=("$d/host.log")
+	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
 	echo "$out"
 	local p f
 	read -r p f < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" <<<"$out")

@@ -78,6 +78,46 @@ def install_log(install2=None, rootdiff="", agent=AGENT_IN, verify=None, verify_
                sec("agent", agent), sec("detect", DETECT))
 
 
+# install-ejected*: what the guest reports (results.log) and what the host's
+# QMP watcher wrote (host.log).
+STOPPED = {"pid": 9, "stopped_pid": 9, "state": "T", "exe": "/root/gt-installer", "seconds": 0.6,
+           "mounts": "/dev/sr0 /run/guest-tools-AbC123 iso9660 ro,nosuid,nodev,noexec 0 0"}
+STOPPED_SH = {"pid": 8, "stopped_pid": 9, "state": "T", "exe": "/run/guest-tools.XyZ/installer",
+              "seconds": 9.0, "mounts": "/dev/sr0 /mnt iso9660 ro,relatime 0 0"}
+MEDIUM = {"gone": True, "seconds": 0.3,
+          "medium": {"sys_size": 2808, "blockdev_rc": 1,
+                     "blockdev": "blockdev: cannot open /dev/sr0: No medium found"}}
+LOST = ("/dev/cdrom: Linux/agent/a.deb: the media cannot be read (was the CD ejected? is the "
+        "image truncated or damaged?); nothing was changed. Attach guest-tools.iso again")
+EJECTED = {"schema": 1, "result": "failed", "changed": False, "media_device": "/dev/cdrom",
+           "verified": False, "message": LOST, "exit": 7}
+EJECT = {"ok": True, "marker_seen": True, "device": "ide1-cd0", "eject": {"return": {}},
+         "after": {"device": "ide1-cd0", "tray_open": False, "locked": True, "medium": None},
+         "events": [{"event": "DEVICE_TRAY_MOVED", "data": {"tray-open": True}},
+                    {"event": "DEVICE_TRAY_MOVED", "data": {"tray-open": False}}]}
+NOT_INSTALLED = {"schema": 1, "installed": False}
+
+
+def ejected_log(install=EJECTED, install_rc=7, rootdiff="", dpkgdiff="", leftovers="",
+                stopped=STOPPED, stopped_rc=0, medium=MEDIUM, status=NOT_INSTALLED,
+                mounted=False, eject_in_guest=None):
+    scenario = "install-ejected-mounted" if mounted else "install-ejected"
+    first = sec("media", MEDIA) if mounted else sec("mounts-before", "")
+    extra = sec("eject", eject_in_guest) if eject_in_guest else ""
+    return log(scenario, extra, first, sec("snapshot-before", {"seconds": 8, "lines": 14413}),
+               sec("stopped", stopped, stopped_rc), "@@GT-EJECT-READY@@\n",
+               sec("medium", medium, 0 if medium.get("gone") else 1),
+               sec("install", install, install_rc),
+               sec("rootdiff", rootdiff, 1 if rootdiff else 0),
+               sec("dpkgdiff", dpkgdiff, 1 if dpkgdiff else 0),
+               sec("leftovers", leftovers, 1 if leftovers else 0),
+               sec("status", status), sec("kernel", "I/O error, dev sr0, sector 76"))
+
+
+def host_log(eject=EJECT, rc=0):
+    return sec("eject", eject, rc)
+
+
 CASES = [
     # (name, scenario, report, expect_pass)
     ("detect: good report", "detect", log("detect", sec("media", MEDIA), sec("detect", DETECT)), True),
@@ -155,15 +195,72 @@ CASES = [
 ]
 
 
+EJECT_NO_MARKER = {"ok": False, "marker_seen": False,
+                   "error": "the guest never asked for the eject: the guest powered off"}
+EJECT_REFUSED = dict(EJECT, ok=False, eject={"error": {"class": "GenericError",
+                                                        "desc": "Device is locked"}})
+# (name, scenario, guest report, host report or None, expect_pass)
+HOST_CASES = [
+    ("ejected: good report", "install-ejected", ejected_log(), host_log(), True),
+    ("ejected: good report, user's mount and install.sh", "install-ejected-mounted",
+     ejected_log(mounted=True, stopped=STOPPED_SH,
+                 install=dict(EJECTED, media_device=None)), host_log(), True),
+    ("ejected: exit 0 (installed from a vanished CD)", "install-ejected",
+     ejected_log(install=dict(EJECTED, result="installed", changed=True, exit=0, message=None),
+                 install_rc=0), host_log(), False),
+    ("ejected: exit 1 with ENOENT (iso9660's answer taken at its word)", "install-ejected",
+     ejected_log(install=dict(EJECTED, exit=1, message="/dev/cdrom: Linux/agent/a.deb: cannot "
+                              "be read: No such file or directory"), install_rc=1),
+     host_log(), False),
+    ("ejected: exit 7 but the message does not say nothing was changed", "install-ejected",
+     ejected_log(install=dict(EJECTED, message="no guest-tools media found")), host_log(), False),
+    ("ejected: the root changed", "install-ejected",
+     ejected_log(rootdiff="> /usr/sbin/agent f 755 10 1.0"), host_log(), False),
+    ("ejected: a file's sha256 changed", "install-ejected",
+     ejected_log(rootdiff="< 0a1b  /etc/x\n> 9f8e  /etc/x"), host_log(), False),
+    ("ejected: the dpkg database changed", "install-ejected",
+     ejected_log(dpkgdiff="> ii  a 1 amd64"), host_log(), False),
+    ("ejected: a mount left behind", "install-ejected",
+     ejected_log(leftovers="/dev/sr0 /run/guest-tools-AbC123 iso9660 ro 0 0"), host_log(), False),
+    ("ejected: a temporary folder left behind", "install-ejected",
+     ejected_log(leftovers="left: /run/guest-tools-Q1w2E3"), host_log(), False),
+    ("ejected: status says installed", "install-ejected",
+     ejected_log(status={"schema": 1, "installed": True}), host_log(), False),
+    ("ejected: the installer never stopped", "install-ejected",
+     ejected_log(stopped=dict(STOPPED, state="", stopped_pid=None), stopped_rc=1),
+     host_log(EJECT_NO_MARKER, 1), False),
+    ("ejected: the guest never saw the drive empty", "install-ejected",
+     ejected_log(medium=dict(MEDIUM, gone=False)), host_log(), False),
+    ("ejected: no host report (the watcher never ran)", "install-ejected",
+     ejected_log(), None, False),
+    ("ejected: the guest writes its own eject section", "install-ejected",
+     ejected_log(eject_in_guest=EJECT), None, False),
+    ("ejected: the marker never came", "install-ejected", ejected_log(),
+     host_log(EJECT_NO_MARKER, 1), False),
+    ("ejected: QEMU refused the eject", "install-ejected", ejected_log(),
+     host_log(EJECT_REFUSED, 1), False),
+    ("ejected: QEMU still shows a medium", "install-ejected", ejected_log(),
+     host_log(dict(EJECT, after=dict(EJECT["after"], medium="guest-tools.iso"))), False),
+    ("ejected-mounted: the stopped installer is not install.sh's copy", "install-ejected-mounted",
+     ejected_log(mounted=True, stopped=dict(STOPPED_SH, exe="/mnt/Linux/installer.x86_64"),
+                 install=dict(EJECTED, media_device=None)), host_log(), False),
+]
+
+
 def main():
     passed = failed = 0
+    cases = [(n, s, r, None, w) for n, s, r, w in CASES] + HOST_CASES
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, scenario, report, want) in enumerate(CASES, 1):
+        for i, (name, scenario, report, host, want) in enumerate(cases, 1):
             path = os.path.join(tmp, f"{i}.log")
             with open(path, "w", newline="") as f:
                 f.write(report)
-            r = subprocess.run([sys.executable, os.path.join(HERE, "check.py"), scenario, path],
-                               capture_output=True, text=True)
+            argv = [sys.executable, os.path.join(HERE, "check.py"), scenario, path]
+            if host is not None:
+                argv.append(os.path.join(tmp, f"{i}.host.log"))
+                with open(argv[-1], "w") as f:
+                    f.write(host)
+            r = subprocess.run(argv, capture_output=True, text=True)
             got = r.returncode == 0
             if got == want and r.returncode in (0, 1):
                 passed += 1

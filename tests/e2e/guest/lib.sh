@@ -153,3 +153,167 @@ gt_agent_json() {
 gt_agent_section() {
 	gt_section agent gt_agent_json || true
 }
+
+# gt_snapshot_sums FILE DPKG: gt_snapshot's list, then the sha256 of every
+# regular file under /etc, /usr and /var/lib/dpkg (what a package install
+# writes), into FILE; dpkg's view of every package (status, name, version,
+# architecture: `dpkg -l` without its column widths) into DPKG.
+gt_snapshot_sums() {
+	gt_snapshot "$1"
+	find /etc /usr /var/lib/dpkg -xdev -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 sha256sum >>"$1"
+	dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version} ${Architecture}\n' |
+		LC_ALL=C sort >"$2"
+}
+
+# gt_proc_state PID: the state letter of PID (R, S, T...), empty once gone.
+gt_proc_state() {
+	sed -n 's/^.*) \([A-Za-z]\) .*$/\1/p' "/proc/$1/stat" 2>/dev/null
+}
+
+# --- The CD ejected mid-run (scenarios install-ejected, -mounted) ---------
+# The installer stops itself (SIGSTOP, its test seam GT_TEST_STOP_AT=payload)
+# after it found the media and checked the manifest, just before it reads
+# the payload. The guest then asks the host for the eject with this line on
+# the report port (tests/e2e/qmp-eject.py watches results.log for it).
+GT_EJECT_MARKER=@@GT-EJECT-READY@@
+
+gt_uptime() { cut -d' ' -f1 /proc/uptime; }
+gt_since() { awk -v a="$1" -v b="$(gt_uptime)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# gt_find_stopped PID: PID, or a child of PID, that is stopped (state T).
+gt_find_stopped() {
+	case $(gt_proc_state "$1") in T | t) echo "$1"; return 0 ;; esac
+	for _st in /proc/[0-9]*/stat; do
+		# "pid (comm) state ppid ..." as "pid state ppid"
+		_l=$(sed -n 's/^\([0-9]*\) .*) \([A-Za-z]\) \([0-9]*\) .*$/\1 \2 \3/p' "$_st" 2>/dev/null) ||
+			continue
+		case $_l in
+		*" T $1" | *" t $1") echo "${_l%% *}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# gt_wait_stopped PID SECONDS: prints the stopped process (PID or its
+# child); 1 when PID exited or SECONDS passed first.
+gt_wait_stopped() {
+	_i=0
+	while [ $_i -lt $(($2 * 10)) ]; do
+		gt_find_stopped "$1" && return 0
+		case $(gt_proc_state "$1") in '' | Z) return 1 ;; esac
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# gt_medium_json: what the kernel says about the drive's medium now.
+gt_medium_json() {
+	_size=$(cat /sys/block/sr0/size 2>/dev/null || echo -1)
+	_bd=$(blockdev --getsize64 /dev/sr0 2>&1) && _bdrc=0 || _bdrc=$?
+	printf '{"sys_size":%s,"blockdev_rc":%s,"blockdev":%s}' "$_size" "$_bdrc" \
+		"$(gt_json_str "$_bd")"
+}
+
+# gt_wait_medium_gone SECONDS: 0 once the drive is empty: its size is 0 or
+# it cannot be opened (ENOMEDIUM). Opening it is also what makes the kernel
+# notice the media change, as udev's polling would.
+gt_wait_medium_gone() {
+	_i=0
+	while [ $_i -lt $(($1 * 2)) ]; do
+		if [ "$(cat /sys/block/sr0/size 2>/dev/null)" = 0 ] ||
+			! blockdev --getsize64 /dev/sr0 >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# What an installer run may leave behind: iso9660 mounts other than the
+# user's own at $GT_CD, and the mkdtemp folders of the installer
+# (guest-tools-*) and of install.sh (guest-tools.*).
+gt_leftovers() {
+	awk -v m="$GT_CD" '($3 == "iso9660" && $2 != m) || $2 ~ /guest-tools/' /proc/mounts
+	for _d in /run/guest-tools[.-]* /tmp/guest-tools[.-]* /dev/shm/guest-tools[.-]* \
+		/var/tmp/guest-tools[.-]*; do
+		[ -e "$_d" ] && echo "left: $_d"
+	done
+	return 0
+}
+
+# gt_ejected_scenario selfmount|mounted: the whole scenario. selfmount: the
+# installer, run from its copy on the root disk (/root/gt-installer) without
+# --media, mounts the CD itself (libmount, on a guest-tools-* folder).
+# mounted: the user mounts the CD on /mnt and runs ./install.sh -n --json
+# (install.sh runs a private copy of the installer with --media /mnt).
+# Sections: mounts-before, snapshot-before, stopped, medium, install,
+# rootdiff, dpkgdiff, leftovers, status, kernel (dmesg, for the record).
+gt_ejected_scenario() {
+	_mode=$1
+	gt_wait_media
+	awk '$3 == "iso9660"' /proc/mounts >"$GT_RUN/mounts"
+	gt_put mounts-before 0 "$GT_RUN/mounts"
+	_t=$(gt_uptime)
+	gt_snapshot_sums "$GT_RUN/before" "$GT_RUN/dpkg-before"
+	printf '{"seconds":%s,"lines":%s}\n' "$(gt_since "$_t")" \
+		"$(wc -l <"$GT_RUN/before")" >"$GT_RUN/snap"
+	gt_put snapshot-before 0 "$GT_RUN/snap"
+	if [ "$_mode" = mounted ]; then
+		gt_mount_cd || return 1
+		cd "$GT_CD/Linux" || return 1
+		set -- ./install.sh -n --json
+	else
+		cd /root || return 1
+		set -- /root/gt-installer install -n --json
+	fi
+
+	_t=$(gt_uptime)
+	GT_TEST_STOP_AT=payload "$@" >"$GT_RUN/install.out" 2>"$GT_RUN/install.err" </dev/null &
+	_pid=$!
+	_src=0
+	_stopped=$(gt_wait_stopped "$_pid" 180) || _src=1
+	printf '{"pid":%s,"stopped_pid":%s,"state":%s,"exe":%s,"seconds":%s,"mounts":%s}\n' \
+		"$_pid" "${_stopped:-null}" "$(gt_json_str "$(gt_proc_state "${_stopped:-$_pid}")")" \
+		"$(gt_json_str "$(readlink "/proc/${_stopped:-$_pid}/exe")")" "$(gt_since "$_t")" \
+		"$(gt_json_str "$(awk '$3 == "iso9660"' /proc/mounts)")" >"$GT_RUN/stopped"
+	gt_put stopped "$_src" "$GT_RUN/stopped"
+
+	if [ "$_src" = 0 ]; then
+		gt_emit "$GT_EJECT_MARKER"
+		_t=$(gt_uptime)
+		_mrc=0
+		gt_wait_medium_gone 90 || _mrc=1
+		printf '{"gone":%s,"seconds":%s,"medium":%s}\n' \
+			"$([ $_mrc = 0 ] && echo true || echo false)" "$(gt_since "$_t")" \
+			"$(gt_medium_json)" >"$GT_RUN/medium"
+		gt_put medium "$_mrc" "$GT_RUN/medium"
+		# No page of the CD may stay in the cache to stand in for it.
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		kill -CONT "$_stopped"
+	fi
+	_rc=0
+	wait "$_pid" || _rc=$?
+	gt_put install "$_rc" "$GT_RUN/install.out"
+	[ -s "$GT_RUN/install.err" ] && gt_put install.stderr "$_rc" "$GT_RUN/install.err"
+
+	cd /
+	gt_snapshot_sums "$GT_RUN/after" "$GT_RUN/dpkg-after"
+	gt_rootdiff rootdiff "$GT_RUN/before" "$GT_RUN/after"
+	gt_rootdiff dpkgdiff "$GT_RUN/dpkg-before" "$GT_RUN/dpkg-after"
+	gt_leftovers >"$GT_RUN/left"
+	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
+	# The user's own mount of the vanished CD goes too.
+	if [ "$_mode" = mounted ]; then
+		umount "$GT_CD" || true
+	fi
+	# The installer's copy on the root disk (run.sh puts it there): the CD
+	# is gone.
+	gt_section status /root/gt-installer status --json
+	# What the kernel said about the drive and the file system, for the record.
+	dmesg | grep -E 'sr0|sr 1:|isofs|ISOFS|I/O error|cdrom|ata2' | tail -n 40 >"$GT_RUN/kernel" || true
+	gt_put kernel 0 "$GT_RUN/kernel"
+}
