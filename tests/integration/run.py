@@ -310,11 +310,15 @@ def tgz_root(tmp, name="tgzroot"):
     os.symlink("busybox", os.path.join(r, "bin/ln"))
     os.symlink("busybox", os.path.join(r, "bin/rm"))
     # OpenRC's rc-update, as far as enabling and disabling a service goes.
-    with open(os.path.join(r, "sbin/rc-update"), "w") as f:
+    fake_rc_update(r)
+    return r
+
+
+def fake_rc_update(root):
+    with open(os.path.join(root, "sbin/rc-update"), "w") as f:
         f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
                 'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
-    os.chmod(os.path.join(r, "sbin/rc-update"), 0o755)
-    return r
+    os.chmod(os.path.join(root, "sbin/rc-update"), 0o755)
 
 
 def jrun(*args, env=None):
@@ -658,9 +662,7 @@ def test_real_iso_i686(tmp):
         skipped += 1
         return
     root = copy_root(debian_root("i386"), os.path.join(tmp, "real-deb-i386"))
-    cd = os.path.join(root, "media/cdrom")
-    os.makedirs(cd, exist_ok=True)
-    sh("bsdtar", "-xf", iso, "-C", cd, check=True)
+    cd = unpack_cd(root, iso)
     if not os.path.exists(os.path.join(cd, "Linux/installer.i686")):
         check("real ISO (i686): Linux/installer.i686 on the ISO", False, os.listdir(cd))
         return
@@ -674,28 +676,116 @@ def test_real_iso_i686(tmp):
           (p.returncode, msg, p.stderr[-300:]))
     d = diff(before, snapshot(root))
     check("real ISO (i686): ... and the root is unchanged", d is None, d)
-    guest = ("setarch", "i686", "chroot", root)
-    p = sh(*guest, "/bin/sh", "/media/cdrom/Linux/install.sh", "-n", "--json")
-    try:
-        out = json.loads(p.stdout)
-    except ValueError:
-        out = None
+    guest = i386_guest(root)
+    p, out = install_sh_in_i386_chroot(root)
     check("real ISO (i686): the 32-bit installer installs the i686 agent package",
           p.returncode == 0 and out and out["payload"]["arch"] == "i686" and
           out["payload"]["path"].endswith("i686.deb") and out["verify"]["installed"],
           (p.returncode, p.stderr[-400:], out and out["payload"]))
     p = sh(*guest, "dpkg-query", "-W", "-f", "${Architecture}", "guest-agent")
     check("real ISO (i686): dpkg has guest-agent:i386", p.stdout == "i386", p.stdout)
-    try:
-        with open(os.path.join(root, "usr/sbin/guest-agent"), "rb") as f:
-            hdr = f.read(20)
-    except OSError as e:
-        hdr = str(e).encode()
     check("real ISO (i686): the agent is a 32-bit x86 ELF",
-          hdr[:4] == b"\x7fELF" and hdr[4] == 1 and hdr[18] == 3, hdr)
+          is_i386_elf(os.path.join(root, "usr/sbin/guest-agent")))
     p = sh(*guest, "/media/cdrom/Linux/installer.i686", "uninstall", "--yes")
     d = diff(before, snapshot(root))
     check("real ISO (i686): uninstall restores the root", p.returncode == 0 and d is None,
+          (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+    test_real_iso_i686_tgz(tmp, iso)
+    test_real_iso_i686_rpm(tmp, iso)
+
+
+def unpack_cd(root, iso):
+    """The CD's files where the guest's fstab would mount it."""
+    cd = os.path.join(root, "media/cdrom")
+    os.makedirs(cd, exist_ok=True)
+    sh("bsdtar", "-xf", iso, "-C", cd, check=True)
+    return cd
+
+
+def i386_guest(root):
+    """The command prefix that runs a program as the 32-bit guest in root."""
+    return ("setarch", "i686", "chroot", root)
+
+
+def install_sh_in_i386_chroot(root):
+    """`sh Linux/install.sh -n --json` from the CD, as a 32-bit guest runs it."""
+    p = sh(*i386_guest(root), "/bin/sh", "/media/cdrom/Linux/install.sh", "-n", "--json")
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, None
+
+
+def relabel_i386_root(tmp, name, os_release):
+    """A copy of the i386 Debian root that says it is another distribution
+    (its /etc/os-release is a link into /usr/lib: replaced, not written through)."""
+    root = copy_root(debian_root("i386"), os.path.join(tmp, name))
+    os.unlink(os.path.join(root, "etc/os-release"))
+    with open(os.path.join(root, "etc/os-release"), "w") as f:
+        f.write(os_release)
+    return root
+
+
+def is_i386_elf(path):
+    try:
+        with open(path, "rb") as f:
+            hdr = f.read(20)
+    except OSError:
+        return False
+    return hdr[:4] == b"\x7fELF" and hdr[4] == 1 and hdr[18] == 3
+
+
+def test_real_iso_i686_tgz(tmp, iso):
+    """The 32-bit tgz agent: an i386 userland that says Alpine, with OpenRC's
+    rc-update, runs install.sh from the CD inside its chroot."""
+    root = relabel_i386_root(tmp, "real-tgz-i386",
+                             'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n'
+                             'PRETTY_NAME="Alpine Linux v3.18"\n')
+    os.makedirs(os.path.join(root, "etc/runlevels/default"))
+    fake_rc_update(root)
+    unpack_cd(root, iso)
+    before = snapshot(root)
+    p, out = install_sh_in_i386_chroot(root)
+    check("real ISO (i686 tgz): the 32-bit installer extracts the i686 tgz and enables it",
+          p.returncode == 0 and out and out["payload"]["path"].endswith("i686.tgz") and
+          out["verify"]["installed"] and out["verify"]["enabled"] and
+          os.path.islink(os.path.join(root, "etc/runlevels/default/guest-agent")),
+          (p.returncode, p.stderr[-400:], out and out["payload"]))
+    check("real ISO (i686 tgz): the agent is a 32-bit x86 ELF",
+          is_i386_elf(os.path.join(root, "usr/sbin/guest-agent")))
+    p = sh(*i386_guest(root), "/media/cdrom/Linux/installer.i686", "uninstall", "--yes")
+    d = diff(before, snapshot(root))
+    check("real ISO (i686 tgz): uninstall restores the root", p.returncode == 0 and d is None,
+          (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
+def test_real_iso_i686_rpm(tmp, iso):
+    """The 32-bit rpm agent: an i386 userland that says Rocky, with an rpm
+    database, served from outside with --root (rpm takes i686 on x86_64,
+    and the %post runs in the root's own 32-bit shell)."""
+    root = relabel_i386_root(tmp, "real-rpm-i386",
+                             'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n'
+                             'VERSION_ID="9.3"\nPRETTY_NAME="Rocky Linux 9.3 (Blue Onyx)"\n')
+    # A real Rocky root has /etc/sysconfig (its filesystem package owns it).
+    os.makedirs(os.path.join(root, "etc/sysconfig"), exist_ok=True)
+    sh("rpm", "--root", root, "--dbpath", "/var/lib/rpm", "--initdb", check=True)
+    sh("rpm", "-i", "--root", root, "--dbpath", "/var/lib/rpm", "--nosignature",
+       base_rpm(tmp), check=True)
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("real ISO (i686 rpm): the i686 rpm is chosen and installed",
+          p.returncode == 0 and out and out["payload"]["path"].endswith("i686.rpm") and
+          out["verify"]["installed"], (p.returncode, p.stderr[-400:], out and out["payload"]))
+    p = sh("rpm", "-q", "--root", root, "--dbpath", "/var/lib/rpm", "--qf", "%{ARCH}",
+           "guest-agent")
+    check("real ISO (i686 rpm): rpm has guest-agent.i686", p.stdout == "i686", p.stdout)
+    check("real ISO (i686 rpm): the agent is a 32-bit x86 ELF",
+          is_i386_elf(os.path.join(root, "usr/sbin/guest-agent")))
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot(root))
+    check("real ISO (i686 rpm): uninstall restores the root", p.returncode == 0 and d is None,
           (p.returncode, p.stderr[-300:], d))
     shutil.rmtree(root)
 
