@@ -25,6 +25,7 @@
 #include "fsops.h"
 #include "journal.h"
 #include "json.h"
+#include "leftover.h"
 #include "log.h"
 #include "manifest.h"
 #include "media.h"
@@ -110,21 +111,6 @@ static int fail(struct run *r, int rc, const char *fmt, ...)
 		r->result = "failed";
 	r->rc = rc;
 	return rc;
-}
-
-/* A private directory for the verified copy of the payload. */
-static int make_tmpdir(struct run *r)
-{
-	static const char *const bases[] = { "/run", "/tmp", "/var/tmp" };
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		snprintf(r->tmpdir, sizeof(r->tmpdir), "%s/guest-tools-XXXXXX", bases[i]);
-		if (mkdtemp(r->tmpdir))
-			return 0;
-	}
-	r->tmpdir[0] = '\0';
-	return -errno;
 }
 
 static bool confirm(const struct run *r)
@@ -249,7 +235,7 @@ static int find_and_verify(struct run *r)
 		            r->d->distro->id[0] ? r->d->distro->id
 		                                : "unknown distribution",
 		            r->d->distro->version_id, r->d->arch, r->d->init);
-	ret = make_tmpdir(r);
+	ret = gt_private_dir(r->tmpdir, sizeof(r->tmpdir));
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE,
 		            "cannot make a private temporary directory: %s",
@@ -579,6 +565,7 @@ int cmd_install(int argc, char **argv)
 		if (r.recovered)
 			gt_warn("an earlier run was interrupted; it has been rolled "
 			        "back");
+		gt_leftover_sweep(); /* what runs killed with SIGKILL left */
 	}
 	if (find_and_verify(&r) != 0)
 		goto out;

@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "leftover.h"
 #include "log.h"
 #include "media.h"
 #include "sha256.h"
+#include "testseam.h"
 
 static int new_media(int kind, const char *path, const char *desc, struct gt_media **out)
 {
@@ -71,22 +73,16 @@ static bool is_our_cd(const char *dev, FILE *tried)
 	return ok;
 }
 
-/* Mount @dev read-only on a private directory made with mkdtemp. */
+/* Mount @dev read-only on a private directory (see leftover.h). */
 static int mount_cd(const char *dev, struct gt_media **out, FILE *tried)
 {
-	static const char *const bases[] = { "/run", "/tmp", "/dev/shm" };
 	struct libmnt_context *cxt = NULL;
-	char dir[64] = "";
-	size_t i;
-	int ret = -ENOMEM;
+	char dir[64];
+	int ret = gt_private_dir(dir, sizeof(dir));
 
-	for (i = 0; i < 3 && !dir[0]; i++) {
-		snprintf(dir, sizeof(dir), "%s/guest-tools-XXXXXX", bases[i]);
-		if (!mkdtemp(dir))
-			dir[0] = '\0';
-	}
-	if (!dir[0])
-		return -errno;
+	if (ret < 0)
+		return ret;
+	ret = -ENOMEM;
 	cxt = mnt_new_context();
 	if (!cxt)
 		goto fail;
@@ -456,6 +452,7 @@ static int to_file(void *ctx, const void *buf, size_t len)
 {
 	struct hashfile *hf = ctx;
 	const char *p = buf;
+	int first = hf->size == 0;
 
 	gt_sha256_update(hf->h, buf, len);
 	hf->size += len;
@@ -470,6 +467,8 @@ static int to_file(void *ctx, const void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	if (first)
+		gt_test_stop_point("payload-read");
 	return 0;
 }
 

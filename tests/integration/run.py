@@ -811,9 +811,11 @@ def test_kill_every_step(tmp, iso):
     for point in ("begin", "pkg", "dir", "file", "installed", "service"):
         root = tgz_root(tmp, "tgz-kill-" + point)
         before = snapshot(root)
+        run_before = set(glob.glob("/run/guest-tools-*"))
         p = installer("install", "--root", root, "--media", iso, "--yes",
                       env={"GT_TEST_KILL_AT": point})
         died = p.returncode == -9
+        left = set(glob.glob("/run/guest-tools-*")) - run_before
         p, out = jrun("install", "--root", root, "--media", iso, "--yes")
         ok = died and p.returncode == 0 and out and out["result"] == "installed" and \
             out["recovered_interrupted_run"]
@@ -822,6 +824,41 @@ def test_kill_every_step(tmp, iso):
         check(f"SIGKILL after '{point}' (tgz): recovered, then uninstalled cleanly",
               ok and p2.returncode == 0 and d is None,
               (died, p.returncode, out and out.get("message"), d))
+        check(f"SIGKILL after '{point}' (tgz): the next run removed the killed run's "
+              "private copy", len(left) == 1 and not any(os.path.exists(x) for x in left),
+              left)
+    test_leftover_mount(tmp, iso)
+
+
+def test_leftover_mount(tmp, iso):
+    """A run killed while the CD was mounted on its private folder leaves the
+    mount; the next install detaches and removes it (here a tmpfs stands in
+    for the CD), and leaves a live run's folder alone."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    dead = f"/run/guest-tools-{child.pid}-mnttst"
+    sleeper = subprocess.Popen(["sleep", "600"])
+    live = f"/run/guest-tools-{sleeper.pid}-livtst"
+    try:
+        os.mkdir(dead, 0o700)
+        os.mkdir(live, 0o700)
+        sh("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", dead, check=True)
+        root = tgz_root(tmp, "tgz-leftover-mount")
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes", "-v")
+        with open("/proc/self/mountinfo") as f:
+            mounted = any(line.split()[4] == dead for line in f)
+        check("leftover CD mount of a killed run: detached and removed by the next install",
+              p.returncode == 0 and not mounted and not os.path.exists(dead) and
+              "left by a run that was killed" in p.stderr,
+              (p.returncode, mounted, p.stderr[-300:]))
+        check("... and a live run's private folder is left alone", os.path.isdir(live))
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        sh("umount", dead)
+        for d in (dead, live):
+            if os.path.isdir(d):
+                os.rmdir(d)
 
 
 def main():
@@ -900,7 +937,6 @@ def test_media_faults(tmp, iso, deb_src):
     """A truncated image, and an image cut short while the installer reads it
     (what an ejected CD looks like to a reader of an .iso file): exit 7, the
     message names the media, the root is as it was."""
-    import signal
     root = copy_root(deb_src, os.path.join(tmp, "debroot-media"))
     before = snapshot(root)
     size = os.path.getsize(iso)
@@ -919,30 +955,49 @@ def test_media_faults(tmp, iso, deb_src):
     # Mid-run: stopped after the manifest was read and checked, the image
     # loses its payloads, then the run goes on.
     shutil.copy(iso, bad)
+    cut_while_stopped("image cut mid-run", "payload", bad, 32 * 1024, root, before)
+    shutil.rmtree(root)
+    # Mid-read: a payload of a few MiB, stopped after its first 64 KiB were
+    # read, then the image is cut in the middle of the payload.
+    tgz = build_tgz(tmp, "big-agent", "1.0", [
+        ("usr/bin/big-agent", "file", "#!/bin/sh\n"),
+        ("usr/share/big-agent/blob", "file", os.urandom(2 << 20).hex())])
+    big = make_iso(tmp, "big", [("Linux/tgz/big-agent-1.0-x86_64.tgz", tgz,
+                                 "family=tgz arch=x86_64")])
+    root = tgz_root(tmp, "tgz-media")
+    before = snapshot(root)
+    cut_while_stopped("image cut mid-read", "payload-read", big,
+                      os.path.getsize(big) // 2, root, before)
+    shutil.rmtree(root)
+
+
+def cut_while_stopped(label, stop_at, image, cut, root, before):
+    """Run install until GT_TEST_STOP_AT=stop_at stops it, truncate image to
+    cut bytes, let it go on: exit 7, root and /run as they were."""
+    import signal
     tmp_before = set(glob.glob("/run/guest-tools-*"))
-    env = dict(os.environ, GT_TEST_STOP_AT="payload")
-    proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", bad, "--yes",
+    env = dict(os.environ, GT_TEST_STOP_AT=stop_at)
+    proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", image, "--yes",
                              "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     stopped = wait_stopped(proc.pid)
-    check("image cut mid-run: the installer stopped before the payload", stopped, "")
-    os.truncate(bad, 32 * 1024)
+    check(f"{label}: the installer stopped at '{stop_at}'", stopped, "")
+    os.truncate(image, cut)
     os.kill(proc.pid, signal.SIGCONT)
     stdout, stderr = proc.communicate(timeout=300)
     try:
         msg = json.loads(stdout).get("message") or ""
     except ValueError:
         msg = ""
-    check("image cut mid-run: exit 7, the media cannot be read",
+    check(f"{label}: exit 7, the media cannot be read",
           proc.returncode == 7 and "cannot be read" in msg and "nothing was changed" in msg,
           (proc.returncode, msg, stderr[-300:]))
     d = diff(before, snapshot(root))
-    check("image cut mid-run: root unchanged", d is None, d)
+    check(f"{label}: root unchanged", d is None, d)
     left = set(glob.glob("/run/guest-tools-*")) - tmp_before
-    check("image cut mid-run: no journal, no private copy left in /run",
+    check(f"{label}: no journal, no private copy left in /run",
           not os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")) and not left,
           left)
-    shutil.rmtree(root)
 
 
 def _replace(path, make):
