@@ -7,7 +7,9 @@
 #   E2E_SCENARIOS="..." run only these (detect install install-selfmount
 #                       install-tampered install-ejected
 #                       install-ejected-mounted: QEMU ejects the CD over QMP
-#                       while the installer runs, tests/e2e/qmp-eject.py)
+#                       while the installer runs, tests/e2e/qmp-eject.py;
+#                       install-killed: kill -9 with the CD mounted, then
+#                       the next install cleans up)
 # Which ISO: E2E_ISO, else `make iso` ($(BUILD)/guest-tools.iso).
 E2E_ISO ?=
 E2E_SCENARIOS ?=

@@ -357,6 +357,38 @@ def scenario_install_ejected_mounted(c):
     ejected(c, mounted=True)
 
 
+def scenario_install_killed(c):
+    """A run killed (SIGKILL) while it had the CD mounted on its own folder;
+    the next install detaches and removes what it left (guest/lib.sh)."""
+    s = c.section("mounts-before")
+    if s is not None:
+        c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
+    d = c.doc("killed", 0, "the installer stopped itself with the CD mounted, then kill -9")
+    c.field(d, "exit", lambda v: v == 128 + 9, "is 137 (killed by SIGKILL)")
+    c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v and
+            f"/run/guest-tools-{d.get('pid') if d else ''}-" in v,
+            "shows the CD still mounted on the killed run's /run/guest-tools-PID-* folder")
+    c.field(d, "folders", lambda v: isinstance(v, str) and
+            f"/run/guest-tools-{d.get('pid') if d else ''}-" in v,
+            "lists the killed run's folder")
+    d = c.doc("install", EXIT_OK, "the next installer install -n -v --json")
+    c.field(d, "media_device", lambda v: v in CD_DEVICES,
+            "is /dev/sr0 or /dev/cdrom (it found the CD itself)")
+    c.field(d, "changed", lambda v: v is True, "is true (the killed run had changed nothing)")
+    err = c.sections.get("install.stderr")
+    c.check(err is not None and "left by a run that was killed" in err.text,
+            "its log says it removed the folder the killed run left",
+            err.text if err is not None else "no stderr")
+    s = c.section("leftovers")
+    if s is not None:
+        c.check(s.rc == 0 and not s.text.strip(),
+                "no iso9660 mount and no guest-tools folder left (the stale mount is gone)",
+                s.text)
+    d = c.doc("status", EXIT_OK, "installer status --json")
+    c.field(d, "installed", lambda v: v is True, "is true")
+    c.agent(installed=True, name=c.chosen)
+
+
 def scenario_install_tampered(c):
     c.media()
     c.rc("install", EXIT_INTEGRITY, "install.sh -n on an altered payload: refused")
@@ -371,6 +403,7 @@ SCENARIOS = {
     "install-tampered": scenario_install_tampered,
     "install-ejected": scenario_install_ejected,
     "install-ejected-mounted": scenario_install_ejected_mounted,
+    "install-killed": scenario_install_killed,
 }
 
 

@@ -20,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed"
 
 usage() {
 	cat <<USAGE
@@ -107,9 +107,10 @@ for s in $scenarios; do
 	why=
 	case $s in
 	detect) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
-	install-ejected*)
+	install-ejected* | install-killed)
 		# The installer is stopped by its test seam GT_TEST_STOP_AT before
-		# it reads the payload; install-ejected runs it without install.sh.
+		# it reads the payload; install-ejected and install-killed run it
+		# without install.sh.
 		if [ "$s" = install-ejected-mounted ] && ! has /Linux/install.sh; then
 			why="no Linux/install.sh on the ISO (the build manifest does not list it yet)"
 		elif [ -z "$installer_path" ]; then
@@ -223,9 +224,11 @@ boot() {
 	echo "$s" >"$tree/etc/gt-e2e/scenario"
 	install -m 0644 "$here/guest/scenario-$s.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
 	rm -f "$tree/root/gt-installer"
-	# The installer on the root disk: install-selfmount runs it; the
-	# install-ejected* scenarios ask it for the status once the CD is gone.
-	if [ "$s" = install-selfmount ] || [ "$s" != "${s#install-ejected}" ]; then
+	# The installer on the root disk: install-selfmount and install-killed
+	# run it; the install-ejected* scenarios ask it for the status once the
+	# CD is gone.
+	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] ||
+		[ "$s" != "${s#install-ejected}" ]; then
 		xorriso -osirrox on -indev "$cd" -extract "$installer_path" "$tree/root/gt-installer" \
 			>/dev/null 2>&1 || { fail "$s: cannot copy $installer_path off $cd"; return; }
 		chmod 0755 "$tree/root/gt-installer"

@@ -118,8 +118,38 @@ def host_log(eject=EJECT, rc=0):
     return sec("eject", eject, rc)
 
 
+# install-killed: the run killed with the CD mounted, then the next install.
+KILLED = {"pid": 211, "exit": 137,
+          "mounts": "/dev/sr0 /run/guest-tools-211-BdojpI iso9660 ro,nosuid,nodev,noexec 0 0;",
+          "folders": "/run/guest-tools-211-BdojpI /run/guest-tools-211-LGAjne "}
+SWEPT = ("guest-tools: removed /run/guest-tools-211-BdojpI, left by a run that was killed\n"
+         "guest-tools: removed /run/guest-tools-211-LGAjne, left by a run that was killed")
+
+
+def killed_log(killed=KILLED, install=FIRST, install_rc=0, stderr=SWEPT, leftovers="",
+               status=STATUS, agent=AGENT_IN):
+    return log("install-killed", sec("mounts-before", ""), sec("killed", killed),
+               sec("install", install, install_rc),
+               sec("install.stderr", stderr, install_rc) if stderr else "",
+               sec("leftovers", leftovers, 1 if leftovers else 0),
+               sec("status", status), sec("agent", agent))
+
+
 CASES = [
     # (name, scenario, report, expect_pass)
+    ("killed: good report", "install-killed", killed_log(), True),
+    ("killed: the run was not killed by SIGKILL", "install-killed",
+     killed_log(killed=dict(KILLED, exit=0)), False),
+    ("killed: the CD was not mounted on the killed run's folder", "install-killed",
+     killed_log(killed=dict(KILLED, mounts="")), False),
+    ("killed: the next install failed", "install-killed",
+     killed_log(install=dict(FIRST, changed=False), install_rc=1), False),
+    ("killed: the next install did not say it removed the leftovers", "install-killed",
+     killed_log(stderr=""), False),
+    ("killed: the stale mount is still there", "install-killed",
+     killed_log(leftovers="/dev/sr0 /run/guest-tools-211-BdojpI iso9660 ro 0 0"), False),
+    ("killed: the agent is not installed", "install-killed",
+     killed_log(status=NOT_INSTALLED, agent=AGENT_OUT), False),
     ("detect: good report", "detect", log("detect", sec("media", MEDIA), sec("detect", DETECT)), True),
     ("detect: CRLF line ends", "detect",
      log("detect", sec("media", MEDIA), sec("detect", DETECT)).replace("\n", "\r\n"), True),
