@@ -25,6 +25,8 @@ int gt_private_dir_in(const char *const *bases, size_t n_bases, char *out, size_
  * there is detached first, then the regular files in it and the folder are
  * removed. Folders of live runs, other names, symlinks and folders of other
  * owners are left as they are. Returns how many folders were removed.
+ * Liveness is kill(pid, 0) in our pid namespace: a run in another namespace
+ * sharing /run would look gone (its own run then fails; nothing is lost).
  */
 size_t gt_leftover_sweep(void);
 size_t gt_leftover_sweep_in(const char *base);
