@@ -43,14 +43,14 @@ int gt_private_dir_in(const char *const *bases, size_t n_bases, char *out, size_
 /* guest-tools-PID-XXXXXX, as gt_private_dir names them: the pid, or 0. */
 static pid_t owner_pid(const char *name)
 {
-	const char *p = name + strlen(PREFIX);
 	char *end;
 	long pid;
 
-	if (strncmp(name, PREFIX, strlen(PREFIX)) != 0 || !isdigit((unsigned char)*p))
+	if (strncmp(name, PREFIX, strlen(PREFIX)) != 0 ||
+	    !isdigit((unsigned char)name[strlen(PREFIX)]))
 		return 0;
 	errno = 0;
-	pid = strtol(p, &end, 10);
+	pid = strtol(name + strlen(PREFIX), &end, 10);
 	if (errno || pid <= 0 || pid > INT_MAX || *end != '-' || strlen(end + 1) != 6)
 		return 0;
 	return (pid_t)pid;
