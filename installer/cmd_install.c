@@ -151,22 +151,21 @@ static int check_arch(struct run *r)
 	int ret = gt_pkg_check_arch(r->root, gt_manifest_family_name(r->payload->family),
 	                            &r->pkg, &accepted);
 
-	if (ret == -GT_EUNSUPPORTED && r->root->host) {
-		fail(r, GT_EXIT_UNSUPPORTED,
-		     "%s: the package is for %s but this system's dpkg takes %s "
-		     "packages; nothing was changed",
-		     r->payload->dest, r->pkg.arch, accepted);
-	} else if (ret == -GT_EUNSUPPORTED) {
-		fail(r, GT_EXIT_UNSUPPORTED,
-		     "%s: the package is for %s but dpkg --root %s takes %s "
-		     "packages; nothing was changed. Run the installer inside that "
-		     "system: setarch %s chroot %s /bin/sh "
-		     "/media/cdrom/Linux/install.sh, with the CD under "
-		     "%s/media/cdrom",
-		     r->payload->dest, r->pkg.arch, r->root->dir, accepted, r->d->arch,
-		     r->root->dir, r->root->dir);
-	}
 	if (ret == -GT_EUNSUPPORTED) {
+		if (r->root->host)
+			fail(r, GT_EXIT_UNSUPPORTED,
+			     "%s: the package is for %s but this system's dpkg takes %s "
+			     "packages; nothing was changed",
+			     r->payload->dest, r->pkg.arch, accepted);
+		else
+			fail(r, GT_EXIT_UNSUPPORTED,
+			     "%s: the package is for %s but dpkg --root %s takes %s "
+			     "packages; nothing was changed. Run the installer inside "
+			     "that system: setarch %s chroot %s /bin/sh "
+			     "/media/cdrom/Linux/install.sh, with the CD under "
+			     "%s/media/cdrom",
+			     r->payload->dest, r->pkg.arch, r->root->dir, accepted,
+			     r->d->arch, r->root->dir, r->root->dir);
 		free(accepted);
 		return r->rc;
 	}

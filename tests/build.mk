@@ -51,10 +51,10 @@ check-i686: i686
 	@INSTALLER=$(BUILD)/i686/installer GT_PEER_SUITE=peer-i686 \
 		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null
 # Real package tools into real roots, real ISOs (needs root and the static build).
+INTEGRATION_RUN = MKISOTOOL=$(BUILD)/mkisotool REAL_ISO=$(BUILD)/guest-tools.iso \
+	$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-integration: static iso
-	@INSTALLER=$(BUILD)/installer MKISOTOOL=$(BUILD)/mkisotool \
-		REAL_ISO=$(BUILD)/guest-tools.iso \
-		$(PYTHON) tests/integration/run.py $(BUILD)/results
+	@INSTALLER=$(BUILD)/installer $(INTEGRATION_RUN)
 # The same suite on the ASan+UBSan build, and under valgrind's memcheck on
 # the host build: exit codes and checks as above, and any report the
 # installer leaves in $(BUILD)/reports/<suite> fails the run (the folder is
@@ -65,9 +65,7 @@ check-integration-asan: static iso $(BUILD)/asan/installer
 	@ASAN_OPTIONS=detect_leaks=1:log_path=$(REPORTS)/asan-integration/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(REPORTS)/asan-integration/ubsan \
 		GT_SUITE=asan-integration GT_REPORT_DIR=$(REPORTS)/asan-integration \
-		INSTALLER=$(BUILD)/asan/installer MKISOTOOL=$(BUILD)/mkisotool \
-		REAL_ISO=$(BUILD)/guest-tools.iso \
-		$(PYTHON) tests/integration/run.py $(BUILD)/results
+		INSTALLER=$(BUILD)/asan/installer $(INTEGRATION_RUN)
 check-integration-valgrind: static iso $(BUILD)/host/installer
 	@rm -rf $(REPORTS)/valgrind-integration && mkdir -p -m 1777 $(REPORTS)/valgrind-integration
 	@if ! command -v valgrind >/dev/null; then \
@@ -78,9 +76,7 @@ check-integration-valgrind: static iso $(BUILD)/host/installer
 		GT_VALGRIND_LOG_DIR=$(REPORTS)/valgrind-integration \
 		GT_SUITE=valgrind-integration GT_REPORT_DIR=$(REPORTS)/valgrind-integration \
 		GT_REPORT_EXPECTED=1 \
-		INSTALLER=tests/integration/valgrind-installer MKISOTOOL=$(BUILD)/mkisotool \
-		REAL_ISO=$(BUILD)/guest-tools.iso \
-		$(PYTHON) tests/integration/run.py $(BUILD)/results; \
+		INSTALLER=tests/integration/valgrind-installer $(INTEGRATION_RUN); \
 	fi
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \

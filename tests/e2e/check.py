@@ -365,11 +365,10 @@ def scenario_install_killed(c):
         c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
     d = c.doc("killed", 0, "the installer stopped itself with the CD mounted, then kill -9")
     c.field(d, "exit", lambda v: v == 128 + 9, "is 137 (killed by SIGKILL)")
-    c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v and
-            f"/run/guest-tools-{d.get('pid') if d else ''}-" in v,
+    folder = f"/run/guest-tools-{d.get('pid')}-" if isinstance(d, dict) else None
+    c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v and folder in v,
             "shows the CD still mounted on the killed run's /run/guest-tools-PID-* folder")
-    c.field(d, "folders", lambda v: isinstance(v, str) and
-            f"/run/guest-tools-{d.get('pid') if d else ''}-" in v,
+    c.field(d, "folders", lambda v: isinstance(v, str) and folder in v,
             "lists the killed run's folder")
     d = c.doc("install", EXIT_OK, "the next installer install -n -v --json")
     c.field(d, "media_device", lambda v: v in CD_DEVICES,

@@ -309,12 +309,13 @@ def tgz_root(tmp, name="tgzroot"):
     os.symlink("busybox", os.path.join(r, "bin/sh"))
     os.symlink("busybox", os.path.join(r, "bin/ln"))
     os.symlink("busybox", os.path.join(r, "bin/rm"))
-    # OpenRC's rc-update, as far as enabling and disabling a service goes.
     fake_rc_update(r)
     return r
 
 
 def fake_rc_update(root):
+    """OpenRC's rc-update, as far as enabling and disabling a service goes."""
+    os.makedirs(os.path.join(root, "etc/runlevels/default"), exist_ok=True)
     with open(os.path.join(root, "sbin/rc-update"), "w") as f:
         f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
                 'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
@@ -619,13 +620,21 @@ def test_drivers(tmp, iso, deb_src):
     shutil.rmtree(root)
 
 
-def test_real_iso(tmp, deb_src):
-    """The ISO `make iso` built, with the real agent packages, into each root."""
+def real_iso(label):
+    """The ISO `make iso` built (REAL_ISO), or None with @label counted skipped."""
     global skipped
     iso = os.environ.get("REAL_ISO")
-    if not iso or not os.path.isfile(iso):
-        print("skipped real ISO: REAL_ISO not set (make check-integration sets it)")
-        skipped += 1
+    if iso and os.path.isfile(iso):
+        return iso
+    print(f"skipped {label}: REAL_ISO not set (make check-integration sets it)")
+    skipped += 1
+    return None
+
+
+def test_real_iso(tmp, deb_src):
+    """The ISO `make iso` built, with the real agent packages, into each root."""
+    iso = real_iso("real ISO")
+    if not iso:
         return
     tree = os.path.join(tmp, "real-unpacked")
     os.makedirs(tree)
@@ -655,11 +664,8 @@ def test_real_iso_i686(tmp):
     (chroot, uname -m says i686 under setarch), `sh Linux/install.sh -n` from
     the CD picks the ISO's 32-bit installer, which installs the i686 agent
     package with the guest's own dpkg; its uninstall leaves the root as it was."""
-    global skipped
-    iso = os.environ.get("REAL_ISO")
-    if not iso or not os.path.isfile(iso):
-        print("skipped real ISO (i686): REAL_ISO not set (make check-integration sets it)")
-        skipped += 1
+    iso = real_iso("real ISO (i686)")
+    if not iso:
         return
     root = copy_root(debian_root("i386"), os.path.join(tmp, "real-deb-i386"))
     cd = unpack_cd(root, iso)
@@ -742,7 +748,6 @@ def test_real_iso_i686_tgz(tmp, iso):
     root = relabel_i386_root(tmp, "real-tgz-i386",
                              'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n'
                              'PRETTY_NAME="Alpine Linux v3.18"\n')
-    os.makedirs(os.path.join(root, "etc/runlevels/default"))
     fake_rc_update(root)
     unpack_cd(root, iso)
     before = snapshot(root)
