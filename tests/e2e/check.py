@@ -18,7 +18,7 @@ BEGIN = re.compile(r"^@@GT-BEGIN (\S+)@@$")
 END = re.compile(r"^@@GT-END (\S+) rc=(-?\d+)@@$")
 DONE = re.compile(r"^@@GT-DONE scenario=(\S+) rc=(-?\d+) uptime=(\S+)@@$")
 
-# installer/exitcode.h, documented in docs/installer.8.
+# installer/cli/exitcode.h, documented in docs/installer.8.
 EXIT_OK = 0
 EXIT_INTEGRITY = 5
 EXIT_NOMEDIA = 7

@@ -92,7 +92,7 @@ installer_path=
 for p in /Linux/installer.x86_64 /Linux/installer; do
 	if has "$p"; then installer_path=$p; break; fi
 done
-# The installer on the ISO knows GT_TEST_STOP_AT (installer/testseam.c).
+# The installer on the ISO knows GT_TEST_STOP_AT (installer/testseam/testseam.c).
 has_stop_seam() {
 	local f r=1
 	f=$(mktemp "${TMPDIR:-/tmp}/gt-e2e-installer.XXXXXX") || return 1

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the mount table path of installer/rootfs.c: the same
+ * libFuzzer target for the mount table path of installer/detect/rootfs.c: the same
  * libmount calls on a buffer (fmemopen + mnt_table_parse_stream, then the
  * getters rootfs.c reads). rootfs.c's own parse_table() is static; this
  * copies its sequence rather than changing that file. Both a mountinfo and

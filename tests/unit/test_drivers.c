@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 /* tests/build.mk gives -Ilib only: reach the installer units by path. */
-#include "detect.h"
-#include "drivers.h"
+#include "detect/detect.h"
+#include "actions/drivers.h"
 #include "error.h"
 #include "strv.h"
 

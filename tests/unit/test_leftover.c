@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "leftover.h"
+#include "media/leftover.h"
 
 static char base[] = "/tmp/gt-leftover-XXXXXX";
 static char elsewhere[] = "/tmp/gt-leftover-target-XXXXXX";

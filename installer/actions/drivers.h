@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PV-driver planning: what a Xen HVM guest needs so that it comes back as
+ * PVHVM after a reboot, and what could break when it does.
+ *
+ * On the reboot the kernel unplugs the emulated disks and NICs as soon as it
+ * was built with xen-blkfront/xen-netfront (built in or as modules), so a
+ * module that is not in the initramfs leaves the kernel with no root disk.
+ * The plan therefore adds the frontends to the initramfs configuration of
+ * the guest's tool (dracut, initramfs-tools or mkinitcpio) and rebuilds the
+ * image of every installed kernel that has them as modules. It also warns
+ * about what names the emulated devices: /dev/sdX in /etc/fstab and the boot
+ * loader (the disk becomes /dev/xvdX), network configuration bound to the
+ * emulated NIC's name or MAC (the PV NIC replaces it, possibly under
+ * another name).
+ *
+ * This unit only plans, and only reads (through lib/root.h, so --root
+ * works); the install command carries the steps out through its journal.
+ */
+#ifndef GT_DRIVERS_H
+#define GT_DRIVERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "detect/detect.h"
+#include "json.h"
+#include "root.h"
+#include "detect/warning.h"
+
+struct gt_driver_step {
+	enum gt_driver_step_kind { GT_STEP_WRITE_FILE, GT_STEP_RUN } kind;
+	/*
+	 * WRITE_FILE: the file inside the root to create or replace, with the
+	 * mode of the file it replaces (0644 when new). Its directory may not
+	 * exist yet (/etc/dracut.conf.d when only the dracut program is there):
+	 * create it (0755).
+	 */
+	char *path;
+	char *content; /* WRITE_FILE: its new full content */
+	/* RUN: NULL-terminated argument vector (run chrooted into the root when --root)
+	 */
+	char **argv;
+	/*
+	 * RUN: the files inside the root that the command replaces (initramfs
+	 * images), to back up first; NULL-terminated, possibly empty. A file
+	 * listed may not exist yet (a kernel with no image): then rolling back
+	 * means removing what the command made.
+	 */
+	char **backups;
+	char *description; /* one line for the plan shown to the user */
+};
+
+struct gt_driver_plan {
+	/* Every installed kernel has the frontend (built in or as a module). */
+	bool blkfront_available, netfront_available;
+	bool builtin;       /* both built into every kernel: no initramfs to change */
+	bool reboot_needed; /* the guest is Xen HVM and not yet PVHVM */
+	struct gt_driver_step *steps;
+	size_t n_steps;
+	/*
+	 * Codes: "no-xen-frontends", "missing-xen-frontend", "no-kernel-found",
+	 * "no-initramfs-tool", "fstab-device-name", "bootloader-device-name",
+	 * "nic-config-bound".
+	 */
+	struct gt_warning *warnings;
+	size_t n_warnings;
+};
+
+/*
+ * gt_drivers_plan - plan the PV-driver switch of the guest in @root, which
+ * @d describes (gt_detect_run() on the same root).
+ *
+ * A guest that is not Xen HVM (another hypervisor, or Xen PV, PVH, PVHVM,
+ * dom0) gets a plan with no steps and no warnings; the two *_available
+ * flags and builtin are still filled for any Xen guest. Installed kernels
+ * are the /lib/modules/<kver> directories holding modules and the
+ * /boot/vmlinuz-<kver> images; a frontend is built in when
+ * /boot/config-<kver> says =y or modules.builtin lists it, a module when the
+ * config says =m or modules.dep (or kernel/drivers/{block,net}/) has it.
+ * The plan is idempotent: once the steps ran, a new plan has none.
+ *
+ * Reads only. On success *out (free with gt_drivers_plan_free()) holds the
+ * plan. Returns 0, -ENOMEM, or the -errno of a file that exists but cannot
+ * be read (-EACCES...; -GT_ETOOBIG for an absurdly large one).
+ */
+int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
+                    struct gt_driver_plan **out);
+void gt_drivers_plan_free(struct gt_driver_plan *p);
+
+/*
+ * gt_drivers_plan_json - @p as one JSON object value at the writer's current
+ * position: blkfront_available, netfront_available, builtin, reboot_needed,
+ * steps (kind "write" with path and content, or "run" with argv and
+ * backups; each with a description), warnings (code, message).
+ */
+void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j);
+
+/* gt_drivers_plan_print - @p for a person: one line a step, then the warnings. */
+void gt_drivers_plan_print(const struct gt_driver_plan *p, FILE *fp);
+
+#endif

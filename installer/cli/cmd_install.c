@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * installer install: find the media, verify it, plan, install the agent with
+ * the distribution's tool through the journal, verify, report. Any failure
+ * after the first change rolls back what was done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "detect/detect.h"
+#include "actions/drivers.h"
+#include "error.h"
+#include "cli/exitcode.h"
+#include "transaction/fsops.h"
+#include "transaction/journal.h"
+#include "json.h"
+#include "media/leftover.h"
+#include "log.h"
+#include "manifest.h"
+#include "media/media.h"
+#include "actions/pkg.h"
+#include "actions/plan.h"
+#include "actions/service.h"
+#include "media/sigcheck.h"
+#include "spawn.h"
+#include "testseam/testseam.h"
+#include "actions/verify.h"
+
+static const char usage[] =
+        "Usage: installer install [--root DIR] [--media PATH] [--dry-run] [--yes] "
+        "[--json]\n"
+        "                         [--log FILE] [-d DISTRO -m MAJOR] [-q] [-v]\n\n"
+        "Install the guest agent and check the PV-driver setup.\n\n"
+        "  --root DIR      install into the guest image mounted at DIR (enable only)\n"
+        "  --media PATH    the guest-tools media: a directory, a block device, or an "
+        ".iso\n"
+        "                  file (default: the directory the installer runs from, then\n"
+        "                  /dev/xvdd, /dev/cdrom, /dev/sr*, /dev/xvd*)\n"
+        "  --dry-run       print the plan and change nothing\n"
+        "  -y, --yes, -n   do not ask for confirmation\n"
+        "  --json          print one JSON object on stdout\n"
+        "  --log FILE      write the log there (default "
+        "/var/log/guest-tools/install.log)\n"
+        "  -d DISTRO -m MAJOR  pick the payload for this distribution and major version\n"
+        "  -k              accepted for compatibility; the kernel is never changed\n"
+        "  --insecure-skip-signature  install even if Linux/MANIFEST.sig is missing or\n"
+        "                  bad (logged loudly; only when this installer has keys)\n"
+        "See installer(8) for the exit codes.\n";
+
+#define MANIFEST_MAX GT_MANIFEST_MAX_SIZE
+#define LOG_PATH     "/var/log/guest-tools/install.log"
+
+struct run {
+	struct gt_cli o;
+	struct gt_root *root;
+	struct gt_detect *d;
+	struct gt_media *media;
+	struct gt_manifest *manifest;
+	const struct gt_manifest_entry *payload;
+	struct gt_pkg_info pkg;
+	char *previous; /* version installed before, or NULL */
+	char tmpdir[64];
+	char tmpfile[PATH_MAX];
+	bool changed, recovered;
+	const char *
+	        result; /* "installed", "unchanged", "planned", "failed", "rolled-back" */
+	char message[512];
+	struct gt_verify *verify;
+	struct gt_driver_plan *drivers;
+	int rc;
+};
+
+/* The directory above the one the installer runs from (Linux/ on the CD). */
+static char *start_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *dir, *out = NULL;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	if (asprintf(&out, "%s/..", dir) < 0)
+		return NULL;
+	return out;
+}
+
+static int fail(struct run *r, int rc, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int fail(struct run *r, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+	gt_err("%s", r->message);
+	if (!r->result)
+		r->result = "failed";
+	r->rc = rc;
+	return rc;
+}
+
+static bool confirm(const struct run *r)
+{
+	char answer[16];
+
+	if (r->o.yes || !isatty(0))
+		return true;
+	fprintf(stderr, "Install %s %s (%s) from %s? [y/N] ", r->pkg.name, r->pkg.version,
+	        r->payload->dest, r->media->description);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return false;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+/*
+ * The media went away or is damaged while it was being read: an ejected CD,
+ * a truncated image. Nothing was changed yet (the payload is copied and
+ * checked before any change).
+ */
+static int media_lost(struct run *r, const char *what)
+{
+	return fail(r, GT_EXIT_NOMEDIA,
+	            "%s: %s: the media cannot be read (was the CD ejected? is the "
+	            "image truncated or damaged?); nothing was changed. Attach "
+	            "guest-tools.iso again and rerun the installer",
+	            r->media->description, what);
+}
+
+/*
+ * Before any change: a package the package tool would refuse for its
+ * architecture (an amd64 dpkg given --root on an i386 image) is said so,
+ * with what to do, instead of failing half-way.
+ */
+static int check_arch(struct run *r)
+{
+	char *accepted = NULL;
+	int ret = gt_pkg_check_arch(r->root, gt_manifest_family_name(r->payload->family),
+	                            &r->pkg, &accepted);
+
+	if (ret == -GT_EUNSUPPORTED) {
+		if (r->root->host)
+			fail(r, GT_EXIT_UNSUPPORTED,
+			     "%s: the package is for %s but this system's dpkg takes %s "
+			     "packages; nothing was changed",
+			     r->payload->dest, r->pkg.arch, accepted);
+		else
+			fail(r, GT_EXIT_UNSUPPORTED,
+			     "%s: the package is for %s but dpkg --root %s takes %s "
+			     "packages; nothing was changed. Run the installer inside "
+			     "that system: setarch %s chroot %s /bin/sh "
+			     "/media/cdrom/Linux/install.sh, with the CD under "
+			     "%s/media/cdrom",
+			     r->payload->dest, r->pkg.arch, r->root->dir, accepted,
+			     r->d->arch, r->root->dir, r->root->dir);
+		free(accepted);
+		return r->rc;
+	}
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cannot ask dpkg for its architectures: %s",
+		            gt_strerror(ret));
+	return 0;
+}
+
+static int find_and_verify(struct run *r)
+{
+	struct gt_manifest_error perr = { 0 };
+	char *buf = NULL, *sd = NULL, *tried = NULL, sigmsg[480];
+	const char *why = NULL;
+	size_t len = 0, tlen = 0;
+	FILE *tf = open_memstream(&tried, &tlen);
+	int ret;
+
+	sd = r->o.media ? NULL : start_dir();
+	ret = gt_media_open(r->o.media, sd, &r->media, tf);
+	free(sd);
+	if (tf)
+		(void)fclose(tf); /* the list only feeds a message (NULL if it failed) */
+	if (ret < 0) {
+		fail(r, GT_EXIT_NOMEDIA,
+		     "no guest-tools media found (%s). Looked at:\n%s"
+		     "Attach guest-tools.iso to the VM, or give --media PATH.",
+		     gt_strerror(ret), tried ? tried : "");
+		free(tried);
+		return r->rc;
+	}
+	free(tried);
+	gt_info("media: %s", r->media->description);
+	ret = gt_media_read(r->media, GT_MANIFEST_ISO_PATH, MANIFEST_MAX, &buf, &len);
+	if (ret == -GT_EMEDIA)
+		return media_lost(r, GT_MANIFEST_ISO_PATH);
+	if (ret < 0)
+		return fail(r, GT_EXIT_INTEGRITY, "%s: %s: %s", r->media->description,
+		            GT_MANIFEST_ISO_PATH, gt_strerror(ret));
+	ret = gt_sigcheck_media(r->media, buf, len, r->o.insecure_skip_signature, sigmsg,
+	                        sizeof(sigmsg));
+	if (ret < 0) {
+		free(buf);
+		if (ret == -GT_EMEDIA)
+			return media_lost(r, GT_MANIFEST_SIG_PATH);
+		return fail(r, GT_EXIT_INTEGRITY, "%s; nothing was changed",
+		            ret == -ENOMEM ? "out of memory" : sigmsg);
+	}
+	if (ret > 0) /* skipped: the warning goes into the log and the JSON */
+		snprintf(r->message, sizeof(r->message), "%s", sigmsg);
+	ret = gt_manifest_parse(buf, len, GT_MANIFEST_ISO, &r->manifest, &perr);
+	free(buf);
+	if (ret < 0)
+		return fail(r, GT_EXIT_INTEGRITY,
+		            "%s: %s: line %u: %s (the media is damaged)",
+		            r->media->description, GT_MANIFEST_ISO_PATH, perr.line,
+		            perr.msg);
+	ret = gt_plan_payload(r->manifest, r->d, r->o.distro, r->o.major, &r->payload,
+	                      &why);
+	if (ret < 0)
+		return fail(r, GT_EXIT_UNSUPPORTED,
+		            "%s (%s %s, %s, %s); -d DISTRO -m MAJOR picks "
+		            "one by hand",
+		            why,
+		            r->d->distro->id[0] ? r->d->distro->id
+		                                : "unknown distribution",
+		            r->d->distro->version_id, r->d->arch, r->d->init);
+	ret = gt_private_dir(r->tmpdir, sizeof(r->tmpdir));
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cannot make a private temporary directory: %s",
+		            gt_strerror(ret));
+	snprintf(r->tmpfile, sizeof(r->tmpfile), "%s/%s", r->tmpdir,
+	         strrchr(r->payload->dest, '/') ? strrchr(r->payload->dest, '/') + 1
+	                                        : r->payload->dest);
+	gt_test_stop_point("payload");
+	ret = gt_media_copy_verified(r->media, r->payload, r->tmpfile);
+	if (ret == -GT_EMEDIA)
+		return media_lost(r, r->payload->dest);
+	if (ret == -GT_EINTEGRITY)
+		return fail(r, GT_EXIT_INTEGRITY,
+		            "%s: %s: size or sha256 does not match the manifest: the "
+		            "media is "
+		            "damaged or was altered; nothing was changed",
+		            r->media->description, r->payload->dest);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE, "%s: %s: cannot be read: %s",
+		            r->media->description, r->payload->dest, gt_strerror(ret));
+	ret = gt_pkg_inspect(gt_manifest_family_name(r->payload->family), r->tmpfile,
+	                     &r->pkg);
+	if (ret == 0 && !r->pkg.version[0] && r->manifest->version) {
+		free(r->pkg.version);
+		r->pkg.version = strdup(r->manifest->version);
+		if (!r->pkg.version)
+			ret = -ENOMEM;
+	}
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "%s: cannot read the package's name and version: %s",
+		            r->payload->dest, gt_strerror(ret));
+	return check_arch(r);
+}
+
+/* The mode a rewritten file keeps (0644 for a new one). */
+static mode_t mode_of(const struct gt_root *root, const char *path)
+{
+	struct stat st;
+
+	return gt_root_stat(root, path, true, &st) == 0 ? st.st_mode & 07777 : 0644;
+}
+
+/*
+ * The PV-driver steps (initramfs configuration and regeneration), each
+ * journalled: a file's old content and every image a command rewrites are
+ * backed up first, so a rollback puts them back.
+ */
+static int apply_driver_steps(struct run *r, struct gt_journal *j)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; r->drivers && i < r->drivers->n_steps && ret == 0; i++) {
+		const struct gt_driver_step *st = &r->drivers->steps[i];
+
+		gt_info("%s", st->description);
+		if (st->kind == GT_STEP_WRITE_FILE) {
+			char *dir = strdup(st->path),
+			     *slash = dir ? strrchr(dir, '/') : NULL;
+
+			if (!dir)
+				return -ENOMEM;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				ret = gt_journal_dir(j, dir);
+			}
+			free(dir);
+			if (ret == 0)
+				ret = gt_journal_write_file(j, st->path, st->content,
+				                            strlen(st->content),
+				                            mode_of(r->root, st->path));
+		} else {
+			struct gt_spawn_opts o = { .capture = 1,
+				                   .chroot_dir = r->root->host
+				                                         ? NULL
+				                                         : r->root->dir };
+
+			ret = gt_journal_run(j, st->backups);
+			if (ret == 0)
+				ret = gt_spawn((const char *const *)st->argv, &o);
+			if (ret != 0)
+				gt_err("%s: %s", st->description,
+				       ret > 0 ? "the command failed" : gt_strerror(ret));
+			if (ret != 0 && o.output && o.output[0])
+				fputs(o.output, stderr);
+			free(o.output);
+		}
+		if (ret < 0 && ret != -ENOENT)
+			gt_err("%s: %s", st->description, gt_strerror(ret));
+	}
+	return ret;
+}
+
+static int install(struct run *r)
+{
+	const char *family = gt_manifest_family_name(r->payload->family);
+	struct gt_journal *j = NULL;
+	const char *stage = "starting";
+	char *output = NULL;
+	int ret;
+
+	ret = gt_journal_begin(r->root, r->manifest->version, r->payload->dest, &j);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE, "%s: cannot start the journal: %s",
+		            GT_STATE_DIR "/journal", gt_strerror(ret));
+	r->changed = true;
+	stage = "installing the package";
+	ret = gt_journal_pkg(j, family, r->pkg.name, r->previous, r->pkg.version);
+	if (ret == 0) {
+		ret = gt_pkg_install(r->root, family, r->tmpfile, j, &output);
+		if (ret != 0 && output && output[0])
+			gt_err("%s said:\n%s", family, output);
+		free(output);
+	}
+	if (ret == 0)
+		gt_journal_test_kill_point("installed");
+	/* deb and rpm scriptlets enable the service themselves; a tgz cannot. */
+	if (ret == 0 && r->payload->family == GT_FAMILY_TGZ &&
+	    strcmp(r->d->init, "unknown") != 0) {
+		stage = "enabling the service";
+		ret = gt_journal_service(j, r->pkg.name, r->d->init);
+		if (ret == 0)
+			ret = gt_service_enable(r->root, r->pkg.name, r->d->init);
+	}
+	if (ret == 0) {
+		stage = "setting up the PV drivers";
+		ret = apply_driver_steps(r, j);
+	}
+	if (ret != 0) {
+		int rb = gt_journal_rollback(j);
+
+		r->result = rb == 0 ? "rolled-back" : "failed";
+		return fail(r, GT_EXIT_ROLLEDBACK, "%s: %s failed while %s (%s); %s",
+		            r->payload->dest, r->pkg.name, stage,
+		            ret > 0 ? "a command failed" : gt_strerror(ret),
+		            rb == 0 ? "everything was rolled back"
+		                    : "the rollback was incomplete: see above");
+	}
+	ret = gt_journal_commit(j);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE, "cannot commit the journal: %s",
+		            gt_strerror(ret));
+	if (r->root->host && gt_service_start(r->root, r->pkg.name, r->d->init) != 0)
+		gt_warn("%s: installed and enabled, but it did not start; see its log",
+		        r->pkg.name);
+	r->result = "installed";
+	return 0;
+}
+
+static void report_json(const struct run *r)
+{
+	struct gt_json j;
+
+	gt_json_init(&j, stdout);
+	gt_json_begin_object(&j);
+	gt_json_kv_int(&j, "schema", 1);
+	gt_json_kv_string(&j, "result", r->result);
+	gt_json_kv_bool(&j, "changed", r->changed);
+	gt_json_kv_bool(&j, "recovered_interrupted_run", r->recovered);
+	gt_json_kv_string(&j, "media", r->media ? r->media->description : NULL);
+	gt_json_kv_string(&j, "media_device", r->media ? r->media->device : NULL);
+	gt_json_kv_bool(&j, "verified", r->payload && r->pkg.name);
+	gt_json_key(&j, "payload");
+	if (r->payload) {
+		gt_json_begin_object(&j);
+		gt_json_kv_string(&j, "path", r->payload->dest);
+		gt_json_kv_string(&j, "family",
+		                  gt_manifest_family_name(r->payload->family));
+		gt_json_kv_string(&j, "arch", gt_manifest_arch_name(r->payload->arch));
+		gt_json_kv_string(&j, "package", r->pkg.name);
+		gt_json_kv_string(&j, "version", r->pkg.version);
+		gt_json_kv_string(&j, "previous_version", r->previous);
+		gt_json_end_object(&j);
+	} else {
+		gt_json_null(&j);
+	}
+	gt_json_key(&j, "drivers");
+	if (r->drivers)
+		gt_drivers_plan_json(r->drivers, &j);
+	else
+		gt_json_null(&j);
+	gt_json_key(&j, "verify");
+	if (r->verify)
+		gt_verify_json(&j, r->verify);
+	else
+		gt_json_null(&j);
+	gt_json_key(&j, "detect");
+	gt_json_begin_object(&j);
+	if (r->d) {
+		gt_json_kv_string(&j, "distro", r->d->distro->id);
+		gt_json_kv_string(&j, "version_id", r->d->distro->version_id);
+		gt_json_kv_string(&j, "family", r->d->distro->family);
+		gt_json_kv_string(&j, "arch", r->d->arch);
+		gt_json_kv_string(&j, "init", r->d->init);
+		gt_json_kv_string(&j, "hypervisor", r->d->virt->hypervisor);
+		gt_json_kv_string(&j, "mode", r->d->virt->mode);
+		gt_json_kv_string(&j, "rootfs_type", r->d->rootfs->type);
+		gt_json_kv_bool(&j, "rootfs_flagged", r->d->rootfs->flagged);
+	}
+	gt_json_end_object(&j);
+	gt_json_kv_string(&j, "message", r->message[0] ? r->message : NULL);
+	gt_json_kv_int(&j, "exit", r->rc);
+	gt_json_end_object(&j);
+	gt_json_finish(&j);
+}
+
+static void report_human(const struct run *r)
+{
+	if (strcmp(r->result, "planned") == 0) {
+		printf("Plan (dry run, nothing changed):\n");
+		printf("  media:    %s\n", r->media->description);
+		printf("  payload:  %s (%s, sha256 verified)\n", r->payload->dest,
+		       gt_manifest_family_name(r->payload->family));
+		printf("  install:  %s %s%s%s\n", r->pkg.name, r->pkg.version,
+		       r->previous ? ", replacing " : "", r->previous ? r->previous : "");
+		for (size_t i = 0; r->drivers && i < r->drivers->n_steps; i++)
+			printf("  drivers:  %s\n", r->drivers->steps[i].description);
+		return;
+	}
+	if (strcmp(r->result, "unchanged") == 0)
+		printf("%s %s is already installed: nothing to change.\n", r->pkg.name,
+		       r->pkg.version);
+	else if (strcmp(r->result, "installed") == 0)
+		printf("Installed %s %s from %s (%s).\n", r->pkg.name, r->pkg.version,
+		       r->payload->dest, r->media->description);
+	if (r->verify)
+		gt_verify_human(stdout, r->verify, r->root);
+	if (r->d && r->d->rootfs->flagged)
+		printf("Note: the root filesystem is %s; see 'installer detect'.\n",
+		       r->d->rootfs->on_disk_type ? r->d->rootfs->on_disk_type
+		                                  : r->d->rootfs->type);
+}
+
+/* Append the outcome to the log: --log FILE, or the guest's install.log. */
+static void write_log(const struct run *r)
+{
+	char line[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *fp;
+	char *rel = NULL;
+
+	gmtime_r(&now, &tm);
+	snprintf(line, sizeof(line),
+	         "%04d-%02d-%02dT%02d:%02d:%02dZ install result=%s exit=%d "
+	         "media=%s payload=%s package=%s version=%s%s%s\n",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	         tm.tm_sec, r->result ? r->result : "?", r->rc,
+	         r->media ? r->media->description : "-",
+	         r->payload ? r->payload->dest : "-", r->pkg.name ? r->pkg.name : "-",
+	         r->pkg.version ? r->pkg.version : "-", r->message[0] ? " message=" : "",
+	         r->message[0] ? r->message : "");
+	if (r->o.log) {
+		fp = fopen(r->o.log, "ae");
+	} else {
+		if (gt_fs_mkdirs(r->root, "/var/log/guest-tools") < 0 ||
+		    gt_root_resolve(r->root, LOG_PATH, true, &rel) < 0)
+			return;
+		int fd = openat(r->root->fd, rel,
+		                O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		                0640);
+		free(rel);
+		fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+	}
+	if (fp) {
+		fputs(line, fp);
+		if (fclose(fp) != 0)
+			gt_warn("%s: cannot write the install log: %s",
+			        r->o.log ? r->o.log : LOG_PATH, strerror(errno));
+	}
+}
+
+int cmd_install(int argc, char **argv)
+{
+	struct run r = { .rc = GT_EXIT_OK };
+	const char *what = NULL;
+	int ret;
+
+	ret = gt_cli_parse(argc, argv, "install",
+	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE,
+	                   usage, &r.o);
+	if (ret >= 0)
+		return ret;
+	if (geteuid() != 0) {
+		gt_err("install: must be run as root: sudo ./install.sh");
+		return GT_EXIT_NOTROOT;
+	}
+	ret = gt_root_open(r.o.root, &r.root);
+	if (ret < 0) {
+		gt_err("%s: cannot open the root directory: %s", r.o.root,
+		       gt_strerror(ret));
+		return GT_EXIT_USAGE;
+	}
+	ret = gt_detect_run(r.root, &r.d, &what);
+	if (ret < 0) {
+		fail(&r, GT_EXIT_INPUT, "cannot read the %s under %s: %s", what,
+		     r.root->dir, gt_strerror(ret));
+		goto out;
+	}
+	/* A file detect could not use (a /proc table that is a FIFO, an
+	 * unparsable os-release): the install goes on with what the rest
+	 * says, and names the file. */
+	for (size_t i = 0; i < r.d->nwarnings; i++) {
+		char shown[4200];
+
+		if (strcmp(r.d->warnings[i].code, "malformed-file") == 0)
+			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].message,
+			                              shown, sizeof(shown)));
+	}
+	if (strcmp(r.d->virt->hypervisor, "container") == 0 ||
+	    strcmp(r.d->virt->mode, "dom0") == 0) {
+		fail(&r, GT_EXIT_UNSUPPORTED,
+		     "this is %s: guest-tools are for virtual machine guests",
+		     strcmp(r.d->virt->mode, "dom0") == 0 ? "a Xen control domain (dom0)"
+		                                          : "a container");
+		goto out;
+	}
+	if (!r.o.dry_run) {
+		ret = gt_journal_recover(r.root, &r.recovered);
+		if (ret < 0) {
+			fail(&r, GT_EXIT_FAILURE,
+			     "an interrupted earlier run could not be rolled back: %s",
+			     gt_strerror(ret));
+			goto out;
+		}
+		if (r.recovered)
+			gt_warn("an earlier run was interrupted; it has been rolled "
+			        "back");
+		gt_leftover_sweep(); /* what runs killed with SIGKILL left */
+	}
+	if (find_and_verify(&r) != 0)
+		goto out;
+	ret = gt_drivers_plan(r.root, r.d, &r.drivers);
+	if (ret < 0) {
+		fail(&r, GT_EXIT_INPUT, "cannot plan the PV-driver setup: %s",
+		     gt_strerror(ret));
+		goto out;
+	}
+	for (size_t i = 0; i < r.drivers->n_warnings; i++)
+		gt_warn("%s", r.drivers->warnings[i].message);
+	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
+	                               r.pkg.name, &r.previous);
+	if (ret < 0)
+		gt_warn("%s: cannot tell which version is installed: %s", r.pkg.name,
+		        gt_strerror(ret));
+	if (r.previous && strcmp(r.previous, r.pkg.version) == 0 &&
+	    r.drivers->n_steps == 0) {
+		r.result = "unchanged";
+	} else if (r.o.dry_run) {
+		r.result = "planned";
+	} else if (!confirm(&r)) {
+		fail(&r, GT_EXIT_FAILURE, "cancelled; nothing was changed");
+		goto out;
+	} else if (install(&r) != 0) {
+		goto out;
+	}
+	if (strcmp(r.result, "planned") != 0) {
+		gt_verify_run(r.root, r.d, &r.verify);
+		if (r.verify && r.drivers->reboot_needed)
+			r.verify->reboot_needed = true;
+		if (r.verify && r.verify->reboot_needed)
+			r.rc = GT_EXIT_REBOOT;
+	}
+out:
+	if (r.o.json)
+		report_json(&r);
+	else if (r.result && r.rc != GT_EXIT_ROLLEDBACK &&
+	         strcmp(r.result, "failed") != 0)
+		report_human(&r);
+	if (!r.o.dry_run && r.root)
+		write_log(&r);
+	if (r.tmpfile[0])
+		unlink(r.tmpfile);
+	if (r.tmpdir[0])
+		rmdir(r.tmpdir);
+	gt_verify_free(r.verify);
+	gt_drivers_plan_free(r.drivers);
+	gt_pkg_info_clear(&r.pkg);
+	free(r.previous);
+	gt_manifest_free(r.manifest);
+	gt_media_close(r.media);
+	gt_detect_free(r.d);
+	gt_root_close(r.root);
+	return r.rc;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "detect/warning.h"
+
+int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const char *fmt,
+                   ...)
+{
+	struct gt_warning *w;
+	char *msg = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -ENOMEM;
+	w = realloc(*v, (*n + 1) * sizeof(*w));
+	if (!w) {
+		free(msg);
+		return -ENOMEM;
+	}
+	w[*n].code = code;
+	w[*n].message = msg;
+	*v = w;
+	(*n)++;
+	return 0;
+}
+
+void gt_warnings_free(struct gt_warning *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].message);
+	free(v);
+}
