@@ -275,19 +275,17 @@ static int parse_inits(struct parser *p, const char *value, unsigned *out)
 		enum gt_init i;
 
 		if (len == 0 || len >= sizeof(name))
-			return fail(p, -GT_EPARSE,
-			            "init=: unknown init system in '%s' (known: systemd, "
-			            "sysv, "
-			            "openrc, upstart)",
-			            value);
+			return fail(
+			        p, -GT_EPARSE,
+			        "init=: unknown init system in '%s' (known: systemd, sysv, openrc, upstart)",
+			        value);
 		memcpy(name, s, len);
 		name[len] = '\0';
 		i = gt_manifest_init_parse(name);
 		if (!i)
 			return fail(
 			        p, -GT_EPARSE,
-			        "init=: unknown init system '%s' (known: systemd, sysv, "
-			        "openrc, upstart)",
+			        "init=: unknown init system '%s' (known: systemd, sysv, openrc, upstart)",
 			        name);
 		if (set & (unsigned)i)
 			return fail(p, -GT_EPARSE, "init=: '%s' listed twice", name);
@@ -473,10 +471,10 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 	case K_FAMILY:
 		e->family = gt_manifest_family_parse(v);
 		if (!e->family)
-			return fail(p, -GT_EPARSE,
-			            "family=: unknown package family '%s' (known: rpm, "
-			            "deb, tgz)",
-			            v);
+			return fail(
+			        p, -GT_EPARSE,
+			        "family=: unknown package family '%s' (known: rpm, deb, tgz)",
+			        v);
 		return 0;
 	case K_ARCH:
 		e->arch = gt_manifest_arch_parse(v);
@@ -665,16 +663,16 @@ static int parse_line(struct parser *p, char *line, bool *have_header)
 
 		if (strcmp(f[0], HEADER) != 0 || nf != 2 ||
 		    parse_uint(f[1], 999999, &v) < 0)
-			return fail(p, -GT_EPARSE,
-			            "not a guest-tools manifest (the first line must be "
-			            "'" HEADER " %d')",
-			            GT_MANIFEST_FORMAT);
+			return fail(
+			        p, -GT_EPARSE,
+			        "not a guest-tools manifest (the first line must be '" HEADER
+			        " %d')",
+			        GT_MANIFEST_FORMAT);
 		if (v != GT_MANIFEST_FORMAT)
-			return fail(p, -GT_EUNSUPPORTED,
-			            "manifest format %llu is not supported (this program "
-			            "reads "
-			            "format %d)",
-			            (unsigned long long)v, GT_MANIFEST_FORMAT);
+			return fail(
+			        p, -GT_EUNSUPPORTED,
+			        "manifest format %llu is not supported (this program reads format %d)",
+			        (unsigned long long)v, GT_MANIFEST_FORMAT);
 		*have_header = true;
 		return 0;
 	}
@@ -753,11 +751,10 @@ static int check_destinations(struct parser *p)
 			           "destination '%s' already used on line %u",
 			           later->dest, first->line);
 		else
-			ret = fail(p, -GT_EPARSE,
-			           "destination '%s' differs only in case from '%s' on "
-			           "line %u "
-			           "(Joliet readers cannot tell them apart)",
-			           later->dest, first->dest, first->line);
+			ret = fail(
+			        p, -GT_EPARSE,
+			        "destination '%s' differs only in case from '%s' on line %u (Joliet readers cannot tell them apart)",
+			        later->dest, first->dest, first->line);
 		goto out;
 	}
 	for (i = 0; i < total; i++) {
@@ -780,11 +777,10 @@ static int check_destinations(struct parser *p)
 				           hit->line ? hit->dest : d,
 				           hit->line ? d : hit->dest);
 			else
-				ret = fail(p, -GT_EPARSE,
-				           "'%s' (line %u) is a file, but '%s' (line %u) "
-				           "puts "
-				           "a directory there",
-				           hit->dest, hit->line, d, refs[i].line);
+				ret = fail(
+				        p, -GT_EPARSE,
+				        "'%s' (line %u) is a file, but '%s' (line %u) puts a directory there",
+				        hit->dest, hit->line, d, refs[i].line);
 			goto out;
 		}
 	}
@@ -838,17 +834,16 @@ int gt_manifest_parse(const char *buf, size_t len, enum gt_manifest_kind kind,
 			unsigned char c = (unsigned char)start[i];
 
 			if (c == '\r') {
-				ret = fail(&p, -GT_EPARSE,
-				           "carriage return (save the file with Unix "
-				           "line endings)");
+				ret = fail(
+				        &p, -GT_EPARSE,
+				        "carriage return (save the file with Unix line endings)");
 				goto out;
 			}
 			if ((c < 0x20 && c != '\t') || c >= 0x7f) {
-				ret = fail(&p, -GT_EPARSE,
-				           "byte 0x%02x at column %zu: only printable "
-				           "ASCII is "
-				           "allowed",
-				           c, i + 1);
+				ret = fail(
+				        &p, -GT_EPARSE,
+				        "byte 0x%02x at column %zu: only printable ASCII is allowed",
+				        c, i + 1);
 				goto out;
 			}
 		}

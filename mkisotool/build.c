@@ -103,17 +103,14 @@ static void usage(FILE *fp)
 	fprintf(fp,
 	        "Usage: mkisotool build -m MANIFEST -o OUT.iso [OPTIONS]\n\n"
 	        "  -m, --manifest FILE        the build manifest (see manifest(5))\n"
-	        "  -o, --output FILE          the ISO to write (replaced only on "
-	        "success)\n"
+	        "  -o, --output FILE          the ISO to write (replaced only on success)\n"
 	        "  -s, --source-dir DIR       where relative sources are (default: the\n"
 	        "                             manifest's source-dir, or its directory)\n"
 	        "  -D, --define NAME=VALUE    set ${NAME} for src= and version\n"
 	        "                             (BUILD defaults to SOURCE_DIR/build)\n"
-	        "      --source-date-epoch N  the time stamped on every file and the "
-	        "volume\n"
+	        "      --source-date-epoch N  the time stamped on every file and the volume\n"
 	        "                             (default: $SOURCE_DATE_EPOCH, else now)\n"
-	        "      --sign KEY.sec         sign Linux/MANIFEST into "
-	        "Linux/MANIFEST.sig\n"
+	        "      --sign KEY.sec         sign Linux/MANIFEST into Linux/MANIFEST.sig\n"
 	        "                             (a key from 'mkisotool keygen')\n"
 	        "  -q, --quiet                no progress, no summary\n"
 	        "  -v, --verbose              say what is done with every file\n"
@@ -210,11 +207,11 @@ static char *expand(const struct build *b, const char *s, char *whybuf, size_t w
 			}
 			add = var_get(b, s + 2, (size_t)(close - s - 2));
 			if (!add) {
-				snprintf(whybuf, whysize,
-				         "undefined variable ${%.*s} (define it with -D "
-				         "%.*s=VALUE)",
-				         (int)(close - s - 2), s + 2,
-				         (int)(close - s - 2), s + 2);
+				snprintf(
+				        whybuf, whysize,
+				        "undefined variable ${%.*s} (define it with -D %.*s=VALUE)",
+				        (int)(close - s - 2), s + 2, (int)(close - s - 2),
+				        s + 2);
 				*why = whybuf;
 				goto fail;
 			}
@@ -411,9 +408,7 @@ static int check_inputs(struct build *b)
 		} else if (!e->has_sha256 && !path_under(in->path, b->source_dir) &&
 		           !(b->build_dir && path_under(in->path, b->build_dir))) {
 			problem(b, MK_EXIT_MANIFEST, e->line,
-			        "%s: source %s is outside the source tree (%s) and the "
-			        "build "
-			        "directory: pin it with sha256=",
+			        "%s: source %s is outside the source tree (%s) and the build directory: pin it with sha256=",
 			        e->dest, in->path, b->source_dir);
 		} else {
 			b->total_bytes += (uint64_t)st.st_size;
@@ -468,9 +463,7 @@ static int check_inputs(struct build *b)
 			gt_sha256_hex(in->e->sha256, want);
 			gt_sha256_hex(in->sha256, got);
 			problem(b, MK_EXIT_INPUT, in->e->line,
-			        "%s: source %s: sha256 mismatch: the manifest says %s, "
-			        "the file "
-			        "has %s",
+			        "%s: source %s: sha256 mismatch: the manifest says %s, the file has %s",
 			        in->e->dest, in->path, want, got);
 			continue;
 		}
@@ -1055,8 +1048,7 @@ static int parse_args(struct build *b, int argc, char **argv)
 		errno = 0;
 		v = strtoll(sde, &end, 10);
 		if (errno || *end || end == sde || v < 0 || v > 253402300799LL) {
-			gt_err("source date epoch '%s': expected seconds since 1970 "
-			       "(up to year 9999)\nTry 'mkisotool build --help'.",
+			gt_err("source date epoch '%s': expected seconds since 1970 (up to year 9999)\nTry 'mkisotool build --help'.",
 			       sde);
 			return MK_EXIT_USAGE;
 		}

@@ -75,8 +75,7 @@ int mk_read_seckey(const char *path, struct gt_sig_seckey *sk)
 		return MK_EXIT_INPUT;
 	}
 	if (mode & 077)
-		gt_warn("%s: the secret key is readable by others (mode %04o); "
-		        "chmod 600 it",
+		gt_warn("%s: the secret key is readable by others (mode %04o); chmod 600 it",
 		        path, (unsigned)(mode & 07777));
 	return 0;
 }
@@ -137,12 +136,9 @@ int cmd_keygen(int argc, char **argv)
 		case 'h':
 			printf("Usage: mkisotool keygen -o PREFIX\n\n"
 			       "Makes an Ed25519 key pair for signing Linux/MANIFEST:\n"
-			       "PREFIX.sec (the secret key, mode 0600: keep it off the "
-			       "ISO)\n"
-			       "and PREFIX.pub (the public key, for the installer's "
-			       "PUBKEYS=\n"
-			       "and mkisotool verify --pubkey). Existing files are never "
-			       "replaced.\n");
+			       "PREFIX.sec (the secret key, mode 0600: keep it off the ISO)\n"
+			       "and PREFIX.pub (the public key, for the installer's PUBKEYS=\n"
+			       "and mkisotool verify --pubkey). Existing files are never replaced.\n");
 			return MK_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mkisotool keygen --help'.\n");
@@ -163,8 +159,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	/* Refuse before making anything, so that no half pair is left behind. */
 	if (access(sec_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
-		gt_err("%s: exists: not replaced (a lost secret key cannot be made "
-		       "again); choose another PREFIX",
+		gt_err("%s: exists: not replaced (a lost secret key cannot be made again); choose another PREFIX",
 		       access(sec_path, F_OK) == 0 ? sec_path : pub_path);
 		return MK_EXIT_OUTPUT;
 	}

@@ -318,9 +318,7 @@ static int check_pvd(struct image *im, const char *path, const char *label,
 	         (uint64_t)pvd[83] << 24;
 	if (blocks * block_size != (uint64_t)st.st_size)
 		bad(im, NULL,
-		    "the file has %llu bytes but the volume descriptor says %llu blocks "
-		    "of "
-		    "%u (%llu bytes)",
+		    "the file has %llu bytes but the volume descriptor says %llu blocks of %u (%llu bytes)",
 		    (unsigned long long)st.st_size, (unsigned long long)blocks,
 		    block_size, (unsigned long long)blocks * block_size);
 	memcpy(volid, pvd + 40, 32);
@@ -643,17 +641,12 @@ int cmd_verify(int argc, char **argv)
 			pubkey = optarg;
 			break;
 		case 'h':
-			printf("Usage: mkisotool verify [--quiet] [--json] [--pubkey "
-			       "KEY.pub] "
-			       "ISO\n\n"
-			       "Reads ISO back and checks the volume size and label, and "
-			       "every\n"
+			printf("Usage: mkisotool verify [--quiet] [--json] [--pubkey KEY.pub] ISO\n\n"
+			       "Reads ISO back and checks the volume size and label, and every\n"
 			       "file against Linux/MANIFEST and SHA256SUMS on it. A\n"
-			       "Linux/MANIFEST.sig must be well formed; with --pubkey it "
-			       "must be\n"
+			       "Linux/MANIFEST.sig must be well formed; with --pubkey it must be\n"
 			       "there and a good signature by that key.\n"
-			       "Exit 0 when it is good, 4 when not (see "
-			       "mkisotool(1)).\n");
+			       "Exit 0 when it is good, 4 when not (see mkisotool(1)).\n");
 			return MK_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mkisotool verify --help'.\n");
@@ -856,8 +849,7 @@ int cmd_ls(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: mkisotool ls [--json] ISO|MANIFEST\n\n"
-			       "Lists the payload manifest (Linux/MANIFEST) of ISO, or a "
-			       "manifest\n"
+			       "Lists the payload manifest (Linux/MANIFEST) of ISO, or a manifest\n"
 			       "file given directly.\n");
 			return MK_EXIT_OK;
 		default:

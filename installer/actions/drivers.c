@@ -423,28 +423,21 @@ static int kernel_warnings(struct planner *pl)
 	int ret = 0;
 
 	if (pl->nk == 0)
-		return warn(pl, "no-kernel-found",
-		            "no installed kernel was found (/lib/modules/<version>, "
-		            "/boot/vmlinuz-<version>): cannot check that the kernel has "
-		            "xen-blkfront and xen-netfront; check it before rebooting");
+		return warn(
+		        pl, "no-kernel-found",
+		        "no installed kernel was found (/lib/modules/<version>, /boot/vmlinuz-<version>): cannot check that the kernel has xen-blkfront and xen-netfront; check it before rebooting");
 	for (i = 0; i < pl->nk && ret == 0; i++) {
 		const struct kernel *k = &pl->k[i];
 
 		if (k->fe[0] == FE_ABSENT && k->fe[1] == FE_ABSENT)
-			ret = warn(pl, "no-xen-frontends",
-			           "kernel %s has neither xen-blkfront nor xen-netfront "
-			           "(not in /boot/config-%s, modules.builtin or "
-			           "modules.dep): "
-			           "it cannot switch to PVHVM; install a kernel with Xen "
-			           "support (CONFIG_XEN_BLKDEV_FRONTEND, "
-			           "CONFIG_XEN_NETDEV_FRONTEND)",
-			           k->kver, k->kver);
+			ret = warn(
+			        pl, "no-xen-frontends",
+			        "kernel %s has neither xen-blkfront nor xen-netfront (not in /boot/config-%s, modules.builtin or modules.dep): it cannot switch to PVHVM; install a kernel with Xen support (CONFIG_XEN_BLKDEV_FRONTEND, CONFIG_XEN_NETDEV_FRONTEND)",
+			        k->kver, k->kver);
 		else if (k->fe[0] == FE_ABSENT || k->fe[1] == FE_ABSENT)
 			ret = warn(
 			        pl, "missing-xen-frontend",
-			        "kernel %s has no %s: its %s stays emulated after the "
-			        "reboot; install the kernel's extra modules or a kernel "
-			        "with Xen support",
+			        "kernel %s has no %s: its %s stays emulated after the reboot; install the kernel's extra modules or a kernel with Xen support",
 			        k->kver, frontends[k->fe[0] == FE_ABSENT ? 0 : 1].module,
 			        k->fe[0] == FE_ABSENT ? "disk" : "NIC");
 	}
@@ -578,9 +571,10 @@ static int plan_dracut(struct planner *pl)
 	content = strdup(DRACUT_TEXT);
 	if (!content)
 		return -ENOMEM;
-	ret = add_write(pl, DRACUT_CONF, content,
-	                "add xen-blkfront and xen-netfront to dracut's drivers "
-	                "(" DRACUT_CONF ")");
+	ret = add_write(
+	        pl, DRACUT_CONF, content,
+	        "add xen-blkfront and xen-netfront to dracut's drivers (" DRACUT_CONF
+	        ")");
 	for (i = 0; i < pl->nk && ret == 0; i++) {
 		char *img, **backups = NULL, desc[700];
 		size_t nb = 0;
@@ -773,9 +767,9 @@ static int plan_mkinitcpio(struct planner *pl)
 	ret = mkinitcpio_content(buf, len, &content);
 	if (ret < 0 || !content)
 		goto out;
-	ret = add_write(pl, conf, content,
-	                "add xen-blkfront and xen-netfront to MODULES in "
-	                "/etc/mkinitcpio.conf");
+	ret = add_write(
+	        pl, conf, content,
+	        "add xen-blkfront and xen-netfront to MODULES in /etc/mkinitcpio.conf");
 	content = NULL;
 	if (ret < 0)
 		goto out;
@@ -856,10 +850,7 @@ static int plan_initramfs(struct planner *pl)
 	if (pick == 3)
 		return warn(
 		        pl, "no-initramfs-tool",
-		        "xen-blkfront/xen-netfront are modules, and no initramfs tool "
-		        "was found (dracut, initramfs-tools, mkinitcpio): add them to "
-		        "the initramfs by hand before rebooting, or the kernel may not "
-		        "find the root disk once the emulated one is unplugged");
+		        "xen-blkfront/xen-netfront are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): add them to the initramfs by hand before rebooting, or the kernel may not find the root disk once the emulated one is unplugged");
 	return tools[pick].plan(pl);
 }
 
@@ -903,11 +894,10 @@ static int fstab_warnings(struct planner *pl)
 
 		if (*t == '#' || !emulated_disk(t, w, xvd, sizeof(xvd)))
 			continue;
-		ret = warn(pl, "fstab-device-name",
-		           "/etc/fstab line %zu names the disk %.*s, which becomes %s "
-		           "once the PV drivers take over: use the UUID= form instead "
-		           "(blkid -s UUID -o value %.*s prints it)",
-		           it.no, (int)w, t, xvd, (int)w, t);
+		ret = warn(
+		        pl, "fstab-device-name",
+		        "/etc/fstab line %zu names the disk %.*s, which becomes %s once the PV drivers take over: use the UUID= form instead (blkid -s UUID -o value %.*s prints it)",
+		        it.no, (int)w, t, xvd, (int)w, t);
 	}
 	free(buf);
 	return ret;
@@ -976,12 +966,10 @@ static int bootloader_file(struct planner *pl, const char *path)
 	}
 	free(buf);
 	if (count)
-		ret = warn(pl, "bootloader-device-name",
-		           "%s line %zu (%zu line(s) in all) boots with %s=%s, which "
-		           "becomes %s once the PV drivers take over: use %s=UUID=... "
-		           "instead (then regenerate the boot loader configuration)",
-		           path, first, count, first_key, first_dev, first_xvd,
-		           first_key);
+		ret = warn(
+		        pl, "bootloader-device-name",
+		        "%s line %zu (%zu line(s) in all) boots with %s=%s, which becomes %s once the PV drivers take over: use %s=UUID=... instead (then regenerate the boot loader configuration)",
+		        path, first, count, first_key, first_dev, first_xvd, first_key);
 	return ret;
 }
 
@@ -1155,11 +1143,7 @@ static int net_file(struct planner *pl, const char *path, enum netfmt fmt)
 			continue;
 		ret = warn(
 		        pl, "nic-config-bound",
-		        "%s line %zu binds the network configuration to %s by its "
-		        "%s%s%s: %s is an emulated NIC (driver %s) that the PV NIC "
-		        "replaces after the reboot, and the PV NIC may come up under "
-		        "another name; check this configuration after the reboot, or "
-		        "the guest may lose its network",
+		        "%s line %zu binds the network configuration to %s by its %s%s%s: %s is an emulated NIC (driver %s) that the PV NIC replaces after the reboot, and the PV NIC may come up under another name; check this configuration after the reboot, or the guest may lose its network",
 		        path, it.no, nic->name, how, strcmp(how, "MAC") == 0 ? " " : "",
 		        strcmp(how, "MAC") == 0 ? nic->mac : "", nic->name, nic->driver);
 	}

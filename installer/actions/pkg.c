@@ -456,16 +456,14 @@ static int install_tgz(const struct gt_root *root, const char *file, struct gt_j
 		}
 		if (archive_entry_hardlink(e) ||
 		    (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)) {
-			gt_err("%s: %s: hard links, devices and FIFOs are not allowed in "
-			       "a payload",
+			gt_err("%s: %s: hard links, devices and FIFOs are not allowed in a payload",
 			       file, path);
 			free(path);
 			ret = -GT_EESCAPE;
 			break;
 		}
 		if (through_own_link(made_links, path)) {
-			gt_err("%s: %s: written through a symlink the payload itself "
-			       "made: refused",
+			gt_err("%s: %s: written through a symlink the payload itself made: refused",
 			       file, path);
 			free(path);
 			ret = -GT_EESCAPE;

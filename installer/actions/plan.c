@@ -17,9 +17,7 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
 	q.arch = gt_manifest_arch_from_machine(d->arch);
 	/* A root with no ELF binary to read: assume it runs on this machine. */
 	if (q.arch == GT_ARCH_NONE && strcmp(d->arch, "unknown") == 0 && uname(&u) == 0) {
-		gt_warn("the architecture of the root is unknown (no /bin/sh): assuming "
-		        "%s, this "
-		        "machine's",
+		gt_warn("the architecture of the root is unknown (no /bin/sh): assuming %s, this machine's",
 		        u.machine);
 		q.arch = gt_manifest_arch_from_machine(u.machine);
 	}
@@ -38,8 +36,6 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
 	                   : gt_manifest_family_parse(family);
 	if (gt_manifest_find_payload(m, &q, out) == 0)
 		return 0;
-	*why = "the media has no payload for this distribution, version, architecture "
-	       "and "
-	       "init system";
+	*why = "the media has no payload for this distribution, version, architecture and init system";
 	return -GT_ENOTFOUND;
 }

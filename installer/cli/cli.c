@@ -69,9 +69,7 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 			need = GT_OPT_OVERRIDE;
 			o->major = (int)strtol(optarg, &end, 10);
 			if (*end || o->major < 0) {
-				gt_err("%s: -m needs a major version number, not "
-				       "'%s'\nTry 'installer "
-				       "%s --help'.",
+				gt_err("%s: -m needs a major version number, not '%s'\nTry 'installer %s --help'.",
 				       name, optarg, name);
 				return GT_EXIT_USAGE;
 			}
@@ -90,15 +88,12 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 			fputs(usage, stdout);
 			return GT_EXIT_OK;
 		default:
-			gt_err("%s: unknown option or missing argument '%s'\nTry "
-			       "'installer %s "
-			       "--help'.",
+			gt_err("%s: unknown option or missing argument '%s'\nTry 'installer %s --help'.",
 			       name, argv[optind - 1], name);
 			return GT_EXIT_USAGE;
 		}
 		if (need && !(allowed & need)) {
-			gt_err("%s: option '%s' does not apply here\nTry 'installer %s "
-			       "--help'.",
+			gt_err("%s: option '%s' does not apply here\nTry 'installer %s --help'.",
 			       name, argv[optind - 1], name);
 			return GT_EXIT_USAGE;
 		}
@@ -109,8 +104,7 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		return GT_EXIT_USAGE;
 	}
 	if ((o->distro != NULL) != (o->major >= 0)) {
-		gt_err("%s: -d DISTRO and -m MAJOR go together\nTry 'installer %s "
-		       "--help'.",
+		gt_err("%s: -d DISTRO and -m MAJOR go together\nTry 'installer %s --help'.",
 		       name, name);
 		return GT_EXIT_USAGE;
 	}

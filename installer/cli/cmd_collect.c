@@ -663,9 +663,7 @@ int cmd_collect(int argc, char **argv)
 	gt_log_init(NULL, verbosity);
 	ret = gt_root_open(rootdir, &root);
 	if (ret < 0) {
-		gt_err("%s: cannot open the root directory: %s (give an existing "
-		       "directory "
-		       "to --root)",
+		gt_err("%s: cannot open the root directory: %s (give an existing directory to --root)",
 		       rootdir, gt_strerror(ret));
 		return GT_EXIT_USAGE;
 	}
@@ -686,9 +684,9 @@ int cmd_collect(int argc, char **argv)
 		int e = errno;
 
 		gt_err("%s: cannot create: %s%s", tmp_path, strerror(e),
-		       e == EEXIST ? " (left by an interrupted collect? remove it, or "
-		                     "give --force)"
-		                   : "");
+		       e == EEXIST
+		               ? " (left by an interrupted collect? remove it, or give --force)"
+		               : "");
 		free(tmp_path);
 		tmp_path = NULL;
 		goto out;

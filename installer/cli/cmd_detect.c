@@ -38,9 +38,7 @@ int cmd_detect(int argc, char **argv)
 	json = o.json;
 	ret = gt_root_open(rootdir, &root);
 	if (ret < 0) {
-		gt_err("%s: cannot open the root directory: %s (give an existing "
-		       "directory to "
-		       "--root)",
+		gt_err("%s: cannot open the root directory: %s (give an existing directory to --root)",
 		       rootdir, gt_strerror(ret));
 		return GT_EXIT_USAGE;
 	}

@@ -38,20 +38,17 @@
 #include "actions/verify.h"
 
 static const char usage[] =
-        "Usage: installer install [--root DIR] [--media PATH] [--dry-run] [--yes] "
-        "[--json]\n"
+        "Usage: installer install [--root DIR] [--media PATH] [--dry-run] [--yes] [--json]\n"
         "                         [--log FILE] [-d DISTRO -m MAJOR] [-q] [-v]\n\n"
         "Install the guest agent and check the PV-driver setup.\n\n"
         "  --root DIR      install into the guest image mounted at DIR (enable only)\n"
-        "  --media PATH    the guest-tools media: a directory, a block device, or an "
-        ".iso\n"
+        "  --media PATH    the guest-tools media: a directory, a block device, or an .iso\n"
         "                  file (default: the directory the installer runs from, then\n"
         "                  /dev/xvdd, /dev/cdrom, /dev/sr*, /dev/xvd*)\n"
         "  --dry-run       print the plan and change nothing\n"
         "  -y, --yes, -n   do not ask for confirmation\n"
         "  --json          print one JSON object on stdout\n"
-        "  --log FILE      write the log there (default "
-        "/var/log/guest-tools/install.log)\n"
+        "  --log FILE      write the log there (default /var/log/guest-tools/install.log)\n"
         "  -d DISTRO -m MAJOR  pick the payload for this distribution and major version\n"
         "  -k              accepted for compatibility; the kernel is never changed\n"
         "  --insecure-skip-signature  install even if Linux/MANIFEST.sig is missing or\n"
@@ -133,11 +130,10 @@ static bool confirm(const struct run *r)
  */
 static int media_lost(struct run *r, const char *what)
 {
-	return fail(r, GT_EXIT_NOMEDIA,
-	            "%s: %s: the media cannot be read (was the CD ejected? is the "
-	            "image truncated or damaged?); nothing was changed. Attach "
-	            "guest-tools.iso again and rerun the installer",
-	            r->media->description, what);
+	return fail(
+	        r, GT_EXIT_NOMEDIA,
+	        "%s: %s: the media cannot be read (was the CD ejected? is the image truncated or damaged?); nothing was changed. Attach guest-tools.iso again and rerun the installer",
+	        r->media->description, what);
 }
 
 /*
@@ -154,16 +150,11 @@ static int check_arch(struct run *r)
 	if (ret == -GT_EUNSUPPORTED) {
 		if (r->root->host)
 			fail(r, GT_EXIT_UNSUPPORTED,
-			     "%s: the package is for %s but this system's dpkg takes %s "
-			     "packages; nothing was changed",
+			     "%s: the package is for %s but this system's dpkg takes %s packages; nothing was changed",
 			     r->payload->dest, r->pkg.arch, accepted);
 		else
 			fail(r, GT_EXIT_UNSUPPORTED,
-			     "%s: the package is for %s but dpkg --root %s takes %s "
-			     "packages; nothing was changed. Run the installer inside "
-			     "that system: setarch %s chroot %s /bin/sh "
-			     "/media/cdrom/Linux/install.sh, with the CD under "
-			     "%s/media/cdrom",
+			     "%s: the package is for %s but dpkg --root %s takes %s packages; nothing was changed. Run the installer inside that system: setarch %s chroot %s /bin/sh /media/cdrom/Linux/install.sh, with the CD under %s/media/cdrom",
 			     r->payload->dest, r->pkg.arch, r->root->dir, accepted,
 			     r->d->arch, r->root->dir, r->root->dir);
 		free(accepted);
@@ -192,8 +183,7 @@ static int find_and_verify(struct run *r)
 		(void)fclose(tf); /* the list only feeds a message (NULL if it failed) */
 	if (ret < 0) {
 		fail(r, GT_EXIT_NOMEDIA,
-		     "no guest-tools media found (%s). Looked at:\n%s"
-		     "Attach guest-tools.iso to the VM, or give --media PATH.",
+		     "no guest-tools media found (%s). Looked at:\n%sAttach guest-tools.iso to the VM, or give --media PATH.",
 		     gt_strerror(ret), tried ? tried : "");
 		free(tried);
 		return r->rc;
@@ -227,13 +217,11 @@ static int find_and_verify(struct run *r)
 	ret = gt_plan_payload(r->manifest, r->d, r->o.distro, r->o.major, &r->payload,
 	                      &why);
 	if (ret < 0)
-		return fail(r, GT_EXIT_UNSUPPORTED,
-		            "%s (%s %s, %s, %s); -d DISTRO -m MAJOR picks "
-		            "one by hand",
-		            why,
-		            r->d->distro->id[0] ? r->d->distro->id
-		                                : "unknown distribution",
-		            r->d->distro->version_id, r->d->arch, r->d->init);
+		return fail(
+		        r, GT_EXIT_UNSUPPORTED,
+		        "%s (%s %s, %s, %s); -d DISTRO -m MAJOR picks one by hand", why,
+		        r->d->distro->id[0] ? r->d->distro->id : "unknown distribution",
+		        r->d->distro->version_id, r->d->arch, r->d->init);
 	ret = gt_private_dir(r->tmpdir, sizeof(r->tmpdir));
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE,
@@ -247,11 +235,10 @@ static int find_and_verify(struct run *r)
 	if (ret == -GT_EMEDIA)
 		return media_lost(r, r->payload->dest);
 	if (ret == -GT_EINTEGRITY)
-		return fail(r, GT_EXIT_INTEGRITY,
-		            "%s: %s: size or sha256 does not match the manifest: the "
-		            "media is "
-		            "damaged or was altered; nothing was changed",
-		            r->media->description, r->payload->dest);
+		return fail(
+		        r, GT_EXIT_INTEGRITY,
+		        "%s: %s: size or sha256 does not match the manifest: the media is damaged or was altered; nothing was changed",
+		        r->media->description, r->payload->dest);
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE, "%s: %s: cannot be read: %s",
 		            r->media->description, r->payload->dest, gt_strerror(ret));
@@ -479,15 +466,15 @@ static void write_log(const struct run *r)
 	char *rel = NULL;
 
 	gmtime_r(&now, &tm);
-	snprintf(line, sizeof(line),
-	         "%04d-%02d-%02dT%02d:%02d:%02dZ install result=%s exit=%d "
-	         "media=%s payload=%s package=%s version=%s%s%s\n",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	         tm.tm_sec, r->result ? r->result : "?", r->rc,
-	         r->media ? r->media->description : "-",
-	         r->payload ? r->payload->dest : "-", r->pkg.name ? r->pkg.name : "-",
-	         r->pkg.version ? r->pkg.version : "-", r->message[0] ? " message=" : "",
-	         r->message[0] ? r->message : "");
+	snprintf(
+	        line, sizeof(line),
+	        "%04d-%02d-%02dT%02d:%02d:%02dZ install result=%s exit=%d media=%s payload=%s package=%s version=%s%s%s\n",
+	        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	        tm.tm_sec, r->result ? r->result : "?", r->rc,
+	        r->media ? r->media->description : "-",
+	        r->payload ? r->payload->dest : "-", r->pkg.name ? r->pkg.name : "-",
+	        r->pkg.version ? r->pkg.version : "-", r->message[0] ? " message=" : "",
+	        r->message[0] ? r->message : "");
 	if (r->o.log) {
 		fp = fopen(r->o.log, "ae");
 	} else {
@@ -562,8 +549,7 @@ int cmd_install(int argc, char **argv)
 			goto out;
 		}
 		if (r.recovered)
-			gt_warn("an earlier run was interrupted; it has been rolled "
-			        "back");
+			gt_warn("an earlier run was interrupted; it has been rolled back");
 		gt_leftover_sweep(); /* what runs killed with SIGKILL left */
 	}
 	if (find_and_verify(&r) != 0)

@@ -232,8 +232,7 @@ int cmd_uninstall(int argc, char **argv)
 		if (ret == 0)
 			ret = gt_journal_forget_installed(root);
 		if (ret < 0) {
-			gt_err("uninstall: incomplete: %s (the record is kept; run it "
-			       "again)",
+			gt_err("uninstall: incomplete: %s (the record is kept; run it again)",
 			       gt_strerror(ret));
 			rc = GT_EXIT_FAILURE;
 		}

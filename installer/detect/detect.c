@@ -25,27 +25,24 @@ static int add_warnings(struct gt_detect *d)
 		t = d->rootfs->on_disk_type ? d->rootfs->on_disk_type : d->rootfs->type;
 		ret = warn(
 		        d, "ext-rootfs",
-		        "the root filesystem is %s: ext2/3/4 are discouraged on shared "
-		        "virtual storage, where one guest's heavy I/O delays its "
-		        "neighbours "
-		        "(the provider's guide); consider XFS for new guests",
+		        "the root filesystem is %s: ext2/3/4 are discouraged on shared virtual storage, where one guest's heavy I/O delays its neighbours (the provider's guide); consider XFS for new guests",
 		        t);
 	}
 	if (ret == 0 && strcmp(v->hypervisor, "xen") == 0 && strcmp(v->mode, "pv") == 0)
-		ret = warn(d, "xen-pv",
-		           "this Xen guest runs in legacy PV mode; HVM with PV "
-		           "drivers (PVHVM) is faster and safer");
+		ret = warn(
+		        d, "xen-pv",
+		        "this Xen guest runs in legacy PV mode; HVM with PV drivers (PVHVM) is faster and safer");
 	if (ret == 0 && strcmp(v->hypervisor, "xen") == 0 && strcmp(v->mode, "hvm") == 0)
-		ret = warn(d, "xen-hvm",
-		           "this Xen guest uses emulated devices only; see "
-		           "virt.reasons for what keeps it from PVHVM");
+		ret = warn(
+		        d, "xen-hvm",
+		        "this Xen guest uses emulated devices only; see virt.reasons for what keeps it from PVHVM");
 	if (ret == 0 && strcmp(v->mode, "dom0") == 0)
 		ret = warn(d, "xen-dom0",
 		           "this is a Xen control domain (dom0), not a guest");
 	if (ret == 0 && strcmp(v->hypervisor, "container") == 0)
-		ret = warn(d, "container",
-		           "this is a container: it shares the host's kernel, so "
-		           "there are no drivers to install");
+		ret = warn(
+		        d, "container",
+		        "this is a container: it shares the host's kernel, so there are no drivers to install");
 	if (ret == 0 && v->legacy_nic)
 		ret = warn(d, "hyperv-legacy-nic",
 		           "a Hyper-V legacy network adapter is in use");
@@ -54,10 +51,9 @@ static int add_warnings(struct gt_detect *d)
 	if (ret == 0 && d->rootfs->problem)
 		ret = warn(d, "malformed-file", "%s", d->rootfs->problem);
 	if (ret == 0 && strcmp(d->distro->family, "unknown") == 0)
-		ret = warn(d, "unknown-distro",
-		           "the distribution is not recognised (no usable os-release or "
-		           "release "
-		           "file); the tgz payload can still be used with -d/-m");
+		ret = warn(
+		        d, "unknown-distro",
+		        "the distribution is not recognised (no usable os-release or release file); the tgz payload can still be used with -d/-m");
 	return ret;
 }
 

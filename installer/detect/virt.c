@@ -244,11 +244,10 @@ static bool in_container(struct scan *s, const struct gt_rootfs *fs)
 		if (!gt_root_exists(s->root, markers[i]))
 			continue;
 		if (fs && fs->device) {
-			evidence(s,
-			         "%s exists, but the root is on block device %s: a VM "
-			         "image "
-			         "made from a container image",
-			         markers[i], fs->device);
+			evidence(
+			        s,
+			        "%s exists, but the root is on block device %s: a VM image made from a container image",
+			        markers[i], fs->device);
 			continue;
 		}
 		evidence(s, "%s exists (container image marker)", markers[i]);
@@ -543,47 +542,36 @@ static void xen_hvm_reasons(struct scan *s, const struct gt_rootfs *fs, size_t b
 
 	if (cmdline && strstr(cmdline, "xen_nopv")) {
 		evidence(s, "/proc/cmdline has xen_nopv");
-		reason(s, "the kernel command line has xen_nopv, which turns the PV "
-		          "drivers off: "
-		          "remove it from the boot loader entry and reboot");
+		reason(s,
+		       "the kernel command line has xen_nopv, which turns the PV drivers off: remove it from the boot loader entry and reboot");
 		said = true;
 	}
 	if (cmdline && strstr(cmdline, "xen_emul_unplug=never")) {
 		evidence(s, "/proc/cmdline has xen_emul_unplug=never");
-		reason(s, "the kernel command line has xen_emul_unplug=never, so the "
-		          "emulated "
-		          "disks and NICs are never unplugged for the PV ones: remove it "
-		          "and reboot");
+		reason(s,
+		       "the kernel command line has xen_emul_unplug=never, so the emulated disks and NICs are never unplugged for the PV ones: remove it and reboot");
 		said = true;
 	}
 	free(cmdline);
 	if (!gt_root_exists(s->root, "/sys/bus/xen/drivers/vbd")) {
-		reason(s, "the xen-blkfront driver is not loaded (no "
-		          "/sys/bus/xen/drivers/vbd): "
-		          "install or load it (modprobe xen-blkfront), add it to the "
-		          "initramfs, "
-		          "and reboot");
+		reason(s,
+		       "the xen-blkfront driver is not loaded (no /sys/bus/xen/drivers/vbd): install or load it (modprobe xen-blkfront), add it to the initramfs, and reboot");
 		said = true;
 	}
 	if (!gt_root_exists(s->root, "/sys/bus/xen/drivers/vif")) {
-		reason(s, "the xen-netfront driver is not loaded (no "
-		          "/sys/bus/xen/drivers/vif): "
-		          "install or load it (modprobe xen-netfront) and reboot");
+		reason(s,
+		       "the xen-netfront driver is not loaded (no /sys/bus/xen/drivers/vif): install or load it (modprobe xen-netfront) and reboot");
 		said = true;
 	}
 	if (unbound > 0) {
 		reason(s,
-		       "%zu Xen PV device(s) have no driver bound (see the devices "
-		       "list): the "
-		       "frontend drivers did not take them; check dmesg for "
-		       "xen-blkfront/xen-netfront",
+		       "%zu Xen PV device(s) have no driver bound (see the devices list): the frontend drivers did not take them; check dmesg for xen-blkfront/xen-netfront",
 		       unbound);
 		said = true;
 	}
 	if (bound + unbound == 0 && !said) {
 		reason(s,
-		       "the hypervisor offers no Xen PV devices (vbd/vif) to this guest; "
-		       "check that the VM's platform flags allow PV drivers");
+		       "the hypervisor offers no Xen PV devices (vbd/vif) to this guest; check that the VM's platform flags allow PV drivers");
 	}
 	for (i = 0; i < s->v->ndevices; i++) {
 		const struct gt_virt_device *d = &s->v->devices[i];
@@ -593,18 +581,11 @@ static void xen_hvm_reasons(struct scan *s, const struct gt_rootfs *fs, size_t b
 			continue;
 		if (strcmp(d->kind, "disk") == 0)
 			reason(s,
-			       "the root disk %s is driven by the emulated controller "
-			       "(driver %s), "
-			       "not xen-blkfront; after the switch it is named xvd*: use "
-			       "UUID= "
-			       "in /etc/fstab and the boot loader",
+			       "the root disk %s is driven by the emulated controller (driver %s), not xen-blkfront; after the switch it is named xvd*: use UUID= in /etc/fstab and the boot loader",
 			       d->name, d->driver);
 		else
 			reason(s,
-			       "%s is an emulated NIC (driver %s); the PV NIC replaces "
-			       "it after "
-			       "the switch, possibly under another name: update network "
-			       "configuration bound to its name or MAC",
+			       "%s is an emulated NIC (driver %s); the PV NIC replaces it after the switch, possibly under another name: update network configuration bound to its name or MAC",
 			       d->name, d->driver ? d->driver : "unknown");
 	}
 	(void)fs;
@@ -634,15 +615,12 @@ static void decide_xen_mode(struct scan *s, const struct gt_rootfs *fs, const ch
 	            (caps || gt_root_exists(s->root, "/proc/xen") ||
 	             gt_root_exists(s->root, "/sys/hypervisor/type")))) {
 		if (!guest_type)
-			evidence(s, "Xen without HVM signs (no Xen CPUID leaf, DMI or "
-			            "platform device)");
+			evidence(
+			        s,
+			        "Xen without HVM signs (no Xen CPUID leaf, DMI or platform device)");
 		s->v->mode = "pv";
-		reason(s, "this guest runs in PV mode, which is legacy and exposed to "
-		          "CPU flaws "
-		          "such as Spectre and Meltdown: switch the VM to HVM (before "
-		          "installing the "
-		          "OS, as the provider's guide says) so that the PV drivers make "
-		          "it PVHVM");
+		reason(s,
+		       "this guest runs in PV mode, which is legacy and exposed to CPU flaws such as Spectre and Meltdown: switch the VM to HVM (before installing the OS, as the provider's guide says) so that the PV drivers make it PVHVM");
 	} else if (strcmp(arch, "aarch64") == 0 || strcmp(arch, "armv7l") == 0) {
 		/* Xen on ARM has a single guest type, HVM-like with PV devices. */
 		s->v->mode = "pvh";
@@ -750,10 +728,7 @@ int gt_virt_detect(const struct gt_root *root, const char *arch,
 			    (strcmp(drv, "tulip") == 0 || strcmp(drv, "de2104x") == 0)) {
 				s.v->legacy_nic = true;
 				reason(&s,
-				       "%s is Hyper-V's legacy (emulated) network "
-				       "adapter: add a "
-				       "synthetic network adapter (hv_netvsc) for full "
-				       "speed",
+				       "%s is Hyper-V's legacy (emulated) network adapter: add a synthetic network adapter (hv_netvsc) for full speed",
 				       s.v->devices[i].name);
 			}
 		}

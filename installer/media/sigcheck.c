@@ -54,12 +54,10 @@ int gt_sigcheck_media(struct gt_media *m, const char *manifest, size_t len, bool
 
 	msg[0] = '\0';
 	if (n == 0) {
-		gt_info("signature: this installer was built without a trusted key "
-		        "(make PUBKEYS=...): %s is not checked",
+		gt_info("signature: this installer was built without a trusted key (make PUBKEYS=...): %s is not checked",
 		        GT_SIG_ISO_PATH);
 		if (skip)
-			gt_warn("--insecure-skip-signature: this installer checks no "
-			        "signature anyway");
+			gt_warn("--insecure-skip-signature: this installer checks no signature anyway");
 		return 0;
 	}
 	keys = calloc(n, sizeof(*keys));
@@ -68,19 +66,19 @@ int gt_sigcheck_media(struct gt_media *m, const char *manifest, size_t len, bool
 	ret = load_keys(keys, n, ids, sizeof(ids));
 	if (ret < 0) {
 		/* gen-pubkeys.sh checks the files, so this is a broken build. */
-		snprintf(msg, msg_size,
-		         "a public key built into this installer is unusable (%s): "
-		         "rebuild it with good PUBKEYS",
-		         gt_strerror(ret));
+		snprintf(
+		        msg, msg_size,
+		        "a public key built into this installer is unusable (%s): rebuild it with good PUBKEYS",
+		        gt_strerror(ret));
 		ret = -GT_EINTEGRITY;
 		goto out;
 	}
 	ret = gt_media_read(m, GT_SIG_ISO_PATH, GT_SIG_MAX_FILE, &text, &text_len);
 	if (ret == -ENOENT) {
-		snprintf(msg, msg_size,
-		         "%s: %s: missing: this installer only accepts media signed "
-		         "by key %s; the media is unsigned or not ours",
-		         m->description, GT_SIG_ISO_PATH, ids);
+		snprintf(
+		        msg, msg_size,
+		        "%s: %s: missing: this installer only accepts media signed by key %s; the media is unsigned or not ours",
+		        m->description, GT_SIG_ISO_PATH, ids);
 	} else if (ret == -GT_EMEDIA) {
 		/* Not a verdict on the signature, and not skippable: the caller
 		 * reports the unreadable media. */
@@ -96,14 +94,13 @@ int gt_sigcheck_media(struct gt_media *m, const char *manifest, size_t len, bool
 		         m->description, GT_SIG_ISO_PATH, gt_strerror(ret));
 	} else if ((ret = gt_sig_verify_any(keys, n, manifest, len, &sig, &which)) ==
 	           -GT_ENOTFOUND) {
-		snprintf(msg, msg_size,
-		         "%s: %s: signed by key %s, which this installer does not "
-		         "trust (it trusts %s)",
-		         m->description, GT_SIG_ISO_PATH, sig.id, ids);
+		snprintf(
+		        msg, msg_size,
+		        "%s: %s: signed by key %s, which this installer does not trust (it trusts %s)",
+		        m->description, GT_SIG_ISO_PATH, sig.id, ids);
 	} else if (ret < 0) {
 		snprintf(msg, msg_size,
-		         "%s: %s: bad signature by key %s: %s was altered after "
-		         "signing",
+		         "%s: %s: bad signature by key %s: %s was altered after signing",
 		         m->description, GT_SIG_ISO_PATH, sig.id, GT_MANIFEST_ISO_PATH);
 	} else {
 		gt_info("%s: signed by trusted key %s: verified", GT_MANIFEST_ISO_PATH,
@@ -117,10 +114,10 @@ int gt_sigcheck_media(struct gt_media *m, const char *manifest, size_t len, bool
 		char why[sizeof(ids) + 512];
 
 		snprintf(why, sizeof(why), "%s", msg);
-		snprintf(msg, msg_size,
-		         "INSECURE: --insecure-skip-signature: installing from media "
-		         "whose manifest is NOT authenticated (%s)",
-		         why);
+		snprintf(
+		        msg, msg_size,
+		        "INSECURE: --insecure-skip-signature: installing from media whose manifest is NOT authenticated (%s)",
+		        why);
 		gt_err("WARNING: %s", msg);
 		ret = 1;
 	}

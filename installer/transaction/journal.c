@@ -385,9 +385,7 @@ static int undo(const struct gt_root *root, const struct gt_journal_record *r)
 	}
 	if (strcmp(r->kind, "pkg") == 0 && n >= 3) {
 		if (strcmp(f[2], "-") != 0) {
-			gt_warn("%s: was at version %s before; the package tool cannot "
-			        "go back to "
-			        "it offline, so it is left at the new version",
+			gt_warn("%s: was at version %s before; the package tool cannot go back to it offline, so it is left at the new version",
 			        f[1], f[2]);
 			return 0;
 		}

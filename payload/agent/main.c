@@ -172,8 +172,7 @@ static const char *xs_where(const struct agent *a, int err)
 	if (a->xs_path)
 		return a->xs_path;
 	if (err == -ENOENT)
-		return "xenstore: no /dev/xen/xenbus or /proc/xen/xenbus "
-		       "(is xenfs mounted on /proc/xen?)";
+		return "xenstore: no /dev/xen/xenbus or /proc/xen/xenbus (is xenfs mounted on /proc/xen?)";
 	return "xenstore";
 }
 
@@ -450,8 +449,7 @@ static int load_os(struct agent *a)
 	ret = collect_os(a->root, &a->os);
 	if (ret < 0 && ret != -ENOMEM)
 		say(LOG_WARNING,
-		    "distribution release file (etc/os-release...): %s: data/os_* not "
-		    "published",
+		    "distribution release file (etc/os-release...): %s: data/os_* not published",
 		    errstr(ret));
 	return ret == -ENOMEM ? ret : 0;
 }
@@ -573,8 +571,7 @@ static void usage(FILE *f)
 	        "  -p, --pidfile FILE     write the process id to FILE\n"
 	        "  -i, --interval SEC     refresh memory figures every SEC seconds (60)\n"
 	        "  -r, --root DIR         read /etc, /proc and /sys under DIR\n"
-	        "  -x, --xenstore PATH    xenstore socket or device (default: "
-	        "XENSTORED_PATH,\n"
+	        "  -x, --xenstore PATH    xenstore socket or device (default: XENSTORED_PATH,\n"
 	        "                         else /dev/xen/xenbus or /proc/xen/xenbus)\n"
 	        "      --vif IF=DEVID     treat interface IF as the vif DEVID\n"
 	        "      --syslog           log to syslog instead of stderr\n"
@@ -582,8 +579,7 @@ static void usage(FILE *f)
 	        "  -v, --verbose          more messages (-vv: every key written)\n"
 	        "  -V, --version          print the version and exit\n"
 	        "  -h, --help             print this help and exit\n\n"
-	        "Exit status: 0 published, stopped, or not a Xen guest; 1 failure; 2 "
-	        "usage.\n",
+	        "Exit status: 0 published, stopped, or not a Xen guest; 1 failure; 2 usage.\n",
 	        PROG);
 }
 
@@ -668,8 +664,7 @@ int main(int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > 86400) {
 				fprintf(stderr,
-				        "%s: --interval: '%s' is not a number of seconds "
-				        "from 1 to 86400\n",
+				        "%s: --interval: '%s' is not a number of seconds from 1 to 86400\n",
 				        PROG, optarg);
 				free(a.ov);
 				return EXIT_USAGE;
@@ -700,8 +695,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr,
-		        "%s: unexpected argument '%s'\nTry '%s --help' for more "
-		        "information.\n",
+		        "%s: unexpected argument '%s'\nTry '%s --help' for more information.\n",
 		        PROG, argv[optind], PROG);
 		free(a.ov);
 		return EXIT_USAGE;
@@ -727,8 +721,7 @@ int main(int argc, char **argv)
 		/* Installed on a machine that is not a Xen guest (a cloned image,
 		 * another hypervisor): nothing to do, and not a failure. */
 		say(LOG_NOTICE,
-		    "not running on Xen (no xenbus device, %s is not 'xen'): "
-		    "nothing to publish",
+		    "not running on Xen (no xenbus device, %s is not 'xen'): nothing to publish",
 		    "/sys/hypervisor/type");
 		rc = EXIT_OK;
 		goto out;
