@@ -13,9 +13,6 @@
 #include "strv.h"
 #include "xs.h"
 
-/* A store that answers nothing within this long is treated as gone. */
-#define XS_REPLY_TIMEOUT_MS 15000
-
 struct xs_hdr {
 	uint32_t type, req_id, tx_id, len;
 };
@@ -32,7 +29,7 @@ static const struct {
 	{ "EPERM", EPERM },   { "EQUOTA", EDQUOT },
 };
 
-int xs_errno(const char *name)
+int gt_xs_errno(const char *name)
 {
 	for (size_t i = 0; i < sizeof(xs_errors) / sizeof(xs_errors[0]); i++)
 		if (strcmp(name, xs_errors[i].name) == 0)
@@ -40,13 +37,13 @@ int xs_errno(const char *name)
 	return EIO;
 }
 
-int xs_conn_lost(int err)
+int gt_xs_conn_lost(int err)
 {
 	return err == -EPIPE || err == -ECONNRESET || err == -ETIMEDOUT ||
 	       err == -EBADF || err == -ENOTCONN || err == -EPROTO;
 }
 
-int xs_open(struct xs_conn *c, int dirfd, const char *path, const char *display)
+int gt_xs_open(struct gt_xs_conn *c, int dirfd, const char *path, const char *display)
 {
 	struct stat st;
 	int fd = -1, ret;
@@ -93,7 +90,7 @@ int xs_open(struct xs_conn *c, int dirfd, const char *path, const char *display)
 	return 0;
 }
 
-void xs_close(struct xs_conn *c)
+void gt_xs_close(struct gt_xs_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -121,14 +118,14 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+static int read_all(int fd, void *buf, size_t len, int timeout_ms)
 {
 	char *p = buf;
 
 	while (len) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
-		int r = poll(&pfd, 1, XS_REPLY_TIMEOUT_MS);
+		int r = poll(&pfd, 1, timeout_ms);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -156,19 +153,19 @@ static int read_all(int fd, void *buf, size_t len)
  * its length in @lens) and wait for its reply. *reply (NUL-terminated, owned
  * by the caller) and *rlen receive the payload of a successful reply.
  */
-static int xs_talk(struct xs_conn *c, enum xs_type type, const char *const *parts,
-                   const size_t *lens, size_t nparts, char **reply, size_t *rlen)
+static int talk(struct gt_xs_conn *c, enum gt_xs_type type, const char *const *parts,
+                const size_t *lens, size_t nparts, char **reply, size_t *rlen)
 {
-	char buf[sizeof(struct xs_hdr) + XS_PAYLOAD_MAX];
+	char buf[sizeof(struct xs_hdr) + GT_XS_PAYLOAD_MAX];
 	struct xs_hdr h = { .type = type, .tx_id = c->tx };
 	size_t len = 0;
 	char *body = NULL;
-	int ret;
+	int ret, timeout = c->timeout_ms > 0 ? c->timeout_ms : GT_XS_REPLY_TIMEOUT_MS;
 
 	if (c->fd < 0)
 		return -ENOTCONN;
 	for (size_t i = 0; i < nparts; i++) {
-		if (len + lens[i] > XS_PAYLOAD_MAX)
+		if (len + lens[i] > GT_XS_PAYLOAD_MAX)
 			return -E2BIG;
 		memcpy(buf + sizeof(h) + len, parts[i], lens[i]);
 		len += lens[i];
@@ -183,31 +180,31 @@ static int xs_talk(struct xs_conn *c, enum xs_type type, const char *const *part
 	for (;;) {
 		struct xs_hdr r;
 
-		ret = read_all(c->fd, &r, sizeof(r));
+		ret = read_all(c->fd, &r, sizeof(r), timeout);
 		if (ret < 0)
 			return ret;
 		/* r is filled on success; the analyzer's path has a failed poll()
 		 * leave errno 0, so that -errno passes for success. */
 		// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
-		if (r.len > XS_PAYLOAD_MAX)
+		if (r.len > GT_XS_PAYLOAD_MAX)
 			return -EPROTO;
 		body = malloc(r.len + 1);
 		if (!body)
 			return -ENOMEM;
-		ret = read_all(c->fd, body, r.len);
+		ret = read_all(c->fd, body, r.len, timeout);
 		if (ret < 0) {
 			free(body);
 			return ret;
 		}
 		body[r.len] = '\0';
 		/* We set no watches, but a shared device may still deliver events. */
-		if (r.type == XS_WATCH_EVENT || r.req_id != h.req_id) {
+		if (r.type == GT_XS_WATCH_EVENT || r.req_id != h.req_id) {
 			free(body);
 			body = NULL;
 			continue;
 		}
-		if (r.type == XS_ERROR) {
-			ret = -xs_errno(body);
+		if (r.type == GT_XS_ERROR) {
+			ret = -gt_xs_errno(body);
 			free(body);
 			return ret;
 		}
@@ -226,32 +223,32 @@ static int xs_talk(struct xs_conn *c, enum xs_type type, const char *const *part
 	}
 }
 
-int xs_read(struct xs_conn *c, const char *path, char **out)
+int gt_xs_read(struct gt_xs_conn *c, const char *path, char **out)
 {
 	const char *parts[] = { path };
 	size_t lens[] = { strlen(path) + 1 };
 
-	return xs_talk(c, XS_READ, parts, lens, 1, out, NULL);
+	return talk(c, GT_XS_READ, parts, lens, 1, out, NULL);
 }
 
-int xs_write(struct xs_conn *c, const char *path, const char *value)
+int gt_xs_write(struct gt_xs_conn *c, const char *path, const char *value)
 {
 	const char *parts[] = { path, value };
 	size_t lens[] = { strlen(path) + 1, strlen(value) };
 
-	return xs_talk(c, XS_WRITE, parts, lens, 2, NULL, NULL);
+	return talk(c, GT_XS_WRITE, parts, lens, 2, NULL, NULL);
 }
 
-int xs_rm(struct xs_conn *c, const char *path)
+int gt_xs_rm(struct gt_xs_conn *c, const char *path)
 {
 	const char *parts[] = { path };
 	size_t lens[] = { strlen(path) + 1 };
-	int ret = xs_talk(c, XS_RM, parts, lens, 1, NULL, NULL);
+	int ret = talk(c, GT_XS_RM, parts, lens, 1, NULL, NULL);
 
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int xs_directory(struct xs_conn *c, const char *path, char ***out)
+int gt_xs_directory(struct gt_xs_conn *c, const char *path, char ***out)
 {
 	const char *parts[] = { path };
 	size_t lens[] = { strlen(path) + 1 };
@@ -259,7 +256,7 @@ int xs_directory(struct xs_conn *c, const char *path, char ***out)
 	size_t len = 0, n = 0;
 	int ret;
 
-	ret = xs_talk(c, XS_DIRECTORY, parts, lens, 1, &body, &len);
+	ret = talk(c, GT_XS_DIRECTORY, parts, lens, 1, &body, &len);
 	if (ret < 0)
 		return ret;
 	for (size_t off = 0; off < len;) {
@@ -282,7 +279,7 @@ out:
 	return ret;
 }
 
-int xs_transaction_start(struct xs_conn *c)
+int gt_xs_transaction_start(struct gt_xs_conn *c)
 {
 	const char *parts[] = { "" };
 	size_t lens[] = { 1 };
@@ -291,7 +288,7 @@ int xs_transaction_start(struct xs_conn *c)
 	int ret;
 
 	c->tx = 0;
-	ret = xs_talk(c, XS_TRANSACTION_START, parts, lens, 1, &body, NULL);
+	ret = talk(c, GT_XS_TRANSACTION_START, parts, lens, 1, &body, NULL);
 	if (ret < 0)
 		return ret;
 	errno = 0;
@@ -303,13 +300,13 @@ int xs_transaction_start(struct xs_conn *c)
 	return ret;
 }
 
-int xs_transaction_end(struct xs_conn *c, int commit)
+int gt_xs_transaction_end(struct gt_xs_conn *c, int commit)
 {
 	const char *parts[] = { commit ? "T" : "F" };
 	size_t lens[] = { 2 };
 	int ret;
 
-	ret = xs_talk(c, XS_TRANSACTION_END, parts, lens, 1, NULL, NULL);
+	ret = talk(c, GT_XS_TRANSACTION_END, parts, lens, 1, NULL, NULL);
 	c->tx = 0;
 	return ret;
 }
