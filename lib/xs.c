@@ -276,6 +276,8 @@ int gt_xs_transaction_start(struct gt_xs_conn *c)
 	ret = talk(c, GT_XS_TRANSACTION_START, parts, lens, 1, &body, NULL);
 	if (ret < 0)
 		return ret;
+	if (!body) /* talk() fills it on success; said for the analyzer */
+		return -EPROTO;
 	errno = 0;
 	id = strtoul(body, &end, 10);
 	ret = (errno || end == body || id == 0 || id > UINT32_MAX) ? -EPROTO : 0;

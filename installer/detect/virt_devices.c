@@ -276,6 +276,19 @@ static void nics(struct gt_vprobe *p)
 	gt_strv_free(names);
 }
 
+/* @s is exactly @digits hexadecimal digits: its value in *out. */
+static bool hex_field(const char *s, size_t digits, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (strlen(s) != digits || strspn(s, "0123456789abcdefABCDEF") != digits)
+		return false;
+	v = strtoul(s, &end, 16);
+	*out = (unsigned)v;
+	return *end == '\0';
+}
+
 /* NIC drivers, for the PCI list of a dump without sysfs (see pci_list_nics). */
 static const char *const nic_drivers[] = { "8139cp",  "8139too", "ne2k-pci", "e1000",
 	                                   "e1000e",  "tulip",   "de2104x",  "pcnet32",
@@ -309,8 +322,7 @@ static void pci_list_nics(struct gt_vprobe *p)
 			if (s)
 				*s++ = '\0';
 		}
-		if (nf < 18 || sscanf(f[0], "%4x", &bdf) != 1 ||
-		    sscanf(f[1], "%8x", &ids) != 1)
+		if (nf < 18 || !hex_field(f[0], 4, &bdf) || !hex_field(f[1], 8, &ids))
 			continue;
 		for (k = 0; nic_drivers[k] && strcmp(nic_drivers[k], f[nf - 1]) != 0; k++)
 			;
@@ -398,12 +410,11 @@ static void carriers(struct gt_vprobe *p)
 	}
 	for (line = route ? strtok_r(route, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char iface[64], dest[16], gw[16], mask[16];
-		unsigned flags;
-		int refcnt, use, metric;
+		char iface[64], dest[16], gw[16], flags[16], refcnt[16], use[16],
+		        metric[16], mask[16];
 
-		if (sscanf(line, "%63s %15s %15s %x %d %d %d %15s", iface, dest, gw,
-		           &flags, &refcnt, &use, &metric, mask) != 8 ||
+		if (sscanf(line, "%63s %15s %15s %15s %15s %15s %15s %15s", iface, dest,
+		           gw, flags, refcnt, use, metric, mask) != 8 ||
 		    strcmp(iface, "Iface") == 0)
 			continue;
 		if (all_zero(dest) && all_zero(mask)) {
