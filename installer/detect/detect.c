@@ -203,10 +203,9 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 		fprintf(fp, ", mode %s", v->mode);
 	fputc('\n', fp);
 	for (i = 0; i < v->ndevices; i++)
-		fprintf(fp, "  %-4s %-12s driver %-12s %-11s %s%s\n", v->devices[i].kind,
+		fprintf(fp, "  %-4s %-12s driver %-12s %-11s %s\n", v->devices[i].kind,
 		        v->devices[i].name, or_dash(v->devices[i].driver),
-		        v->devices[i].role, v->devices[i].judged ? "* " : "",
-		        or_dash(v->devices[i].note));
+		        v->devices[i].role, or_dash(v->devices[i].note));
 	for (i = 0; v->reasons[i]; i++)
 		fprintf(fp, "  why: %s\n", v->reasons[i]);
 	fprintf(fp, "Root fs:        %s on %s", or_dash(d->rootfs->type),
