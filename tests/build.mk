@@ -83,3 +83,10 @@ check-format:
 		> $(BUILD)/results/format
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686
+# The Python suites' one harness (tests/lib/harness.py), and that every
+# suite counts through it.
+.PHONY: check-harness
+check-harness:
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) tests/lib/test_harness.py $(BUILD)/results
+CHECK_SUITES += check-harness
