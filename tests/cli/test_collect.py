@@ -269,6 +269,26 @@ def test_failures(tmp):
           (p.returncode, p.stderr))
 
 
+def test_command_line(tmp):
+    """collect's command line is the shared one (installer/cli/cli.c): OUT before
+    or after the options, "--" before an OUT that starts with "-", -f for
+    --force, and the options of other commands refused."""
+    tree = os.path.join(FIXTURES, "xen-pvhvm")
+    for i, args in enumerate((["{out}", "--root", tree], ["--root", tree, "{out}"],
+                              ["-q", "--root", tree, "--", "{out}"])):
+        out = os.path.join(tmp, f"-form{i}.tar.gz")
+        p = run("collect", *[a.replace("{out}", out) for a in args])
+        check(f"collect {' '.join(args)}", p.returncode == EXIT_OK and tarfile.is_tarfile(out),
+              (p.returncode, p.stderr))
+    p = run("collect", "-q", "-f", out, "--root", tree)
+    check("collect -q -f: replaced, nothing printed",
+          p.returncode == EXIT_OK and p.stdout == "", (p.returncode, p.stdout, p.stderr))
+    for opt in ("--json", "--yes", "--media=/x"):
+        p = run("collect", opt, out, "--root", tree)
+        check(f"collect {opt}: does not apply", p.returncode == EXIT_USAGE and
+              "does not apply here" in p.stderr, (p.returncode, p.stderr))
+
+
 def main():
     suite = sys.argv[1] if len(sys.argv) > 1 else "cli-collect"
     results = sys.argv[2] if len(sys.argv) > 2 else None
@@ -278,6 +298,7 @@ def main():
     test_host(tmp)
     test_peer_trees(tmp)
     test_failures(tmp)
+    test_command_line(tmp)
     return harness.finish(suite, results)
 
 
