@@ -94,3 +94,10 @@ check-harness:
 	@mkdir -p $(BUILD)/results
 	@$(PYTHON) tests/lib/test_harness.py $(BUILD)/results
 CHECK_SUITES += check-harness
+# Every message the installer, mkisotool and the agent print is whole on one
+# source line (tests/style/check_messages.py); no build needed.
+.PHONY: check-messages
+check-messages:
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) tests/style/check_messages.py $(BUILD)/results
+CHECK_SUITES += check-messages
