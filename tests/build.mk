@@ -101,3 +101,12 @@ check-messages:
 	@mkdir -p $(BUILD)/results
 	@$(PYTHON) tests/style/check_messages.py $(BUILD)/results
 CHECK_SUITES += check-messages
+# The man pages in docs/ list the options --help lists (SYNOPSIS and OPTIONS,
+# each command and subcommand) and render without a groff warning.
+.PHONY: check-manpages
+check-manpages: $(BUILD)/host/installer $(BUILD)/host/mkisotool $(BUILD)/host/guest-agent
+	@mkdir -p $(BUILD)/results
+	@INSTALLER=$(BUILD)/host/installer MKISOTOOL=$(BUILD)/host/mkisotool \
+		GUEST_AGENT=$(BUILD)/host/guest-agent \
+		$(PYTHON) tests/style/check_manpages.py $(BUILD)/results
+CHECK_SUITES += check-manpages

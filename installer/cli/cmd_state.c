@@ -35,13 +35,14 @@ static const char status_usage[] =
         "  -q, -v      quieter, more verbose\n"
         "  -h, --help  show this help\n";
 static const char uninstall_usage[] =
-        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json] [-q] [-v]\n\n"
+        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json] [-k] [-q] [-v]\n\n"
         "Remove what the installer's record says it installed, restore the files it\n"
         "backed up, and forget the record.\n\n"
         "  --root DIR     uninstall from the guest image mounted at DIR\n"
         "  --dry-run      print what would be done and change nothing\n"
         "  -y, --yes, -n  do not ask for confirmation\n"
         "  --json         print one JSON object on stdout\n"
+        "  -k             accepted for compatibility; the kernel is never changed\n"
         "  -q, -v         quieter, more verbose\n"
         "  -h, --help     show this help\n";
 
