@@ -110,3 +110,10 @@ check-manpages: $(BUILD)/host/installer $(BUILD)/host/mkisotool $(BUILD)/host/gu
 		GUEST_AGENT=$(BUILD)/host/guest-agent \
 		$(PYTHON) tests/style/check_manpages.py $(BUILD)/results
 CHECK_SUITES += check-manpages
+# The rule of the arrows (docs/HACKING.md): front ends -> concern folders ->
+# lib/, never back; lib/ never prints; installer modules return their errors.
+.PHONY: check-layers
+check-layers:
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) tests/style/check_layers.py $(BUILD)/results
+CHECK_SUITES += check-layers
