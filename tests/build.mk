@@ -87,20 +87,19 @@ check-static-deps: | deps
 	@tests/static-deps/run.sh static-deps $(BUILD)/results
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
-# The Python suites' one harness (tests/lib/harness.py), and that every
-# suite counts through it.
-.PHONY: check-harness
-check-harness:
+# Checks of the sources themselves, no build needed: the Python suites' one
+# harness (tests/lib/harness.py) and that every suite counts through it;
+# every message the programs print whole on one source line; the rule of the
+# arrows (docs/HACKING.md: front ends -> concern folders -> lib/, never back;
+# lib/ never prints; installer modules return their errors).
+.PHONY: check-harness check-messages check-layers
+check-harness: SOURCE_CHECK := tests/lib/test_harness.py
+check-messages: SOURCE_CHECK := tests/style/check_messages.py
+check-layers: SOURCE_CHECK := tests/style/check_layers.py
+check-harness check-messages check-layers:
 	@mkdir -p $(BUILD)/results
-	@$(PYTHON) tests/lib/test_harness.py $(BUILD)/results
-CHECK_SUITES += check-harness
-# Every message the installer, mkisotool and the agent print is whole on one
-# source line (tests/style/check_messages.py); no build needed.
-.PHONY: check-messages
-check-messages:
-	@mkdir -p $(BUILD)/results
-	@$(PYTHON) tests/style/check_messages.py $(BUILD)/results
-CHECK_SUITES += check-messages
+	@$(PYTHON) $(SOURCE_CHECK) $(BUILD)/results
+CHECK_SUITES += check-harness check-messages check-layers
 # The man pages in docs/ list the options --help lists (SYNOPSIS and OPTIONS,
 # each command and subcommand) and render without a groff warning.
 .PHONY: check-manpages
@@ -110,10 +109,3 @@ check-manpages: $(BUILD)/host/installer $(BUILD)/host/mkisotool $(BUILD)/host/gu
 		GUEST_AGENT=$(BUILD)/host/guest-agent \
 		$(PYTHON) tests/style/check_manpages.py $(BUILD)/results
 CHECK_SUITES += check-manpages
-# The rule of the arrows (docs/HACKING.md): front ends -> concern folders ->
-# lib/, never back; lib/ never prints; installer modules return their errors.
-.PHONY: check-layers
-check-layers:
-	@mkdir -p $(BUILD)/results
-	@$(PYTHON) tests/style/check_layers.py $(BUILD)/results
-CHECK_SUITES += check-layers
