@@ -18,11 +18,10 @@ peer's tree has the evidence: an lscpu dump's "para"/"full", and for "full"
 or virt-what's xen-hvm, the devices in use (a bound emulated NIC in the PCI
 list, a bound xenbus frontend). Where we answer differently on purpose, the
 case, our exact answer and the reason are listed in DIFFERENCES below; such a
-case is counted apart, as "differs, documented" (neither a pass nor a skip),
-and fails when our answer drifts from the documented one. Usage:
+case is counted apart, "differ (documented)" (neither a pass nor a failure,
+tests/lib/harness.py), and fails when our answer drifts from the documented
+one. Usage:
   INSTALLER=build/installer tests/peer/run.py [RESULTS_DIR]
-The results file keeps "passed failed skipped"; the printed summary line adds
-the documented differences.
 """
 import csv
 import json
@@ -30,10 +29,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
 PEER = os.environ.get("GT_PEER_FIXTURES",
                       os.path.join(REPO, "..", "shared", "peer-fixtures"))
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
@@ -83,13 +83,23 @@ OTHER_HV = {"bhyve", "parallels", "vmm", "ldoms", "ldoms-guest", "powervm_lx86",
             "ibm_systemz-zvm"}
 
 
-class Results:
+class Results(harness.Suite):
+    """The peer checks, counted in a suite of their own (tests/cli's collect
+    suite runs them without counting them); failures are listed at the end."""
+
     def __init__(self):
-        self.passed = self.failed = self.skipped = self.documented = 0
+        super().__init__()
         self.failures = []
 
     def ok(self):
         self.passed += 1
+
+    def fail(self, corpus, case, msg):
+        self.failed += 1
+        self.failures.append(f"{corpus}: {case}: {msg}")
+
+    def skip(self, corpus, case, why):
+        super().skip(f"{corpus}: {case}", why)
 
     def judge(self, corpus, case, got, problems):
         """A pass, a documented difference (our answer is the one DIFFERENCES
@@ -99,21 +109,12 @@ class Results:
         if not problems and not doc:
             self.ok()
         elif doc and got == doc[0]:
-            self.documented += 1
-            print(f"  differs, documented: {corpus} {case}: {got}: {doc[1]}")
+            super().differs(f"{corpus}: {case}", f"{got}: {doc[1]}")
         elif doc:
             self.fail(corpus, case, f"documented as {doc[0]!r}, now {got!r}"
                       + (f" ({problems})" if problems else " (agrees: drop the entry)"))
         else:
             self.fail(corpus, case, problems)
-
-    def fail(self, corpus, case, msg):
-        self.failed += 1
-        self.failures.append(f"{corpus}: {case}: {msg}")
-
-    def skip(self, corpus, case, why):
-        self.skipped += 1
-        print(f"  skipped {corpus}: {case}: {why}")
 
 
 def read_tsv(name):
@@ -438,34 +439,24 @@ def run_rootfs(res, tmp):
 
 def main():
     results_dir = sys.argv[1] if len(sys.argv) > 1 else None
+    suite = os.environ.get("GT_PEER_SUITE", "peer")
     res = Results()
     if not os.path.isdir(PEER):
-        print(f"peer: skipped: peer corpus absent ({PEER})")
-        res.skipped = 1
+        res.skip("peer", "corpus", f"peer corpus absent ({PEER})")
     else:
-        tmp = tempfile.mkdtemp(prefix="gt-peer-")
-        try:
-            for name, fn in (("distro", run_distro), ("ansible", run_ansible),
-                             ("virt-what", run_virt_what), ("lscpu", run_lscpu),
-                             ("rootfs", run_rootfs)):
-                before = (res.passed, res.failed, res.documented)
-                fn(res, os.path.join(tmp, name))
-                p, f, d = (res.passed - before[0], res.failed - before[1],
-                           res.documented - before[2])
-                print(f"peer {name}: {p}/{p + f + d} agree, {d} differ (documented), "
-                      f"{f} fail")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmp = res.tempdir("gt-peer-")
+        for name, fn in (("distro", run_distro), ("ansible", run_ansible),
+                         ("virt-what", run_virt_what), ("lscpu", run_lscpu),
+                         ("rootfs", run_rootfs)):
+            before = (res.passed, res.failed, res.differ)
+            fn(res, os.path.join(tmp, name))
+            p, f, d = (res.passed - before[0], res.failed - before[1],
+                       res.differ - before[2])
+            print(f"peer {name}: {p}/{p + f + d} agree" + (f", {d} differ (documented)"
+                                                          if d else ""))
         for line in res.failures:
             print("  FAIL " + line)
-    print(f"peer: {res.passed} passed, {res.failed} failed, {res.skipped} skipped, "
-          f"{res.documented} differ (documented)")
-    if results_dir:
-        os.makedirs(results_dir, exist_ok=True)
-        suite = os.environ.get("GT_PEER_SUITE", "peer")
-        with open(os.path.join(results_dir, suite), "w") as f:
-            f.write(f"{res.passed} {res.failed} {res.skipped}\n")
-    return 1 if res.failed else 0
+    return res.finish(suite, results_dir)
 
 
 if __name__ == "__main__":
