@@ -67,9 +67,11 @@ static const struct {
 	{ "xen-pvhvm-lvm-rhel", "pvhvm", "xvda=pv* eth0=pv*" },
 	{ "xen-pvhvm-md-raid1", "pvhvm", "xvda=pv* xvdb=pv* eth0=pv*" },
 	{ "xen-pvhvm-luks-lvm", "pvhvm", "xvda=pv* eth0=pv*" },
-	{ "xen-hvm-lvm-emulated", "hvm", "vbd-768=ignored vif-0=ignored eth0=emulated* sda=emulated*" },
+	{ "xen-hvm-lvm-emulated", "hvm",
+	  "vbd-768=ignored vif-0=ignored eth0=emulated* sda=emulated*" },
 	{ "xen-hvm-aws-sriov", "pvhvm", "xvda=pv* eth0=passthrough*" },
-	{ "xen-hvm-unplug-never", "hvm", "vbd-768=ignored vif-0=ignored ens4=emulated* sda=emulated*" },
+	{ "xen-hvm-unplug-never", "hvm",
+	  "vbd-768=ignored vif-0=ignored ens4=emulated* sda=emulated*" },
 	{ "xen-hvm-builtin", "hvm", "ens4=emulated* sda=emulated*" },
 	{ "xen-pv-centos6", "pv", "xvda=pv* eth0=pv*" },
 	{ "xen-pv-centos6-cpuid-faulting", "pv", "xvda=pv* eth0=pv*" },
@@ -105,18 +107,20 @@ static void test_roles(void **state)
 			const struct gt_virt_device *dev;
 
 			snprintf(name, sizeof(name), "%.*s", (int)eq, s);
-			snprintf(role, sizeof(role), "%.*s", (int)(n - eq - 1 - judged), s + eq + 1);
+			snprintf(role, sizeof(role), "%.*s", (int)(n - eq - 1 - judged),
+			         s + eq + 1);
 			dev = device(d->virt, name);
 			if (!dev || strcmp(dev->role, role) != 0 || dev->judged != judged)
-				fail_msg("%s: %s is %s%s, want %s%s", trees[i].fixture, name,
-				         dev ? dev->role : "absent", dev && dev->judged ? "*" : "",
-				         role, judged ? "*" : "");
+				fail_msg("%s: %s is %s%s, want %s%s", trees[i].fixture,
+				         name, dev ? dev->role : "absent",
+				         dev && dev->judged ? "*" : "", role,
+				         judged ? "*" : "");
 			words++;
 			s += n + (s[n] == ' ');
 		}
 		if (d->virt->ndevices != words)
-			fail_msg("%s: %zu devices, want %zu", trees[i].fixture, d->virt->ndevices,
-			         words);
+			fail_msg("%s: %zu devices, want %zu", trees[i].fixture,
+			         d->virt->ndevices, words);
 		gt_detect_free(d);
 	}
 }
@@ -140,8 +144,8 @@ static void sh(const char *fmt, ...)
 
 static void copy_fixture(const char *name)
 {
-	sh("rm -rf '%s' && mkdir '%s' && cp -a '%s/%s/.' '%s/'", tmpdir, tmpdir, fixtures(), name,
-	   tmpdir);
+	sh("rm -rf '%s' && mkdir '%s' && cp -a '%s/%s/.' '%s/'", tmpdir, tmpdir,
+	   fixtures(), name, tmpdir);
 }
 
 static bool reboot_needed(const char *dir)
@@ -162,11 +166,17 @@ static bool reboot_needed(const char *dir)
 
 static void test_verify_reboot(void **state)
 {
-	static const char *const no_reboot[] = { "xen-pvhvm", "xen-pvhvm-tools-cd",
-		                                 "xen-pvhvm-lvm-rhel", "xen-pvhvm-md-raid1",
-		                                 "xen-pvhvm-luks-lvm", "xen-hvm-aws-sriov",
-		                                 "xen-hvm-unplug-never", "xen-pv-centos6-cpuid-faulting",
-		                                 "xen-hvm-no-frontends", "hyperv-legacy-nic", NULL };
+	static const char *const no_reboot[] = { "xen-pvhvm",
+		                                 "xen-pvhvm-tools-cd",
+		                                 "xen-pvhvm-lvm-rhel",
+		                                 "xen-pvhvm-md-raid1",
+		                                 "xen-pvhvm-luks-lvm",
+		                                 "xen-hvm-aws-sriov",
+		                                 "xen-hvm-unplug-never",
+		                                 "xen-pv-centos6-cpuid-faulting",
+		                                 "xen-hvm-no-frontends",
+		                                 "hyperv-legacy-nic",
+		                                 NULL };
 	struct gt_driver_plan *p = NULL;
 	struct gt_detect *d;
 	struct gt_root *root = NULL;
@@ -204,7 +214,8 @@ static void test_verify_reboot(void **state)
 	assert_true(reboot_needed(tmpdir));
 	/* After that boot, xen-blkfront is loaded: if the disk is still emulated,
 	 * another reboot would not change it. */
-	sh("mkdir -p '%s/sys/bus/xen/drivers/vbd' '%s/sys/bus/xen/drivers/vif'", tmpdir, tmpdir);
+	sh("mkdir -p '%s/sys/bus/xen/drivers/vbd' '%s/sys/bus/xen/drivers/vif'", tmpdir,
+	   tmpdir);
 	assert_false(reboot_needed(tmpdir));
 }
 
@@ -242,7 +253,8 @@ static void attach_tools_cd(void)
 	link_to("sys/bus/xen/devices/vbd-5632", "../../../devices/vbd-5632");
 	put(".guest-tools/xenstore/device/vbd/5632/device-type", "cdrom");
 	put(".guest-tools/xenstore/device/vbd/5632/state", "1");
-	put(".guest-tools/xenstore/device/vbd/5632/backend", "/local/domain/0/backend/vbd/7/5632");
+	put(".guest-tools/xenstore/device/vbd/5632/backend",
+	    "/local/domain/0/backend/vbd/7/5632");
 	put(".guest-tools/xenstore/local/domain/0/backend/vbd/7/5632/state", "2");
 }
 
@@ -258,13 +270,14 @@ static void root_onto_lvm(const struct gt_rootfs *fs)
 	gt_root_close(root);
 	put("sys/devices/virtual/block/dm-9/dev", "253:9\n");
 	put("sys/devices/virtual/block/dm-9/dm/name", "vg-root\n");
-	snprintf(link, sizeof(link), "sys/devices/virtual/block/dm-9/slaves/%s", fs->device);
+	snprintf(link, sizeof(link), "sys/devices/virtual/block/dm-9/slaves/%s",
+	         fs->device);
 	snprintf(target, sizeof(target), "../../../../../%s", rel);
 	link_to(link, target);
 	link_to("sys/class/block/dm-9", "../../devices/virtual/block/dm-9");
 	link_to("sys/dev/block/253:9", "../../devices/virtual/block/dm-9");
-	snprintf(line, sizeof(line), "22 1 253:9 / / rw,relatime - %s /dev/mapper/vg-root rw\n",
-	         fs->type);
+	snprintf(line, sizeof(line),
+	         "22 1 253:9 / / rw,relatime - %s /dev/mapper/vg-root rw\n", fs->type);
 	put("proc/self/mountinfo", line);
 	free(rel);
 }
@@ -301,7 +314,8 @@ static void test_xen_properties(void **state)
 		copy_fixture(e->d_name);
 		attach_tools_cd();
 		after = detect_dir(tmpdir);
-		if (strcmp(after->virt->hypervisor, hv) != 0 || strcmp(after->virt->mode, mode) != 0)
+		if (strcmp(after->virt->hypervisor, hv) != 0 ||
+		    strcmp(after->virt->mode, mode) != 0)
 			fail_msg("%s: with the tools CD %s/%s, without %s/%s", e->d_name,
 			         after->virt->hypervisor, after->virt->mode, hv, mode);
 		if (strcmp(mode, "dom0") != 0 && strcmp(mode, "pv") != 0 &&
@@ -320,10 +334,12 @@ static void test_xen_properties(void **state)
 			if (strcmp(after->virt->hypervisor, hv) != 0 ||
 			    strcmp(after->virt->mode, mode) != 0)
 				fail_msg("%s: on LVM %s/%s, before %s/%s", e->d_name,
-				         after->virt->hypervisor, after->virt->mode, hv, mode);
+				         after->virt->hypervisor, after->virt->mode, hv,
+				         mode);
 			dev = leaf ? device(after->virt, leaf) : NULL;
 			if (leaf && (!dev || !dev->judged || !strstr(dev->note, "dm-9")))
-				fail_msg("%s: %s no longer carries the root on LVM", e->d_name, leaf);
+				fail_msg("%s: %s no longer carries the root on LVM",
+				         e->d_name, leaf);
 			gt_detect_free(after);
 			lvm_moves++;
 		}
