@@ -14,88 +14,12 @@
 /* Release files are a few hundred bytes; anything past this is not one. */
 #define RELEASE_MAX ((size_t)64 * 1024)
 
-static const char *const rpm_ids[] = { "rhel",
-	                               "centos",
-	                               "fedora",
-	                               "rocky",
-	                               "almalinux",
-	                               "ol",
-	                               "oracle",
-	                               "cloudlinux",
-	                               "scientific",
-	                               "amzn",
-	                               "sles",
-	                               "sled",
-	                               "sles_sap",
-	                               "opensuse",
-	                               "opensuse-leap",
-	                               "opensuse-tumbleweed",
-	                               "opensuse-microos",
-	                               "suse",
-	                               "sl-micro",
-	                               "mageia",
-	                               "mandriva",
-	                               "mandrivalinux",
-	                               "altlinux",
-	                               "eurolinux",
-	                               "virtuozzo",
-	                               "miraclelinux",
-	                               "tencentos",
-	                               "openeuler",
-	                               "circle",
-	                               "navy",
-	                               "xenenterprise",
-	                               "kylin",
-	                               NULL };
-static const char *const deb_ids[] = {
-	"debian", "ubuntu", "linuxmint",  "raspbian", "kali",          "devuan",
-	"pop",    "neon",   "elementary", "zorin",    "deepin",        "uos",
-	"pardus", "parrot", "steamos",    "osmc",     "cumulus-linux", "armbian",
-	"mx",     "tails",  "pureos",     NULL
-};
-/* Distributions with no rpm or dpkg: the installer uses the tgz payload. */
-static const char *const tgz_ids[] = {
-	"alpine",       "arch",        "archlinux", "archarm",   "manjaro",
-	"manjarolinux", "endeavouros", "gentoo",    "slackware", "void",
-	"nixos",        "flatcar",     "coreos",    "rhcos",     "buildroot",
-	"exherbo",      "guix",        "openelec",  "libreelec", "clear-linux-os",
-	"solus",        "chimera",     NULL
-};
-/* ID_LIKE words that settle the family of an ID we do not know. */
-static const char *const rpm_likes[] = { "rhel",     "fedora",   "centos", "suse",
-	                                 "opensuse", "mandriva", NULL };
-static const char *const deb_likes[] = { "debian", "ubuntu", NULL };
-static const char *const tgz_likes[] = { "arch", "gentoo", "alpine", "slackware", NULL };
-
 static bool in_list(const char *const *list, const char *s)
 {
 	for (; *list; list++)
 		if (strcasecmp(*list, s) == 0)
 			return true;
 	return false;
-}
-
-const char *gt_distro_family(const char *id, char *const *like)
-{
-	size_t i;
-
-	if (id && *id) {
-		if (in_list(rpm_ids, id))
-			return "rpm";
-		if (in_list(deb_ids, id))
-			return "deb";
-		if (in_list(tgz_ids, id))
-			return "tgz";
-	}
-	for (i = 0; like && like[i]; i++) {
-		if (in_list(rpm_likes, like[i]))
-			return "rpm";
-		if (in_list(deb_likes, like[i]))
-			return "deb";
-		if (in_list(tgz_likes, like[i]))
-			return "tgz";
-	}
-	return "unknown";
 }
 
 /* Debian code names, for "bookworm/sid" and debian_version files without numbers. */
@@ -613,9 +537,11 @@ static char *fuller_version(const struct gt_root *root, const struct gt_distro *
 
 int gt_distro_detect(const struct gt_root *root, struct gt_distro **out)
 {
+	const struct gt_distro_pkgdb *dbs[8];
 	struct gt_distro *d;
 	char *fuller = NULL;
 	bool found = false;
+	size_t ndbs;
 	int ret;
 
 	d = calloc(1, sizeof(*d));
@@ -658,7 +584,10 @@ int gt_distro_detect(const struct gt_root *root, struct gt_distro **out)
 			d->minor = fmin;
 	}
 	free(fuller);
-	d->family = gt_distro_family(d->id, d->like);
+	ndbs = gt_distro_find_pkgdbs(root, dbs, sizeof(dbs) / sizeof(dbs[0]));
+	ret = gt_distro_decide_family(d, dbs, ndbs);
+	if (ret < 0)
+		goto fail;
 	*out = d;
 	return 0;
 fail:
@@ -678,6 +607,7 @@ void gt_distro_free(struct gt_distro *d)
 	free(d->codename);
 	free(d->source);
 	free(d->problem);
+	free(d->family_evidence);
 	gt_strv_free(d->like);
 	free(d);
 }

@@ -20,7 +20,15 @@ struct gt_distro {
 	char **like;        /* ID_LIKE words, NULL-terminated (maybe empty) */
 	int major, minor;   /* from the version; -1 when unknown */
 	const char *family; /* "rpm", "deb", "tgz" or "unknown" (static) */
-	char *source;       /* "os-release", "/etc/redhat-release"... */
+	/* What decided it: "id_like", "package_db", "id" (the built-in table) or
+	 * "none" (static), and that evidence in words ("ID_LIKE names arch"). */
+	const char *family_source;
+	char *family_evidence; /* NULL with "none" */
+	/* The package tool of that family whose database the root holds ("rpm",
+	 * "dpkg", "apk", "pacman", "portage", "xbps", "nix") and the database's
+	 * path, or NULL: then no native package can be installed (static). */
+	const char *package_tool, *package_db;
+	char *source;  /* "os-release", "/etc/redhat-release"... */
 	char *problem; /* what was wrong with the file read (a malformed line...), or NULL
 	                */
 };
@@ -44,9 +52,33 @@ void gt_distro_parse_version(const char *version, int *major, int *minor);
 
 /*
  * gt_distro_family - "rpm", "deb", "tgz" or "unknown" for an os-release
- * @id and its ID_LIKE words @like (may be NULL).
+ * @id and its ID_LIKE words @like (may be NULL): the first ID_LIKE word that
+ * names a family, else the built-in table of IDs. No package database is
+ * looked at (gt_distro_detect() does).
  */
 const char *gt_distro_family(const char *id, char *const *like);
+
+/* A package database: its tool, where it lives in a root, the family it serves. */
+struct gt_distro_pkgdb {
+	const char *tool, *path, *family;
+};
+
+/*
+ * gt_distro_find_pkgdbs - the package databases present in @root, one per
+ * tool, in a fixed order (dpkg, rpm, apk, pacman, portage, xbps, nix); at
+ * most @max into @found (pointers to static entries). Returns how many.
+ */
+size_t gt_distro_find_pkgdbs(const struct gt_root *root,
+                             const struct gt_distro_pkgdb **found, size_t max);
+
+/*
+ * gt_distro_decide_family - set family, family_source, family_evidence,
+ * package_tool and package_db of @d from its ID_LIKE words, then the
+ * databases @dbs found in its root, then the ID table (lib/distro_family.c
+ * says why in that order). Returns 0 or -ENOMEM.
+ */
+int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *const *dbs,
+                            size_t ndbs);
 
 /*
  * gt_distro_parse_release_line - split a legacy release line such as

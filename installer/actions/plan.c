@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -9,14 +10,25 @@
 #include "log.h"
 #include "strv.h"
 
+/*
+ * The payload family for @di: its own (rpm, deb) when the root holds that
+ * family's database, else the tgz; any family when nothing is known.
+ */
+static enum gt_family payload_family(const struct gt_distro *di)
+{
+	if (strcmp(di->family, "unknown") == 0)
+		return GT_FAMILY_NONE;
+	if (strcmp(di->family, "tgz") == 0 || !di->package_tool)
+		return GT_FAMILY_TGZ;
+	return gt_manifest_family_parse(di->family);
+}
+
 int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
                     const char *distro, int major, const struct gt_manifest_entry **out,
                     const char **why)
 {
 	struct gt_plan_query q = { 0 };
 	struct utsname u;
-	const char *family = d->distro->family;
-
 	q.arch = gt_manifest_arch_from_machine(d->arch);
 	/* A root with no ELF binary to read: assume it runs on this machine. */
 	if (q.arch == GT_ARCH_NONE && strcmp(d->arch, "unknown") == 0 && uname(&u) == 0) {
@@ -33,14 +45,53 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
 	q.major = distro ? major : d->distro->major;
 	q.init = gt_manifest_init_parse(strcmp(d->init, "sysvinit") == 0 ? "sysv"
 	                                                                 : d->init);
-	/* An unknown distribution may still take a generic (tgz) payload. */
-	q.family = strcmp(family, "unknown") == 0 || distro
-	                   ? GT_FAMILY_NONE
-	                   : gt_manifest_family_parse(family);
+	q.family = distro ? GT_FAMILY_NONE : payload_family(d->distro);
+	/* Its own tool is there: a package of its family serves it even when
+	 * the package names other distributions (lib/distro_family.c). */
+	q.by_family = !distro && q.family != GT_FAMILY_TGZ && q.family != GT_FAMILY_NONE;
 	if (gt_plan_find_payload(m, &q, out) == 0)
 		return 0;
+	/* No package of its family serves it: the tgz does (gt_plan_note says so). */
+	if (q.family != GT_FAMILY_NONE && q.family != GT_FAMILY_TGZ) {
+		q.family = GT_FAMILY_TGZ;
+		q.by_family = false;
+		if (gt_plan_find_payload(m, &q, out) == 0)
+			return 0;
+	}
 	*why = "the media has no payload for this distribution, version, architecture and init system";
 	return -GT_ENOTFOUND;
+}
+
+const char *gt_plan_note(const struct gt_distro *di, const struct gt_manifest_entry *e,
+                         char *buf, size_t size)
+{
+	if (!e || e->family != GT_FAMILY_TGZ)
+		return NULL;
+	if (strcmp(di->family, "tgz") == 0 && di->package_tool)
+		snprintf(
+		        buf, size,
+		        "%s is this system's package tool and the media has no %s package: the agent is installed from %s, which %s will not list (installer uninstall removes it)",
+		        di->package_tool, di->package_tool, e->dest, di->package_tool);
+	else if (strcmp(di->family, "tgz") == 0)
+		return NULL;
+	else if (strcmp(di->family, "unknown") == 0)
+		snprintf(
+		        buf, size,
+		        "the package family of this system is unknown (no ID_LIKE, package database or known ID): the agent is installed from %s, outside any package database",
+		        e->dest);
+	else if (!di->package_tool)
+		snprintf(
+		        buf, size,
+		        "this system is %s-based (%s) but the root has no %s database: the agent is installed from %s instead, outside any package database",
+		        di->family, di->family_evidence ? di->family_evidence : "?",
+		        di->family, e->dest);
+	else
+		snprintf(
+		        buf, size,
+		        "no %s package on the media serves %s %s: the agent is installed from %s instead, which %s will not list (installer uninstall removes it)",
+		        di->family, di->id[0] ? di->id : "this distribution",
+		        di->version_id, e->dest, di->package_tool);
+	return buf;
 }
 
 /* How well @e serves @q's distro: lower is better; -1 when it does not. */
@@ -78,13 +129,20 @@ int gt_plan_find_payload(const struct gt_manifest *m, const struct gt_plan_query
 		if (e->type != GT_ENTRY_PACKAGE || e->arch != q->arch ||
 		    (q->family && e->family != q->family))
 			continue;
-		if (bounded &&
-		    (q->major < 0 || (e->min_major >= 0 && q->major < e->min_major) ||
-		     (e->max_major >= 0 && q->major > e->max_major)))
-			continue;
 		if (e->inits && !(e->inits & q->init))
 			continue;
 		rank = distro_rank(e, q);
+		/*
+		 * Version bounds are on the versions of the distributions the
+		 * package names; one it does not name, served through its
+		 * family's tool, has versions on another scale.
+		 */
+		if (rank < 0 && q->by_family && e->family == q->family)
+			rank = 900;
+		else if (bounded && (q->major < 0 ||
+		                     (e->min_major >= 0 && q->major < e->min_major) ||
+		                     (e->max_major >= 0 && q->major > e->max_major)))
+			continue;
 		if (rank < 0)
 			continue;
 		if (!best || rank < best_rank ||

@@ -73,6 +73,19 @@ static const struct source {
 	{ "/etc/*-release", READ }, /* the legacy and generic release files */
 	{ "/etc/slackware-version", READ },
 	{ "/etc/debian_version", READ },
+	/* lib/distro_family.c: the package databases (only whether they are there) */
+	{ "/var/lib/dpkg/status", TEST },
+	{ "/var/lib/rpm/rpmdb.sqlite", TEST },
+	{ "/var/lib/rpm/Packages", TEST },
+	{ "/var/lib/rpm/Packages.db", TEST },
+	{ "/usr/lib/sysimage/rpm/rpmdb.sqlite", TEST },
+	{ "/usr/lib/sysimage/rpm/Packages.db", TEST },
+	{ "/usr/lib/sysimage/rpm/Packages", TEST },
+	{ "/lib/apk/db/installed", TEST },
+	{ "/var/lib/pacman/local", TEST },
+	{ "/var/db/pkg", TEST },
+	{ "/var/db/xbps", TEST },
+	{ "/nix/store", TEST },
 	/* installer/initsys.c */
 	{ "/run/systemd/system", TEST },
 	{ "/proc/1/comm", READ },

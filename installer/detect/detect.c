@@ -133,6 +133,10 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 	gt_json_kv_string(&j, "pretty_name", di->pretty_name);
 	gt_json_kv_string(&j, "codename", di->codename);
 	gt_json_kv_string(&j, "family", di->family);
+	gt_json_kv_string(&j, "family_source", di->family_source);
+	gt_json_kv_string(&j, "family_evidence", di->family_evidence);
+	gt_json_kv_string(&j, "package_tool", di->package_tool);
+	gt_json_kv_string(&j, "package_db", di->package_db);
 	gt_json_kv_string(&j, "source", di->source);
 	gt_json_end_object(&j);
 	gt_json_kv_string(&j, "arch", d->arch);
@@ -194,8 +198,22 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 
 	fprintf(fp, "Distribution:   %s",
 	        or_dash(di->pretty_name[0] ? di->pretty_name : di->name));
-	fprintf(fp, " (id %s, version %s, family %s, from %s)\n", or_dash(di->id),
-	        or_dash(di->version_id), di->family, di->source);
+	fprintf(fp, " (id %s, version %s, from %s)\n", or_dash(di->id),
+	        or_dash(di->version_id), di->source);
+	fprintf(fp, "Family:         %s (%s)", di->family,
+	        di->family_evidence ? di->family_evidence : "nothing says");
+	if (strcmp(di->family, "tgz") == 0)
+		fprintf(fp, ": the agent comes as a tgz%s%s%s\n",
+		        di->package_tool ? ", which " : "",
+		        di->package_tool ? di->package_tool : "",
+		        di->package_tool ? " does not track" : "");
+	else if (strcmp(di->family, "unknown") == 0)
+		fprintf(fp, ": only the tgz payload can serve it\n");
+	else if (di->package_tool)
+		fprintf(fp, ", package tool %s\n", di->package_tool);
+	else
+		fprintf(fp, ", but no %s database in the root: the tgz payload is used\n",
+		        di->family);
 	fprintf(fp, "Architecture:   %s\n", d->arch);
 	fprintf(fp, "Init system:    %s\n", d->init);
 	fprintf(fp, "Virtualization: %s", v->hypervisor);

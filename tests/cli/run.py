@@ -50,8 +50,10 @@ def test_fixtures():
         check(f"{name}: exit code", p.returncode == EXIT_OK, f"{p.returncode} {p.stderr}")
         v, d, r = out["virt"], out["distro"], out["rootfs"]
         simple = {"hypervisor": v["hypervisor"], "mode": v["mode"], "distro_id": d["id"],
-                  "family": d["family"], "major": d["major"], "init": out["init"],
-                  "rootfs_type": r["type"], "flagged": r["flagged"]}
+                  "family": d["family"], "family_source": d["family_source"],
+                  "package_tool": d["package_tool"], "major": d["major"],
+                  "init": out["init"], "rootfs_type": r["type"], "flagged": r["flagged"],
+                  "paravirtual": v.get("paravirtual")}
         for key, got in simple.items():
             if key in exp:
                 check(f"{name}: {key}", got == exp[key], f"got {got!r}, want {exp[key]!r}")
