@@ -125,6 +125,8 @@ static const struct source {
 	{ "/sys/hypervisor/properties/features", READ },
 	{ "/sys/class/dmi/id/sys_vendor", READ },
 	{ "/sys/class/dmi/id/product_name", READ },
+	{ "/sys/class/dmi/id/board_vendor", READ },
+	{ "/sys/class/dmi/id/board_name", READ },
 	{ "/proc/xen", TEST },
 	{ "/proc/xen/capabilities", READ },
 	{ "/proc/device-tree/hypervisor/compatible", READ },

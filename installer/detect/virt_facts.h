@@ -64,6 +64,9 @@ struct gt_virt_facts {
 	size_t ncpuid;
 	bool cpu_hypervisor_flag; /* /proc/cpuinfo flags name "hypervisor" */
 	char *dmi_vendor, *dmi_product;
+	/* The files they came from: "sys_vendor", "product_name", or the base
+	 * board's "board_vendor", "board_name" when those are empty (static). */
+	const char *dmi_vendor_file, *dmi_product_file;
 	const char *platform_hv; /* what non-x86 platform files name, or NULL (static) */
 	/* Xen */
 	char *hypervisor_type; /* /sys/hypervisor/type */

@@ -95,9 +95,21 @@ static bool in_container(struct gt_vprobe *p, const struct gt_rootfs *fs)
 {
 	static const char *const markers[] = { "/.dockerenv", "/.dockerinit",
 		                               "/run/.containerenv" };
+	/*
+	 * PID 1's cgroup path under a container runtime: docker (virt-what's
+	 * "/docker/", systemd's cgroup driver's docker-<id>.scope), LXC
+	 * (facter's "/lxc/", LXC 4's lxc.payload.<name>), podman (virt-what's
+	 * "/libpod-"), Kubernetes pods, CRI-O and containerd's CRI scopes, ECS
+	 * tasks (/ecs/<task>/<container>, Fargate's containerd has no
+	 * /.dockerenv) and GitHub Actions job containers (/actions_job/<id>).
+	 */
+	static const char *const cgroup_marks[] = {
+		"/docker", "/lxc/",           "/lxc.payload", "libpod",        "kubepods",
+		"/crio-",  "cri-containerd-", "/ecs/",        "/actions_job/",
+	};
 	size_t len = 0, i;
 	char *buf;
-	bool yes = false;
+	bool yes = false, node = false;
 
 	/*
 	 * Marker files come with the image, and VM images are often built from
@@ -136,6 +148,8 @@ static bool in_container(struct gt_vprobe *p, const struct gt_rootfs *fs)
 	if (buf) {
 		const char *vx = strstr(buf, "\nVxID:"), *env = strstr(buf, "\nenvID:");
 
+		/* facter's OpenVz resolver: envID 0 is the hardware node itself. */
+		node = env && status_number(env + 7) == 0;
 		if ((vx && status_number(vx + 6) > 0) ||
 		    (env && status_number(env + 7) > 0)) {
 			gt_vprobe_evidence(p, "/proc/self/status has a non-zero %s",
@@ -151,17 +165,55 @@ static bool in_container(struct gt_vprobe *p, const struct gt_rootfs *fs)
 		return true;
 	}
 	if (gt_root_exists(p->root, "/proc/vz") && !gt_root_exists(p->root, "/proc/bc")) {
-		gt_vprobe_evidence(p, "/proc/vz without /proc/bc (OpenVZ container)");
-		return true;
+		if (node) {
+			gt_vprobe_evidence(
+			        p,
+			        "/proc/vz without /proc/bc, but /proc/self/status has envID 0: the OpenVZ hardware node, not a container");
+		} else {
+			gt_vprobe_evidence(
+			        p, "/proc/vz without /proc/bc (OpenVZ container)");
+			return true;
+		}
 	}
 	buf = gt_vprobe_whole(p, "/proc/1/cgroup", &len);
-	if (buf && (memmem(buf, len, "/docker", 7) || memmem(buf, len, "/lxc/", 5) ||
-	            memmem(buf, len, "libpod", 6) || memmem(buf, len, "kubepods", 8))) {
-		gt_vprobe_evidence(p, "/proc/1/cgroup names a container runtime");
-		yes = true;
+	for (i = 0; buf && i < sizeof(cgroup_marks) / sizeof(cgroup_marks[0]); i++) {
+		if (memmem(buf, len, cgroup_marks[i], strlen(cgroup_marks[i]))) {
+			gt_vprobe_evidence(
+			        p, "/proc/1/cgroup names a container runtime (%s)",
+			        cgroup_marks[i]);
+			yes = true;
+			break;
+		}
 	}
 	free(buf);
 	return yes;
+}
+
+/*
+ * A DMI field (drivers/firmware/dmi-id.c): the system's (SMBIOS type 1), or
+ * when that is absent or empty the base board's (type 2), as systemd's
+ * detect_vm_dmi_vendor() reads board_vendor and dmidecode's "Manufacturer:"
+ * lines (virt-what, ohai) match either. *which names the file read.
+ */
+static char *dmi_field(struct gt_vprobe *p, const char *system, const char *board,
+                       const char **which)
+{
+	const char *names[2] = { system, board };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char path[64], *line;
+
+		snprintf(path, sizeof(path), "/sys/class/dmi/id/%s", names[i]);
+		line = gt_vprobe_line(p, path);
+		if (line && *gt_strip(line)) {
+			*which = names[i];
+			return line;
+		}
+		free(line);
+	}
+	*which = NULL;
+	return NULL;
 }
 
 /* Hypervisors that only other architectures' files reveal. */
@@ -178,6 +230,15 @@ static const char *platform_hv(struct gt_vprobe *p)
 		                   compat);
 		free(compat);
 		return hv;
+	}
+	/* QEMU's kvm64 and kvm32 CPU models (target/i386/cpu.c builtin_x86_defs),
+	 * as ohai's virtualization plugin reads them: KVM. */
+	if (gt_vprobe_has_text(p, "/proc/cpuinfo", "Common KVM processor") ||
+	    gt_vprobe_has_text(p, "/proc/cpuinfo", "Common 32-bit KVM processor")) {
+		gt_vprobe_evidence(
+		        p,
+		        "/proc/cpuinfo names QEMU's KVM CPU model (Common KVM processor)");
+		return "kvm";
 	}
 	if (gt_vprobe_has_text(p, "/proc/cpuinfo", "QEMU Virtual CPU")) {
 		gt_vprobe_evidence(p, "/proc/cpuinfo names a QEMU virtual CPU");
@@ -334,8 +395,9 @@ int gt_virt_probe(const struct gt_root *root, const char *arch,
 	f->container = in_container(&p, rootfs);
 	if (f->container)
 		return p.err;
-	f->dmi_vendor = gt_vprobe_line(&p, "/sys/class/dmi/id/sys_vendor");
-	f->dmi_product = gt_vprobe_line(&p, "/sys/class/dmi/id/product_name");
+	f->dmi_vendor = dmi_field(&p, "sys_vendor", "board_vendor", &f->dmi_vendor_file);
+	f->dmi_product =
+	        dmi_field(&p, "product_name", "board_name", &f->dmi_product_file);
 	xen_facts(&p);
 	f->cpu_hypervisor_flag = gt_vprobe_has_text(&p, "/proc/cpuinfo", " hypervisor");
 	f->platform_hv = platform_hv(&p);

@@ -142,8 +142,13 @@ static const char *hv_of_dmi(const char *vendor, const char *product)
 		return "vmware";
 	if (strstr(v, "innotek") || strstr(p, "VirtualBox"))
 		return "virtualbox";
+	/* Nova's SMBIOS: vendor "OpenStack Foundation", or the distributor's
+	 * ("Red Hat", "RDO") with product "OpenStack Compute"/"OpenStack Nova"
+	 * (systemd's dmi_vendor_table, ohai's "Product Name: OpenStack"). */
+	if (gt_startswith(v, "OpenStack") || gt_startswith(p, "OpenStack"))
+		return "kvm";
 	if (strstr(p, "KVM") || strstr(p, "RHEV") || strstr(v, "Google") ||
-	    strstr(v, "Alibaba") || strstr(v, "Nutanix") || strstr(v, "OpenStack") ||
+	    strstr(v, "Alibaba") || strstr(v, "Nutanix") ||
 	    (strstr(v, "Amazon EC2") && !strstr(p, ".metal")))
 		return "kvm";
 	if (strcmp(v, "QEMU") == 0 || strcmp(v, "Bochs") == 0 || strstr(p, "QEMU"))
@@ -223,8 +228,11 @@ static bool xen_signs(const struct gt_virt_facts *f, const char *cpuid_hv,
 	for (i = 0; i < f->ncpuid; i++)
 		if (eq(hv_of_signature(f->cpuid[i]), "xen"))
 			return true;
-	return eq(f->hypervisor_type, "xen") || f->capabilities || eq(dmi_hv, "xen") ||
-	       f->platform_pci == 1 || eq(f->platform_hv, "xen") ||
+	/* /proc/xen alone (xenfs not mounted: an empty directory, as on EL6
+	 * and Linode PV guests): a Xen domain to virt-what, systemd's
+	 * detect_vm_xen(), lscpu and ohai alike. */
+	return eq(f->hypervisor_type, "xen") || f->capabilities || f->proc_xen ||
+	       eq(dmi_hv, "xen") || f->platform_pci == 1 || eq(f->platform_hv, "xen") ||
 	       (!cpuid_hv && !dmi_hv && !f->platform_hv &&
 	        (f->blkfront_registered || f->netfront_registered));
 }
@@ -698,9 +706,18 @@ static void decide(struct verdict *s)
 	if (cpuid_hv && !(s->v->cpuid = strdup(f->cpuid[which])))
 		s->err = -ENOMEM;
 	if (f->dmi_vendor)
-		evidence(s, "/sys/class/dmi/id/sys_vendor=%s", f->dmi_vendor);
+		evidence(s, "/sys/class/dmi/id/%s=%s%s",
+		         f->dmi_vendor_file ? f->dmi_vendor_file : "sys_vendor",
+		         f->dmi_vendor,
+		         eq(f->dmi_vendor_file, "board_vendor") ? " (sys_vendor is empty)"
+		                                                : "");
 	if (f->dmi_product)
-		evidence(s, "/sys/class/dmi/id/product_name=%s", f->dmi_product);
+		evidence(s, "/sys/class/dmi/id/%s=%s%s",
+		         f->dmi_product_file ? f->dmi_product_file : "product_name",
+		         f->dmi_product,
+		         eq(f->dmi_product_file, "board_name")
+		                 ? " (product_name is empty)"
+		                 : "");
 	if (xen_signs(f, cpuid_hv, dmi_hv)) {
 		xen(s, dmi_hv);
 		return;

@@ -62,6 +62,9 @@ def test_fixtures():
             check(f"{name}: device {dev}", found and found[0]["kind"] == kind and
                   found[0]["driver"] == driver and found[0]["pv"] == pv,
                   f"got {found}, want {kind}/{driver}/pv={pv}")
+        for text in exp.get("evidence_contain", []):
+            check(f"{name}: evidence '{text}'", any(text in x for x in v["evidence"]),
+                  f"evidence: {v['evidence']}")
         for text in exp.get("reasons_contain", []):
             check(f"{name}: reason '{text}'", any(text in x for x in v["reasons"]),
                   f"reasons: {v['reasons']}")
