@@ -46,6 +46,16 @@ static int add_warnings(struct gt_detect *d)
 	if (ret == 0 && v->legacy_nic)
 		ret = warn(d, "hyperv-legacy-nic",
 		           "a Hyper-V legacy network adapter is in use");
+	/* Any other hypervisor: an emulated device carries the root or the network
+	 * (the legacy adapter alone has its warning above). */
+	if (ret == 0 && strcmp(v->hypervisor, "xen") != 0 &&
+	    (strcmp(v->paravirtual, "partial") == 0 ||
+	     strcmp(v->paravirtual, "none") == 0) &&
+	    !(v->legacy_nic && v->nemulated_in_use == 1))
+		ret = warn(
+		        d, "emulated-io",
+		        "this %s guest's root disk or network runs on emulated devices (paravirtual: %s); see virt.reasons for what to switch",
+		        v->hypervisor, v->paravirtual);
 	if (ret == 0 && d->distro->problem)
 		ret = warn(d, "malformed-file", "%s", d->distro->problem);
 	if (ret == 0 && d->rootfs->problem)
@@ -146,6 +156,8 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 	gt_json_kv_string(&j, "hypervisor", v->hypervisor);
 	gt_json_kv_string(&j, "mode", v->mode);
 	gt_json_kv_string(&j, "cpuid", v->cpuid);
+	gt_json_kv_string(&j, "paravirtual", v->paravirtual);
+	gt_json_kv_strv(&j, "emulated_in_use", v->emulated_in_use);
 	gt_json_key(&j, "devices");
 	gt_json_begin_array(&j);
 	for (i = 0; i < v->ndevices; i++) {
@@ -219,7 +231,11 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 	fprintf(fp, "Virtualization: %s", v->hypervisor);
 	if (strcmp(v->mode, "n/a") != 0)
 		fprintf(fp, ", mode %s", v->mode);
-	fputc('\n', fp);
+	if (strcmp(v->paravirtual, "n/a") != 0)
+		fprintf(fp, ", paravirtual %s", v->paravirtual);
+	for (i = 0; v->emulated_in_use[i]; i++)
+		fprintf(fp, "%s%s", i ? ", " : " (emulated: ", v->emulated_in_use[i]);
+	fputs(i ? ")\n" : "\n", fp);
 	for (i = 0; i < v->ndevices; i++)
 		fprintf(fp, "  %-4s %-12s driver %-12s %-11s %s\n", v->devices[i].kind,
 		        v->devices[i].name, or_dash(v->devices[i].driver),

@@ -56,6 +56,7 @@ void gt_virt_free(struct gt_virt *v)
 	free(v->devices);
 	gt_strv_free(v->evidence);
 	gt_strv_free(v->reasons);
+	gt_strv_free(v->emulated_in_use);
 	free(v->cpuid);
 	free(v);
 }

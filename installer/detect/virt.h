@@ -52,6 +52,14 @@ struct gt_virt {
 	bool legacy_nic; /* a Hyper-V legacy (emulated tulip) adapter carries the network
 	                  */
 	/*
+	 * "full" (every device that carries the root or the network is PV or
+	 * passed through), "partial", "none", "unknown" (none identified) or
+	 * "n/a" (bare metal, a container, dom0); static.
+	 */
+	const char *paravirtual;
+	char **emulated_in_use; /* the emulated devices that carry it, NULL-terminated */
+	size_t nemulated_in_use;
+	/*
 	 * Xen HVM whose every blocking device has a PV frontend on offer that no
 	 * driver took yet, and nothing on the command line forbids the switch:
 	 * a boot with the frontends in place can make it PVHVM.

@@ -239,19 +239,53 @@ static bool xen_signs(const struct gt_virt_facts *f, const char *cpuid_hv,
 
 /* ---- device roles ---- */
 
-/* Drivers of paravirtual devices: the guest talks to the hypervisor, not to a model. */
-static const char *const pv_drivers[] = {
-	"vbd",        "vif",        "xen-blkfront", "xen-netfront",
-	"virtio_blk", "virtio_net", "virtio_scsi",  "hv_storvsc",
-	"hv_netvsc",  "vmxnet3",    "vmw_pvscsi",   NULL,
+/*
+ * The paravirtual devices of each hypervisor, by the Linux drivers that take
+ * them: the guest talks to the hypervisor, not to a model of hardware. Xen's
+ * frontends (xenbus vbd/vif), virtio (KVM/QEMU; VirtualBox offers virtio-net
+ * and, since 6.1, virtio-scsi), Hyper-V's VMBus devices (hv_storvsc,
+ * hv_netvsc) and VMware's VMXNET3 (15ad:07b0, drivers/net/vmxnet3) and PVSCSI
+ * (15ad:07c0, drivers/scsi/vmw_pvscsi.h). Xen takes virtio too (grant-based
+ * virtio on Arm); an unknown hypervisor any of them.
+ */
+static const struct pv_family {
+	const char *hv;
+	const char *drivers; /* space-separated, space-terminated */
+} pv_families[] = {
+	{ "xen", "vbd vif xen-blkfront xen-netfront virtio_blk virtio_net virtio_scsi " },
+	{ "kvm", "virtio_blk virtio_net virtio_scsi " },
+	{ "qemu", "virtio_blk virtio_net virtio_scsi " },
+	{ "hyperv", "hv_storvsc hv_netvsc " },
+	{ "vmware", "vmxnet3 vmw_pvscsi " },
+	{ "virtualbox", "virtio_net virtio_scsi " },
 };
 
+static const char *const any_pv_drivers =
+        "vbd vif xen-blkfront xen-netfront virtio_blk virtio_net virtio_scsi hv_storvsc hv_netvsc vmxnet3 vmw_pvscsi ";
+
+/* The PV drivers of @hv ("other": any hypervisor's). */
+static const char *pv_drivers_of(const char *hv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pv_families) / sizeof(pv_families[0]); i++)
+		if (eq(hv, pv_families[i].hv))
+			return pv_families[i].drivers;
+	return any_pv_drivers;
+}
+
 /*
- * The models hypervisors emulate, by PCI IDs (QEMU's hw/net/rtl8139.c,
- * ne2000-pci.c, e1000.c, e1000e.c, hw/ide/piix.c, hw/ide/ich.c; Hyper-V
- * Gen1's PIIX4 IDE and DEC 21140 "legacy network adapter"), with the Linux
- * drivers that bind them. The IDs decide (an Intel NIC passed through also
- * binds e1000e); only when they could not be read does the driver.
+ * The models hypervisors emulate, by PCI IDs (include/linux/pci_ids.h,
+ * pci.ids 2023.04.11), with the Linux drivers that bind them: QEMU's
+ * hw/net/rtl8139.c, ne2000-pci.c, e1000.c (82540EM), e1000e.c (82574L),
+ * pcnet-pci.c, hw/ide/piix.c, hw/ide/ich.c, hw/scsi/lsi53c895a.c, megasas.c,
+ * mptsas.c; VMware's e1000 (82545EM), vlance (PCnet), LSI Logic Parallel
+ * (53c1030) and SAS (SAS1068), BusLogic and SATA AHCI (15ad:07e0);
+ * VirtualBox's PCnet-PCI II/FAST III, PRO/1000 MT Desktop (82540EM), T
+ * Server (82543GC), MT Server (82545EM), PIIX3/PIIX4 IDE, ICH8M AHCI, LSI
+ * Logic and BusLogic; Hyper-V Gen1's PIIX4 IDE and DEC 21140 "legacy
+ * network adapter". The IDs decide (an Intel NIC passed through also binds
+ * e1000e); only when they could not be read does the driver.
  */
 static const struct emulated {
 	unsigned vendor, device;
@@ -262,12 +296,32 @@ static const struct emulated {
 	{ 0x10ec, 0x8139, "8139cp 8139too ", "RTL8139 NIC", false },
 	{ 0x10ec, 0x8029, "ne2k-pci ne2k_pci ", "NE2000 NIC", false },
 	{ 0x8086, 0x100e, "e1000 ", "e1000 NIC (82540EM)", false },
+	{ 0x8086, 0x100f, "", "e1000 NIC (82545EM)", false },
+	{ 0x8086, 0x1004, "", "e1000 NIC (82543GC)", false },
 	{ 0x8086, 0x10d3, "e1000e ", "e1000e NIC (82574L)", false },
+	{ 0x1022, 0x2000, "pcnet32 ", "PCnet NIC (79c970)", false },
 	{ 0x8086, 0x7010, "ata_piix pata_oldpiix piix PIIX_IDE ", "PIIX3 IDE controller",
 	  false },
 	{ 0x8086, 0x7111, "ata_piix piix PIIX_IDE ", "PIIX4 IDE controller", false },
 	{ 0x8086, 0x2922, "ahci ", "ICH9 AHCI controller", false },
+	{ 0x8086, 0x2829, "", "ICH8M AHCI controller", false },
+	{ 0x15ad, 0x07e0, "", "VMware SATA AHCI controller", false },
+	{ 0x1000, 0x0030, "mptspi ", "LSI Logic 53c1030 SCSI controller", false },
+	{ 0x1000, 0x0054, "mptsas ", "LSI Logic SAS1068 controller", false },
+	{ 0x1000, 0x0012, "sym53c8xx ", "LSI 53c895a SCSI controller", false },
+	{ 0x1000, 0x0060, "", "LSI MegaRAID SAS 1078 controller", false },
+	{ 0x104b, 0x1040, "BusLogic ", "BusLogic MultiMaster SCSI controller", false },
 	{ 0x1011, 0x0009, "tulip de2104x ", "legacy network adapter (DEC 21140)", true },
+};
+
+/* PCI vendors that are hypervisors (lscpu-virt.c hv_vendor_pci, pci.ids):
+ * a function of theirs is a virtual device, never hardware passed through. */
+static const struct {
+	unsigned vendor;
+	const char *name;
+} hv_vendors[] = {
+	{ 0x1af4, "Red Hat (virtio)" }, { 0x1b36, "QEMU" },      { 0x15ad, "VMware" },
+	{ 0x80ee, "VirtualBox" },       { 0x1414, "Microsoft" }, { 0x5853, "Xen" },
 };
 
 /* Drivers of SR-IOV virtual functions (or, for ena, the Nitro card's). */
@@ -335,8 +389,8 @@ static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bo
                            char *buf, size_t size, const char **why)
 {
 	char ids[16] = "IDs unknown";
-
 	const struct emulated *m;
+	size_t i;
 
 	*why = NULL;
 	if (strcmp(d->kind, "disk") == 0 && ignored_disk(d->name)) {
@@ -355,8 +409,18 @@ static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bo
 			return "ignored";
 		}
 	}
-	if (in_list(pv_drivers, d->driver))
+	if (word_in(pv_drivers_of(hv), d->driver))
 		return "pv";
+	/* Another hypervisor's PV device is a model here: QEMU emulates VMware's
+	 * VMXNET3 and PVSCSI (hw/net/vmxnet3.c, hw/scsi/vmw_pvscsi.c). */
+	if (word_in(any_pv_drivers, d->driver)) {
+		snprintf(
+		        buf, size,
+		        "%s, another hypervisor's paravirtual device, emulated here; %s's own is faster",
+		        d->driver, hv);
+		*why = buf;
+		return "emulated";
+	}
 	m = emulated_model(d, hv);
 	if (m) {
 		if (d->vendor || d->device)
@@ -367,6 +431,15 @@ static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bo
 		*why = buf;
 		return "emulated";
 	}
+	for (i = 0;
+	     d->bus == GT_BUS_PCI && i < sizeof(hv_vendors) / sizeof(hv_vendors[0]); i++)
+		if (d->vendor == hv_vendors[i].vendor) {
+			snprintf(buf, size, "a virtual device of %s's (%04x:%04x, %s)",
+			         hv_vendors[i].name, d->vendor, d->device,
+			         d->driver ? d->driver : "no driver");
+			*why = buf;
+			return "emulated";
+		}
 	if (d->bus == GT_BUS_PCI && (d->driver || d->vendor || d->device)) {
 		if (d->vendor || d->device)
 			snprintf(ids, sizeof(ids), "%04x:%04x", d->vendor, d->device);
@@ -665,26 +738,130 @@ static void xen(struct verdict *s, const char *dmi_hv)
 		       "only the Xen CPUID leaf shows Xen here, and it is no proof of HVM (a PV guest on a CPUID-faulting host sees it too): with no /sys/hypervisor/guest_type, features, DMI or platform PCI device, PV cannot be told from HVM; run installer detect on the guest itself, or collect a bundle there");
 }
 
-/* ---- everything else ---- */
+/* ---- every hypervisor: how much of the I/O is paravirtual ---- */
 
-static void hyperv(struct verdict *s)
+/*
+ * full: every device that carries the root or the network is paravirtual or
+ * passed through; partial: some of them are emulated; none: all of them;
+ * unknown: none could be identified. Xen PV and PVH guests have no emulated
+ * devices at all; a control domain, a container or bare metal has no such
+ * thing (n/a).
+ */
+static void paravirtual(struct verdict *s)
+{
+	struct gt_virt *v = s->v;
+	size_t i, good = 0, bad = 0;
+
+	if (eq(v->hypervisor, "none") || eq(v->hypervisor, "container") ||
+	    eq(v->mode, "dom0")) {
+		v->paravirtual = "n/a";
+		return;
+	}
+	if (eq(v->hypervisor, "xen") && (eq(v->mode, "pv") || eq(v->mode, "pvh"))) {
+		v->paravirtual = "full";
+		return;
+	}
+	for (i = 0; i < v->ndevices; i++) {
+		const struct gt_virt_device *d = &v->devices[i];
+
+		if (!d->judged)
+			continue;
+		if (strcmp(d->role, "emulated") == 0) {
+			bad++;
+			if (gt_strv_push(&v->emulated_in_use, &v->nemulated_in_use,
+			                 d->name) < 0)
+				s->err = -ENOMEM;
+		} else {
+			good++;
+		}
+	}
+	v->paravirtual = good + bad == 0 ? "unknown"
+	                 : bad == 0      ? "full"
+	                 : good == 0     ? "none"
+	                                 : "partial";
+}
+
+/* What each hypervisor calls its paravirtual disk and NIC, and where to switch. */
+static const struct remedy_words {
+	const char *hv;
+	const char *pv_disk, *disk_todo;
+	const char *pv_nic, *nic_todo;
+} remedies[] = {
+	{ "kvm", "virtio_blk or virtio_scsi",
+	  "attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader",
+	  "virtio_net", "switch the VM's NIC model to virtio (virtio-net)" },
+	{ "qemu", "virtio_blk or virtio_scsi",
+	  "attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader",
+	  "virtio_net", "switch the VM's NIC model to virtio (virtio-net)" },
+	{ "hyperv", "hv_storvsc",
+	  "on a Generation 1 VM hv_storvsc takes the IDE disks once it is loaded (ata_piix then leaves them alone): put hv_storvsc in the initramfs (Linux Integration Services on old kernels), or attach the disk to a SCSI controller",
+	  "hv_netvsc", "add a synthetic network adapter (hv_netvsc) for full speed" },
+	{ "vmware", "vmw_pvscsi",
+	  "move it to a VMware Paravirtual SCSI controller, with vmw_pvscsi in the initramfs first",
+	  "vmxnet3", "change the adapter type to VMXNET3" },
+	{ "virtualbox", "virtio_scsi",
+	  "attach it to a virtio-scsi controller (VirtualBox 6.1 and later), with virtio_scsi in the initramfs first",
+	  "virtio_net", "set the adapter type to Paravirtualized Network (virtio-net)" },
+	{ "other", "the hypervisor's paravirtual disk driver",
+	  "attach it to the hypervisor's paravirtual disk controller if it offers one",
+	  "the hypervisor's paravirtual NIC driver",
+	  "switch to the hypervisor's paravirtual NIC if it offers one" },
+};
+
+static const struct remedy_words *remedy_of(const char *hv)
 {
 	size_t i;
 
-	for (i = 0; i < s->v->ndevices; i++) {
-		const struct gt_virt_device *d = &s->v->devices[i];
+	for (i = 0; i < sizeof(remedies) / sizeof(remedies[0]) - 1; i++)
+		if (eq(hv, remedies[i].hv))
+			return &remedies[i];
+	return &remedies[i];
+}
 
-		if (strcmp(d->kind, "nic") != 0 || strcmp(d->role, "emulated") != 0)
+/* Every hypervisor but Xen: each emulated device that carries the I/O, in words. */
+static void not_xen(struct verdict *s, const char *hv)
+{
+	const struct remedy_words *r = remedy_of(hv);
+	size_t i;
+
+	for (i = 0; i < 2 * s->v->ndevices; i++) {
+		const struct gt_virt_device *d = &s->v->devices[i % s->v->ndevices];
+		const struct gt_virt_dev_facts *df = &s->f->devs[i % s->v->ndevices];
+		bool disk = strcmp(d->kind, "disk") == 0;
+
+		/* The root disk first, then the network. */
+		if (strcmp(d->role, "emulated") != 0 || disk != (i < s->v->ndevices))
 			continue;
 		if (!d->judged) {
-			evidence(s, "%s is Hyper-V's legacy network adapter, not in use",
-			         d->name);
+			if (!disk && eq(hv, "hyperv") && df->vendor == 0x1011)
+				evidence(
+				        s,
+				        "%s is Hyper-V's legacy network adapter, not in use",
+				        d->name);
 			continue;
 		}
-		s->v->legacy_nic = true;
-		reason(s,
-		       "%s is Hyper-V's legacy (emulated) network adapter and %s: add a synthetic network adapter (hv_netvsc) for full speed",
-		       d->name, carries_words(&s->f->devs[i]));
+		if (disk) {
+			char buf[160];
+			const char *why = NULL;
+
+			role_of(df, hv, false, buf, sizeof(buf), &why);
+			reason(s,
+			       "the root disk %s%s%s%s is driven by %s (%s), not %s: %s",
+			       d->name, df->via ? " (via " : "", df->via ? df->via : "",
+			       df->via ? ")" : "",
+			       d->driver ? d->driver : "an unknown driver",
+			       why ? why : "emulated", r->pv_disk, r->disk_todo);
+		} else if (eq(hv, "hyperv") && df->vendor == 0x1011) {
+			s->v->legacy_nic = true;
+			reason(s,
+			       "%s is Hyper-V's legacy (emulated) network adapter and %s: %s",
+			       d->name, carries_words(df), r->nic_todo);
+		} else {
+			reason(s,
+			       "%s is an emulated NIC (%s) and %s, not %s: %s; the new NIC may get another name: update network configuration bound to its name or MAC",
+			       d->name, d->driver ? d->driver : "driver unknown",
+			       carries_words(df), r->pv_nic, r->nic_todo);
+		}
 	}
 }
 
@@ -737,8 +914,7 @@ static void decide(struct verdict *s)
 	if (!hv)
 		return;
 	add_devices(s, hv, false);
-	if (strcmp(hv, "hyperv") == 0)
-		hyperv(s);
+	not_xen(s, hv);
 }
 
 int gt_virt_decide(const struct gt_virt_facts *f, struct gt_virt **out)
@@ -753,6 +929,10 @@ int gt_virt_decide(const struct gt_virt_facts *f, struct gt_virt **out)
 		if (gt_strv_push(&s.v->evidence, &s.v->nevidence, f->evidence[i]) < 0)
 			s.err = -ENOMEM;
 	decide(&s);
+	paravirtual(&s);
+	if (!s.err && !s.v->emulated_in_use &&
+	    !(s.v->emulated_in_use = calloc(1, sizeof(char *))))
+		s.err = -ENOMEM;
 	if (s.err || (!s.v->evidence && !(s.v->evidence = calloc(1, sizeof(char *)))) ||
 	    (!s.v->reasons && !(s.v->reasons = calloc(1, sizeof(char *))))) {
 		gt_virt_free(s.v);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "strv.h"
 #include "detect/virt_facts.h"
 #include "detect/virt_probe.h"
 #include "detect/virt_xenstore.h"
@@ -53,6 +54,7 @@ struct row {
 	const char *reason; /* a piece of one reason; NULL: no reasons at all */
 	bool reboot;        /* reboot_may_switch */
 	const char *sig;    /* the CPUID signature the verdict rests on, or NULL */
+	const char *pvirt;  /* virt.paravirtual, when the row asserts it */
 };
 
 /* Handy devices. */
@@ -99,7 +101,8 @@ static const struct row rows[] = {
 	/* ---- Xen HVM guests: pvhvm or hvm, from what carries the I/O ---- */
 	{ "pvhvm: root on xvda, network on the vif", XEN_HVM, .blkfront = true,
 	  .netfront = true, .root = "xvda1", .devs = { XVDA_ROOT, VIF_ROUTE },
-	  .mode = "pvhvm", .roles = "xvda=pv* eth0=pv*", .sig = "XenVMMXenVMM" },
+	  .mode = "pvhvm", .roles = "xvda=pv* eth0=pv*", .sig = "XenVMMXenVMM",
+	  .pvirt = "full" },
 	{ "pvhvm: the tools CD attached (vbd-5632 device-type cdrom, no driver)", XEN_HVM,
 	  .blkfront = true, .netfront = true, .root = "xvda1",
 	  .devs = { XVDA_ROOT, CD_VBD, VIF_ROUTE }, .mode = "pvhvm",
@@ -123,7 +126,7 @@ static const struct row rows[] = {
 	{ "hvm: md RAID1 with one leaf on the emulated disk", XEN_HVM, .blkfront = true,
 	  .netfront = true, .root = "md0", .devs = { XVDA_ROOT, SDA_IDE_ROOT, VIF_ROUTE },
 	  .mode = "hvm", .roles = "xvda=pv* sda=emulated* eth0=pv*",
-	  .reason = "the root disk sda" },
+	  .reason = "the root disk sda", .pvirt = "partial" },
 	{ "pvhvm: LUKS over LVM over xvda2", XEN_HVM, .blkfront = true, .netfront = true,
 	  .root = "dm-1", .devs = { XVDA_ROOT, VIF_ROUTE }, .mode = "pvhvm",
 	  .roles = "xvda=pv* eth0=pv*" },
@@ -335,8 +338,9 @@ static const struct row rows[] = {
 	              GT_CARRIES_NOTHING } },
 	  .hypervisor = "hyperv", .mode = "n/a", .roles = "eth0=pv* eth1=emulated" },
 	{ "container: docker markers", .arch = "x86_64", .cpuid = { "KVMKVMKVM" },
-	  .container = true, .hypervisor = "container", .mode = "n/a" },
-	{ "none: bare metal", .arch = "x86_64", .hypervisor = "none", .mode = "n/a" },
+	  .container = true, .hypervisor = "container", .mode = "n/a", .pvirt = "n/a" },
+	{ "none: bare metal", .arch = "x86_64", .hypervisor = "none", .mode = "n/a",
+	  .pvirt = "n/a" },
 	{ "vmware: the VMware leaf", .arch = "x86_64", .cpuid = { "VMwareVMware" },
 	  .hypervisor = "vmware", .mode = "n/a" },
 	{ "other: Parallels shows KVM's leaf, its DMI tells", .arch = "x86_64",
@@ -361,6 +365,91 @@ static const struct row rows[] = {
 	{ "pv: an empty /proc/xen alone is a Xen domain", .arch = "x86_64",
 	  .proc_xen = true, .pci = PCI_ABSENT, .hypervisor = "xen", .mode = "pv",
 	  .reason = "PV mode" },
+	/* ---- the PV verdict beyond Xen ---- */
+	{ "kvm: the root on emulated IDE, the network on an e1000", .arch = "x86_64",
+	  .cpuid = { "KVMKVMKVM" }, .dmi_vendor = "QEMU", .root = "sda1",
+	  .devs = { SDA_IDE_ROOT,
+	            { "ens3", "nic", GT_BUS_PCI, "e1000", 0x8086, 0x100e, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "kvm", .mode = "n/a", .roles = "sda=emulated* ens3=emulated*",
+	  .reason = "switch the VM's NIC model to virtio", .pvirt = "none" },
+	{ "kvm: QEMU's model of VMware's VMXNET3 is emulated there", .arch = "x86_64",
+	  .cpuid = { "KVMKVMKVM" }, .root = "vda1",
+	  .devs = { { "vda", "disk", GT_BUS_VIRTIO, "virtio_blk", 0, 0, NULL,
+	              GT_CARRIES_ROOT },
+	            { "ens3", "nic", GT_BUS_PCI, "vmxnet3", 0x15ad, 0x07b0, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "kvm", .mode = "n/a", .roles = "vda=pv* ens3=emulated*",
+	  .reason = "ens3 is an emulated NIC (vmxnet3)", .pvirt = "partial" },
+	{ "kvm: an NVMe drive passed through and virtio-net", .arch = "x86_64",
+	  .cpuid = { "KVMKVMKVM" }, .root = "nvme0n1p1",
+	  .devs = { { "nvme0n1", "disk", GT_BUS_PCI, "nvme", 0x144d, 0xa808, NULL,
+	              GT_CARRIES_ROOT },
+	            { "eth0", "nic", GT_BUS_VIRTIO, "virtio_net", 0, 0, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "kvm", .mode = "n/a", .roles = "nvme0n1=passthrough* eth0=pv*",
+	  .pvirt = "full" },
+	{ "kvm: QEMU's NVMe controller is a model, not hardware", .arch = "x86_64",
+	  .cpuid = { "KVMKVMKVM" }, .root = "nvme0n1p1",
+	  .devs = { { "nvme0n1", "disk", GT_BUS_PCI, "nvme", 0x1b36, 0x0010, NULL,
+	              GT_CARRIES_ROOT } },
+	  .hypervisor = "kvm", .mode = "n/a", .roles = "nvme0n1=emulated*",
+	  .reason = "QEMU", .pvirt = "none" },
+	{ "kvm: nothing carries identified I/O", .arch = "x86_64",
+	  .cpuid = { "KVMKVMKVM" }, .hypervisor = "kvm", .mode = "n/a",
+	  .pvirt = "unknown" },
+	{ "vmware: PVSCSI and VMXNET3", .arch = "x86_64", .cpuid = { "VMwareVMware" },
+	  .root = "sda2",
+	  .devs = { { "sda", "disk", GT_BUS_PCI, "vmw_pvscsi", 0x15ad, 0x07c0, NULL,
+	              GT_CARRIES_ROOT },
+	            { "ens192", "nic", GT_BUS_PCI, "vmxnet3", 0x15ad, 0x07b0, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "vmware", .mode = "n/a", .roles = "sda=pv* ens192=pv*",
+	  .pvirt = "full" },
+	{ "vmware: LSI Logic parallel SCSI and an e1000", .arch = "x86_64",
+	  .cpuid = { "VMwareVMware" }, .root = "sda1",
+	  .devs = { { "sda", "disk", GT_BUS_PCI, "mptspi", 0x1000, 0x0030, NULL,
+	              GT_CARRIES_ROOT },
+	            { "ens33", "nic", GT_BUS_PCI, "e1000", 0x8086, 0x100f, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "vmware", .mode = "n/a", .roles = "sda=emulated* ens33=emulated*",
+	  .reason = "VMware Paravirtual SCSI controller", .pvirt = "none" },
+	{ "vmware: the root on VMware's virtual NVMe controller, VMXNET3",
+	  .arch = "x86_64", .cpuid = { "VMwareVMware" }, .root = "nvme0n1p2",
+	  .devs = { { "nvme0n1", "disk", GT_BUS_PCI, "nvme", 0x15ad, 0x07f0, NULL,
+	              GT_CARRIES_ROOT },
+	            { "ens192", "nic", GT_BUS_PCI, "vmxnet3", 0x15ad, 0x07b0, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "vmware", .mode = "n/a", .roles = "nvme0n1=emulated* ens192=pv*",
+	  .reason = "a virtual device of VMware's", .pvirt = "partial" },
+	{ "virtualbox: AHCI root, virtio-net", .arch = "x86_64",
+	  .cpuid = { "VBoxVBoxVBox" }, .root = "sda1",
+	  .devs = { { "sda", "disk", GT_BUS_PCI, "ahci", 0x8086, 0x2829, NULL,
+	              GT_CARRIES_ROOT },
+	            { "enp0s3", "nic", GT_BUS_VIRTIO, "virtio_net", 0, 0, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "virtualbox", .mode = "n/a", .roles = "sda=emulated* enp0s3=pv*",
+	  .reason = "virtio-scsi controller", .pvirt = "partial" },
+	{ "virtualbox: PCnet-FAST III, the adapter type to change", .arch = "x86_64",
+	  .cpuid = { "VBoxVBoxVBox" },
+	  .devs = { { "enp0s3", "nic", GT_BUS_PCI, "pcnet32", 0x1022, 0x2000, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "virtualbox", .mode = "n/a", .roles = "enp0s3=emulated*",
+	  .reason = "Paravirtualized Network (virtio-net)", .pvirt = "none" },
+	{ "hyperv: storvsc root, the legacy adapter carries the network",
+	  .arch = "x86_64", .cpuid = { "Microsoft Hv" }, .root = "sda1",
+	  .devs = { { "sda", "disk", GT_BUS_VMBUS, "hv_storvsc", 0, 0, NULL,
+	              GT_CARRIES_ROOT },
+	            { "eth0", "nic", GT_BUS_PCI, "tulip", 0x1011, 0x0009, NULL,
+	              GT_CARRIES_DEFAULT_ROUTE } },
+	  .hypervisor = "hyperv", .mode = "n/a", .roles = "sda=pv* eth0=emulated*",
+	  .reason = "legacy (emulated) network adapter", .pvirt = "partial" },
+	{ "hyperv: Gen1 root on the PIIX4 IDE that ata_piix drives", .arch = "x86_64",
+	  .cpuid = { "Microsoft Hv" }, .root = "sda1",
+	  .devs = { { "sda", "disk", GT_BUS_PCI, "ata_piix", 0x8086, 0x7111, NULL,
+	              GT_CARRIES_ROOT } },
+	  .hypervisor = "hyperv", .mode = "n/a", .roles = "sda=emulated*",
+	  .reason = "hv_storvsc takes the IDE disks", .pvirt = "none" },
 	{ "none: CPUID leaves of another architecture's file are ignored",
 	  .arch = "aarch64", .cpuid = { "KVMKVMKVM" }, .hypervisor = "none",
 	  .mode = "n/a" },
@@ -488,14 +577,22 @@ static void test_row(void **state)
 	assert_int_equal(v->reboot_may_switch, r->reboot);
 	if (r->sig)
 		assert_string_equal(v->cpuid, r->sig);
+	if (r->pvirt && strcmp(v->paravirtual, r->pvirt) != 0)
+		fail_msg("%s: paravirtual %s, want %s", r->name, v->paravirtual,
+		         r->pvirt);
+	/* The emulated devices named are exactly the judged emulated ones. */
+	for (i = 0; i < v->ndevices; i++)
+		if (v->devices[i].judged && strcmp(v->devices[i].role, "emulated") == 0 &&
+		    !gt_strv_contains(v->emulated_in_use, v->devices[i].name))
+			fail_msg("%s: %s is not in emulated_in_use", r->name,
+			         v->devices[i].name);
 	/* Every device that keeps an HVM guest from PVHVM is named in a reason,
 	 * with what to do; a passed-through NIC never gets "the PV NIC replaces it". */
 	for (i = 0; i < v->ndevices; i++) {
 		const struct gt_virt_device *d = &v->devices[i];
 		size_t k;
 
-		if (strcmp(v->mode, "hvm") == 0 && d->judged &&
-		    strcmp(d->role, "emulated") == 0)
+		if (d->judged && strcmp(d->role, "emulated") == 0)
 			assert_true(some_reason_has(v, d->name));
 		for (k = 0; strcmp(d->role, "passthrough") == 0 && v->reasons[k]; k++)
 			assert_null(strstr(v->reasons[k], d->name));
