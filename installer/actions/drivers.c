@@ -11,6 +11,29 @@
 #include "actions/drivers/planner.h"
 #include "strv.h"
 
+/*
+ * A reboot after the steps switches @v to PVHVM (verify.c's rule, the steps
+ * done): the verdict says the frontends the emulated root disk and NICs
+ * need are on offer and not loaded yet, and the kernels have them.
+ */
+static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan *p)
+{
+	bool disk = false, nic = false;
+	size_t i;
+
+	if (!v->reboot_may_switch)
+		return false;
+	for (i = 0; i < v->ndevices; i++) {
+		if (!v->devices[i].judged || strcmp(v->devices[i].role, "emulated") != 0)
+			continue;
+		if (strcmp(v->devices[i].kind, "disk") == 0)
+			disk = true;
+		else
+			nic = true;
+	}
+	return (!disk || p->blkfront_available) && (!nic || p->netfront_available);
+}
+
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
                     struct gt_driver_plan **out)
 {
@@ -23,8 +46,13 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 	pl.p = calloc(1, sizeof(*pl.p));
 	if (!pl.p)
 		return -ENOMEM;
-	if (strcmp(v->hypervisor, "xen") != 0)
+	if (strcmp(v->hypervisor, "none") == 0 || strcmp(v->hypervisor, "container") == 0)
 		goto done;
+	if (strcmp(v->hypervisor, "xen") != 0) {
+		if ((ret = drv_list_kernels(&pl)) == 0)
+			ret = drv_plan_platform(&pl);
+		goto done;
+	}
 	/* dom0 is no guest; PV and PVH have no emulated devices; PVHVM is done. */
 	hvm = strcmp(v->mode, "hvm") == 0;
 	if (strcmp(v->mode, "dom0") == 0)
@@ -44,7 +72,7 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 	}
 	if (!hvm)
 		goto done;
-	pl.p->reboot_needed = true;
+	pl.p->reboot_needed = reboot_switches(v, pl.p);
 	if ((ret = drv_kernel_warnings(&pl)) < 0 || (ret = drv_plan_initramfs(&pl)) < 0 ||
 	    (ret = drv_fstab_warnings(&pl)) < 0 ||
 	    (ret = drv_bootloader_warnings(&pl)) < 0 || (ret = drv_nic_warnings(&pl)) < 0)
@@ -79,7 +107,38 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 	}
 	free(p->steps);
 	gt_warnings_free(p->warnings, p->n_warnings);
+	if (p->platform)
+		free(p->platform->kernel);
+	free(p->platform);
 	free(p);
+}
+
+static void platform_json(const struct gt_platform_advice *a, struct gt_json *j)
+{
+	size_t i;
+
+	gt_json_begin_object(j);
+	gt_json_kv_string(j, "hypervisor", a->hypervisor);
+	gt_json_kv_string(j, "name", a->name);
+	gt_json_kv_bool(j, "xen_agent_idle", true);
+	gt_json_key(j, "tools");
+	gt_json_begin_object(j);
+	gt_json_kv_string(j, "name", a->tools);
+	gt_json_kv_string(j, "how", a->tools_how);
+	gt_json_kv_bool(j, "installed", a->tools_found != NULL);
+	gt_json_kv_string(j, "found", a->tools_found);
+	gt_json_end_object(j);
+	gt_json_kv_string(j, "kernel", a->kernel);
+	gt_json_key(j, "pv_drivers");
+	gt_json_begin_array(j);
+	for (i = 0; i < a->ndrivers; i++) {
+		gt_json_begin_object(j);
+		gt_json_kv_string(j, "module", a->drivers[i].module);
+		gt_json_kv_string(j, "state", a->drivers[i].state);
+		gt_json_end_object(j);
+	}
+	gt_json_end_array(j);
+	gt_json_end_object(j);
 }
 
 void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j)
@@ -119,6 +178,11 @@ void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j)
 		gt_json_end_object(j);
 	}
 	gt_json_end_array(j);
+	gt_json_key(j, "platform");
+	if (p->platform)
+		platform_json(p->platform, j);
+	else
+		gt_json_null(j);
 	gt_json_end_object(j);
 }
 

@@ -52,11 +52,41 @@ struct gt_driver_step {
 	char *description; /* one line for the plan shown to the user */
 };
 
+#define GT_PLATFORM_MAX_DRIVERS 4
+
+/*
+ * Another hypervisor than Xen: the Xen agent stays idle there (it talks to
+ * xenstore). What the admin can act on instead.
+ */
+struct gt_platform_advice {
+	const char *
+	        hypervisor; /* "kvm", "qemu", "hyperv", "vmware", "virtualbox", "other" */
+	const char *name;   /* "KVM", "Hyper-V"... */
+	const char *tools;  /* its guest tools ("qemu-guest-agent"), or NULL (other) */
+	const char *tools_how; /* how to install them here, or NULL */
+	const char *
+	        tools_found; /* the file in the root that shows them installed, or NULL */
+	char *kernel;        /* the newest installed kernel, NULL when none was found */
+	struct {
+		const char *module; /* "virtio_blk" */
+		const char *
+		        state; /* "built in", "module", "absent", "unknown" (no kernel) */
+	} drivers[GT_PLATFORM_MAX_DRIVERS];
+	size_t ndrivers;
+};
+
 struct gt_driver_plan {
 	/* Every installed kernel has the frontend (built in or as a module). */
 	bool blkfront_available, netfront_available;
-	bool builtin;       /* both built into every kernel: no initramfs to change */
-	bool reboot_needed; /* the guest is Xen HVM and not yet PVHVM */
+	bool builtin; /* both built into every kernel: no initramfs to change */
+	/*
+	 * Once the steps ran, a reboot switches this Xen HVM guest to PVHVM: the
+	 * frontends its emulated root disk and NICs need are on offer and not
+	 * loaded yet, nothing on the command line forbids it, and the kernels
+	 * have them (the rule verify applies, the steps done).
+	 */
+	bool reboot_needed;
+	struct gt_platform_advice *platform; /* another hypervisor than Xen, else NULL */
 	struct gt_driver_step *steps;
 	size_t n_steps;
 	/*
@@ -74,7 +104,8 @@ struct gt_driver_plan {
  *
  * A guest that is not Xen HVM (another hypervisor, or Xen PV, PVH, PVHVM,
  * dom0) gets a plan with no steps and no warnings; the two *_available
- * flags and builtin are still filled for any Xen guest. Installed kernels
+ * flags and builtin are still filled for any Xen guest, the platform advice
+ * for a guest of another hypervisor. Installed kernels
  * are the /lib/modules/<kver> directories holding modules and the
  * /boot/vmlinuz-<kver> images; a frontend is built in when
  * /boot/config-<kver> says =y or modules.builtin lists it, a module when the
@@ -93,7 +124,9 @@ void gt_drivers_plan_free(struct gt_driver_plan *p);
  * gt_drivers_plan_json - @p as one JSON object value at the writer's current
  * position: blkfront_available, netfront_available, builtin, reboot_needed,
  * steps (kind "write" with path and content, or "run" with argv and
- * backups; each with a description), warnings (code, message).
+ * backups; each with a description), warnings (code, message), platform
+ * (null on Xen and bare metal; else hypervisor, name, xen_agent_idle, tools
+ * {name, how, installed, found}, kernel, pv_drivers [{module, state}]).
  */
 void gt_drivers_plan_json(const struct gt_driver_plan *p, struct gt_json *j);
 

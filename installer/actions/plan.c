@@ -84,7 +84,7 @@ const char *gt_plan_note(const struct gt_distro *di, const struct gt_manifest_en
 		        buf, size,
 		        "this system is %s-based (%s) but the root has no %s database: the agent is installed from %s instead, outside any package database",
 		        di->family, di->family_evidence ? di->family_evidence : "?",
-		        di->family, e->dest);
+		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family, e->dest);
 	else
 		snprintf(
 		        buf, size,

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "detect/detect.h"
+#include "actions/advice.h"
 #include "actions/drivers.h"
 #include "error.h"
 #include "cli/exitcode.h"
@@ -39,7 +40,7 @@
 
 static const char usage[] =
         "Usage: installer install [--root DIR] [--media PATH] [--dry-run] [--yes] [--json]\n"
-        "                         [--log FILE] [-d DISTRO -m MAJOR] [-q] [-v]\n\n"
+        "                         [--log FILE] [-d DISTRO -m MAJOR] [--force] [-q] [-v]\n\n"
         "Install the guest agent and check the PV-driver setup.\n\n"
         "  --root DIR      install into the guest image mounted at DIR (enable only)\n"
         "  --media PATH    the guest-tools media: a directory, a block device, or an .iso\n"
@@ -50,6 +51,7 @@ static const char usage[] =
         "  --json          print one JSON object on stdout\n"
         "  --log FILE      write the log there (default /var/log/guest-tools/install.log)\n"
         "  -d DISTRO -m MAJOR  pick the payload for this distribution and major version\n"
+        "  -f, --force     install the Xen agent on another hypervisor too (it stays idle)\n"
         "  -k              accepted for compatibility; the kernel is never changed\n"
         "  --insecure-skip-signature  install even if Linux/MANIFEST.sig is missing or\n"
         "                  bad (logged loudly; only when this installer has keys)\n"
@@ -503,7 +505,7 @@ int cmd_install(int argc, char **argv)
 
 	ret = gt_cli_parse(argc, argv, "install",
 	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE |
-	                           GT_OPT_JSON,
+	                           GT_OPT_JSON | GT_OPT_FORCE,
 	                   usage, &r.o);
 	if (ret >= 0)
 		return ret;
@@ -561,6 +563,20 @@ int cmd_install(int argc, char **argv)
 		     gt_strerror(ret));
 		goto out;
 	}
+	/* The tgz payload's note joins the warnings; another hypervisor than Xen
+	 * gets its advice, and the agent only with --force (installer(8)). */
+	ret = gt_advice_install(r.drivers, r.d, r.payload, r.o.json ? NULL : stdout);
+	if (ret > 0 && !r.o.force && !r.o.dry_run) {
+		char why[512];
+
+		fail(&r, GT_EXIT_NOT_XEN, "%s",
+		     gt_advice_refusal(r.drivers, why, sizeof(why)));
+		goto out;
+	}
+	if (ret < 0) {
+		fail(&r, GT_EXIT_FAILURE, "%s", gt_strerror(ret));
+		goto out;
+	}
 	for (size_t i = 0; i < r.drivers->n_warnings; i++)
 		gt_warn("%s", r.drivers->warnings[i].message);
 	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
@@ -581,8 +597,6 @@ int cmd_install(int argc, char **argv)
 	}
 	if (strcmp(r.result, "planned") != 0) {
 		gt_verify_run(r.root, r.d, &r.verify);
-		if (r.verify && r.drivers->reboot_needed)
-			r.verify->reboot_needed = true;
 		if (r.verify && r.verify->reboot_needed)
 			r.rc = GT_EXIT_REBOOT;
 	}

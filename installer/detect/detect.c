@@ -225,7 +225,7 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 		fprintf(fp, ", package tool %s\n", di->package_tool);
 	else
 		fprintf(fp, ", but no %s database in the root: the tgz payload is used\n",
-		        di->family);
+		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family);
 	fprintf(fp, "Architecture:   %s\n", d->arch);
 	fprintf(fp, "Init system:    %s\n", d->init);
 	fprintf(fp, "Virtualization: %s", v->hypervisor);

@@ -19,7 +19,8 @@ import harness  # noqa: E402
 from harness import check  # noqa: E402
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
-EXIT_OK, EXIT_USAGE, EXIT_INPUT = 0, 2, 8
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_NOT_XEN = 0, 2, 8, 14
+MKISOTOOL = os.environ.get("MKISOTOOL", os.path.join(REPO, "build", "mkisotool"))
 
 
 def run(*args, timeout=30):
@@ -203,6 +204,145 @@ def test_bad_input(tmp):
           (p.returncode, p.stderr))
 
 
+def tgz_media(tmp):
+    """A media with one generic tgz agent (mkisotool build), or None."""
+    import io
+    import tarfile
+    if not os.access(MKISOTOOL, os.X_OK):
+        return None
+    d = os.path.join(tmp, "media-src")
+    os.makedirs(d)
+    with tarfile.open(os.path.join(d, "guest-agent-9.9-x86_64.tgz"), "w:gz") as t:
+        ti = tarfile.TarInfo("usr/sbin/guest-agent")
+        raw = b"#!/bin/sh\n"
+        ti.size, ti.mode, ti.mtime = len(raw), 0o755, 1700000000
+        t.addfile(ti, io.BytesIO(raw))
+    with open(os.path.join(d, "MANIFEST.build"), "w") as f:
+        f.write("guest-tools-manifest 1\nlabel guest-tools\nversion 0.1.0\n"
+                "package Linux/agent/guest-agent.x86_64.tgz src=guest-agent-9.9-x86_64.tgz "
+                "family=tgz arch=x86_64\n")
+    iso = os.path.join(tmp, "tgz.iso")
+    p = subprocess.run([MKISOTOOL, "build", "-m", os.path.join(d, "MANIFEST.build"), "-o", iso,
+                        "--quiet", "--source-date-epoch", "1700000000"],
+                       capture_output=True, text=True)
+    return iso if p.returncode == 0 else None
+
+
+def fixture_copy(tmp, name, tag=""):
+    """A copy of a fixture tree to install into; with no init system detected
+    (run/systemd dropped), so that the tgz needs no systemctl in the root."""
+    root = os.path.join(tmp, f"inst{tag}-{name}")
+    shutil.copytree(os.path.join(FIXTURES, name), root, symlinks=True)
+    shutil.rmtree(os.path.join(root, "run", "systemd"), ignore_errors=True)
+    return root
+
+
+def tree_files(root):
+    """Every path and size, but the install log that records each run."""
+    out = {}
+    for dirpath, dirs, files in os.walk(root):
+        for n in dirs + files:
+            path = os.path.join(dirpath, n)
+            rel = os.path.relpath(path, root)
+            if not rel.startswith("var/log"):
+                out[rel] = os.path.islink(path) or os.path.getsize(path)
+    return out
+
+
+def install_json(*args):
+    p = run("install", *args, "--json")
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, None
+
+
+# Every platform fixture: what install --dry-run must say, in words and as data.
+PLATFORMS = [
+    ("kvm-emulated-ide-e1000", "KVM", "qemu-guest-agent", False,
+     "PV drivers in kernel 6.1.0-13-amd64: virtio_blk module, virtio_scsi module, "
+     "virtio_net module, virtio_pci module", ["disk sda: driver ata_piix, emulated",
+                                              "nic ens3: driver e1000, emulated"], "none"),
+    ("hyperv-gen1-emulated", "Hyper-V", "hyperv-daemons", True,
+     "PV drivers in kernel 5.15.0-91-generic: hv_vmbus module, hv_storvsc module, "
+     "hv_netvsc module", ["disk sda: driver ata_piix, emulated",
+                          "nic eth0: driver tulip, emulated"], "none"),
+    ("vmware-emulated-lsi-e1000", "VMware", "open-vm-tools", True,
+     "PV drivers in kernel 5.15.0-91-generic: vmw_pvscsi module, vmxnet3 module",
+     ["disk sda: driver mptsas, emulated", "nic ens33: driver e1000, emulated"], "none"),
+    ("vmware-pvscsi-vmxnet3", "VMware", "open-vm-tools", False,
+     "PV drivers in kernel 5.14.0-362.8.1.el9_3.x86_64: vmw_pvscsi module, vmxnet3 module",
+     ["disk sda: driver vmw_pvscsi, pv, driven by the PV drivers",
+      "nic ens192: driver vmxnet3, pv, driven by the PV drivers"], "full"),
+    ("virtualbox-ahci-virtio-net", "VirtualBox", "VirtualBox Guest Additions", True,
+     "PV drivers in kernel 6.5.0-28-generic: virtio_net module, virtio_scsi module, "
+     "vboxguest absent", ["disk sda: driver ahci, emulated",
+                          "nic enp0s3: driver virtio_net, pv"], "partial"),
+]
+
+
+def test_install_advice(tmp):
+    """install on KVM, Hyper-V, VMware, VirtualBox: the advice and the
+    per-device verdict (--dry-run, in words and with --json), exit 14 and
+    nothing changed without --force, installed with it; on Xen, the reboot
+    claim follows verify's rule (installer(8))."""
+    if os.geteuid() != 0:
+        harness.skip("install advice", "installer install needs root")
+        return
+    iso = tgz_media(tmp)
+    if not iso:
+        harness.skip("install advice", f"no mkisotool at {MKISOTOOL} to make a media")
+        return
+    for name, pname, tools, installed, drivers, devices, pv in PLATFORMS:
+        root = fixture_copy(tmp, name)
+        p = run("install", "--root", root, "--media", iso, "--dry-run")
+        out = p.stdout
+        check(f"{name}: dry run exit 0", p.returncode == EXIT_OK, (p.returncode, p.stderr))
+        check(f"{name}: says the Xen agent stays idle on {pname}",
+              f"This guest runs on {pname}, not Xen: the Xen guest agent" in out, out)
+        check(f"{name}: names {tools}, {'' if installed else 'not '}installed",
+              f"own guest tools: {tools}" in out and
+              ("installed (/usr" if installed else "not installed: ") in out, out)
+        check(f"{name}: the kernel's PV drivers", drivers in out, out)
+        for line in devices:
+            check(f"{name}: device verdict '{line}'", line in out, out)
+        check(f"{name}: paravirtual {pv}", f"Paravirtual: {pv}." in out, out)
+        check(f"{name}: the --force rule and the plan", "only with --force" in out and
+              "Plan (dry run, nothing changed)" in out, out)
+        p, j = install_json("--root", root, "--media", iso, "--dry-run")
+        plat = j and j["drivers"] and j["drivers"]["platform"]
+        check(f"{name}: --json dry run carries the advice", p.returncode == EXIT_OK and plat and
+              plat["name"] == pname and plat["xen_agent_idle"] is True and
+              plat["tools"]["installed"] is installed and
+              all(d["state"] in ("module", "built in", "absent") for d in plat["pv_drivers"]),
+              (p.returncode, plat))
+        before = tree_files(root)
+        p, j = install_json("--root", root, "--media", iso, "--yes")
+        check(f"{name}: without --force, exit 14 and one JSON document",
+              p.returncode == EXIT_NOT_XEN and j and j["exit"] == EXIT_NOT_XEN and
+              j["changed"] is False and j["drivers"]["platform"]["name"] == pname,
+              (p.returncode, p.stderr[-300:]))
+        check(f"{name}: without --force, says what to do",
+              f"runs on {pname}, not Xen" in p.stderr and "--force" in p.stderr, p.stderr)
+        check(f"{name}: without --force, nothing changed", tree_files(root) == before, "")
+    root = fixture_copy(tmp, "kvm-emulated-ide-e1000", "-force")
+    p, j = install_json("--root", root, "--media", iso, "--yes", "--force")
+    check("kvm: --force installs the agent", p.returncode == EXIT_OK and j and
+          j["result"] == "installed" and j["verify"]["installed"], (p.returncode, p.stderr[-300:]))
+    check("kvm: the tgz is said so (dpkg will not list it)",
+          j is not None and any(w["code"] == "tgz-payload" and "dpkg will not list" in w["message"]
+                                for w in j["drivers"]["warnings"]), j and j["drivers"])
+    # Xen HVM with xen_emul_unplug=never: a reboot cannot change the verdict,
+    # so install does not claim one (exit 0, not 3), as verify says.
+    root = fixture_copy(tmp, "xen-hvm-unplug-never")
+    p, j = install_json("--root", root, "--media", iso, "--yes")
+    check("xen unplug=never: installed, no reboot claimed", p.returncode == EXIT_OK and j and
+          j["result"] == "installed" and j["drivers"]["reboot_needed"] is False and
+          j["verify"]["reboot_needed"] is False, (p.returncode, p.stderr[-300:]))
+    check("xen unplug=never: no platform advice on Xen", j is not None and
+          j["drivers"]["platform"] is None, j and j["drivers"])
+
+
 def main():
     suite = sys.argv[1] if len(sys.argv) > 1 else "cli"
     results = sys.argv[2] if len(sys.argv) > 2 else None
@@ -211,6 +351,7 @@ def main():
     test_fixtures()
     test_ext3_mounted_by_ext4(tmp)
     test_bad_input(tmp)
+    test_install_advice(tmp)
     return harness.finish(suite, results)
 
 

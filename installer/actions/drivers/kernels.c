@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The installed kernels, and whether each has xen-blkfront and xen-netfront
- * built in, as modules, or not at all.
+ * The installed kernels, and whether each has a driver built in, as a
+ * module, or not at all: xen-blkfront and xen-netfront for Xen, the
+ * platform's PV drivers elsewhere (platform.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -163,41 +164,42 @@ static bool dep_lists(const char *buf, size_t len, const char *module)
 	return false;
 }
 
-int drv_kernel_frontends(struct planner *pl, struct kernel *k)
+int drv_kernel_modules(const struct planner *pl, const char *kver,
+                       const struct frontend *mods, size_t n, enum fe_state *out)
 {
 	char path[600], *config = NULL, *builtin = NULL, *dep = NULL;
-	size_t clen, blen, dlen, f, i;
+	size_t clen = 0, blen = 0, dlen = 0, f, i;
 	bool moddir;
 	int ret;
 
-	snprintf(path, sizeof(path), "/boot/config-%s", k->kver);
+	snprintf(path, sizeof(path), "/boot/config-%s", kver);
 	if ((ret = drv_read_opt(pl, path, CONF_MAX, &config, &clen)) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", k->kver);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", kver);
 	if ((ret = drv_read_opt(pl, path, CONF_MAX, &builtin, &blen)) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", k->kver);
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", kver);
 	if ((ret = drv_read_opt(pl, path, DEP_MAX, &dep, &dlen)) < 0)
 		goto out;
-	snprintf(path, sizeof(path), "/lib/modules/%s", k->kver);
+	snprintf(path, sizeof(path), "/lib/modules/%s", kver);
 	moddir = drv_is_dir(pl, path);
-	for (f = 0; f < NFE; f++) {
-		const struct frontend *fe = &drv_frontends[f];
+	for (f = 0; f < n; f++) {
+		const struct frontend *fe = &mods[f];
 		char v = 0;
 
 		if (config)
 			v = config_value(config, clen, fe->config);
-		k->fe[f] = FE_ABSENT;
+		out[f] = FE_ABSENT;
 		if (v == 'y' || (builtin && builtin_lists(builtin, blen, fe->path))) {
-			k->fe[f] = FE_BUILTIN;
+			out[f] = FE_BUILTIN;
 			continue;
 		}
 		if (dep && dep_lists(dep, dlen, fe->module)) {
-			k->fe[f] = FE_MODULE;
+			out[f] = FE_MODULE;
 			continue;
 		}
 		for (i = 0; ko_suffixes[i]; i++) {
-			snprintf(path, sizeof(path), "/lib/modules/%s/%s%s", k->kver,
+			snprintf(path, sizeof(path), "/lib/modules/%s/%s%s", kver,
 			         fe->path, ko_suffixes[i]);
 			if (gt_root_exists(pl->root, path))
 				break;
@@ -207,7 +209,7 @@ int drv_kernel_frontends(struct planner *pl, struct kernel *k)
 		 * Ubuntu ships some modules in a separate package.
 		 */
 		if (ko_suffixes[i] || (v == 'm' && !moddir))
-			k->fe[f] = FE_MODULE;
+			out[f] = FE_MODULE;
 	}
 	ret = 0;
 out:
@@ -215,6 +217,11 @@ out:
 	free(builtin);
 	free(dep);
 	return ret;
+}
+
+int drv_kernel_frontends(struct planner *pl, struct kernel *k)
+{
+	return drv_kernel_modules(pl, k->kver, drv_frontends, NFE, k->fe);
 }
 
 bool drv_kernel_needs_initramfs(const struct kernel *k)

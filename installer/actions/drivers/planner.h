@@ -7,6 +7,8 @@
  *   dracut.c, initramfs_tools.c, mkinitcpio.c
  *   device_names.c    warnings: /dev/sdX in /etc/fstab and the boot loader
  *   nic_config.c      warnings: network configuration bound to the emulated NIC
+ *   platform.c        another hypervisor than Xen: its tools, its PV drivers in
+ *                     the kernel, whether they drive the disk and NICs
  * actions/drivers.c runs them in that order and owns the public plan.
  * Internal to the planner: nothing outside actions/drivers* includes this.
  */
@@ -97,6 +99,16 @@ int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
 int drv_list_kernels(struct planner *pl);
 /* Fills k->fe[] from the kernel's config, modules.builtin and modules.dep. */
 int drv_kernel_frontends(struct planner *pl, struct kernel *k);
+/*
+ * Whether kernel @kver has each of the @n drivers @mods (module name,
+ * Kconfig symbol, path under /lib/modules/<kver>/): built in when its
+ * config says =y or modules.builtin lists it, a module when the config says
+ * =m (and no modules directory says otherwise), modules.dep or the .ko file
+ * is there. Into @out[0..n). Returns 0 or the -errno of a file that exists
+ * but cannot be read.
+ */
+int drv_kernel_modules(const struct planner *pl, const char *kver,
+                       const struct frontend *mods, size_t n, enum fe_state *out);
 /* A frontend is a module: the initramfs must carry it. */
 bool drv_kernel_needs_initramfs(const struct kernel *k);
 /* no-kernel-found, no-xen-frontends, missing-xen-frontend. */
@@ -118,5 +130,10 @@ int drv_bootloader_warnings(struct planner *pl);
 /* ---- nic_config.c ---- */
 
 int drv_nic_warnings(struct planner *pl);
+
+/* ---- platform.c ---- */
+
+/* pl->p->platform for a guest of another hypervisor than Xen (pl->k listed). */
+int drv_plan_platform(struct planner *pl);
 
 #endif
