@@ -261,13 +261,15 @@ gt_ejected_scenario() {
 	printf '{"seconds":%s,"lines":%s}\n' "$(gt_since "$_t")" \
 		"$(wc -l <"$GT_RUN/before")" >"$GT_RUN/snap"
 	gt_put snapshot-before 0 "$GT_RUN/snap"
+	# --force: the rig's guest runs on QEMU, where install otherwise stops
+	# before any change (exit 14: the Xen agent would stay idle there).
 	if [ "$_mode" = mounted ]; then
 		gt_mount_cd || return 1
 		cd "$GT_CD/Linux" || return 1
-		set -- ./install.sh -n --json
+		set -- ./install.sh -n --force --json
 	else
 		cd /root || return 1
-		set -- /root/gt-installer install -n --json
+		set -- /root/gt-installer install -n --force --json
 	fi
 
 	_t=$(gt_uptime)

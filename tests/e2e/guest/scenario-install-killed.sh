@@ -12,7 +12,7 @@ gt_scenario() {
 	awk '$3 == "iso9660"' /proc/mounts >"$GT_RUN/mounts"
 	gt_put mounts-before 0 "$GT_RUN/mounts"
 	cd /root || return 1
-	GT_TEST_STOP_AT=payload /root/gt-installer install -n --json \
+	GT_TEST_STOP_AT=payload /root/gt-installer install -n --force --json \
 		>"$GT_RUN/killed.out" 2>&1 </dev/null &
 	_pid=$!
 	_src=0
@@ -26,7 +26,7 @@ gt_scenario() {
 		"$(gt_json_str "$(printf '%s ' /run/guest-tools-*)")" \
 		>"$GT_RUN/killed"
 	gt_put killed "$_src" "$GT_RUN/killed"
-	gt_section install /root/gt-installer install -n -v --json
+	gt_section install /root/gt-installer install -n -v --force --json
 	gt_leftovers >"$GT_RUN/left"
 	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
 	gt_section status /root/gt-installer status --json

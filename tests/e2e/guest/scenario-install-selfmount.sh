@@ -8,7 +8,7 @@ gt_scenario() {
 	awk '$3 == "iso9660"' /proc/mounts >"$GT_RUN/mounts"
 	gt_put mounts-before 0 "$GT_RUN/mounts"
 	cd /root || return 1
-	gt_section install /root/gt-installer install -n --json
+	gt_section install /root/gt-installer install -n --force --json
 	gt_section verify /root/gt-installer verify --json
 	gt_section status /root/gt-installer status --json
 	gt_agent_section
