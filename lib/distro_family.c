@@ -198,7 +198,7 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
 
 		/* Several: the ID table may pick among them, never outside them. */
 		for (i = 0; i < ndbs && hint; i++)
-			if (strcmp(dbs[i]->family, hint) == 0) {
+			if (dbs[i]->family && strcmp(dbs[i]->family, hint) == 0) {
 				pick = dbs[i];
 				break;
 			}
@@ -223,7 +223,7 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
 	d->family_evidence = evidence;
 	/* The tool of that family, when its database is there. */
 	for (i = 0; i < ndbs; i++)
-		if (strcmp(dbs[i]->family, fam) == 0) {
+		if (dbs[i]->family && strcmp(dbs[i]->family, fam) == 0) {
 			d->package_tool = dbs[i]->tool;
 			d->package_db = dbs[i]->path;
 			break;

@@ -822,15 +822,15 @@ static const struct remedy_words *remedy_of(const char *hv)
 static void not_xen(struct verdict *s, const char *hv)
 {
 	const struct remedy_words *r = remedy_of(hv);
-	size_t i;
+	size_t i, n = s->v->ndevices;
 
-	for (i = 0; i < 2 * s->v->ndevices; i++) {
-		const struct gt_virt_device *d = &s->v->devices[i % s->v->ndevices];
-		const struct gt_virt_dev_facts *df = &s->f->devs[i % s->v->ndevices];
+	for (i = 0; n > 0 && i < 2 * n; i++) {
+		const struct gt_virt_device *d = &s->v->devices[i % n];
+		const struct gt_virt_dev_facts *df = &s->f->devs[i % n];
 		bool disk = strcmp(d->kind, "disk") == 0;
 
 		/* The root disk first, then the network. */
-		if (strcmp(d->role, "emulated") != 0 || disk != (i < s->v->ndevices))
+		if (strcmp(d->role, "emulated") != 0 || disk != (i < n))
 			continue;
 		if (!d->judged) {
 			if (!disk && eq(hv, "hyperv") && df->vendor == 0x1011)
