@@ -17,6 +17,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -1082,6 +1083,13 @@ def test_procsys_faults(tmp, iso, deb_src):
     shutil.rmtree(root)
 
 
+# valgrind 3.19 does not know openat2 (syscall 437): it answers ENOSYS, which
+# the installer takes for a kernel before 5.6 (lib/root_at.c walks instead),
+# and says so in five lines that are no memcheck finding.
+VALGRIND_NO_OPENAT2 = re.compile(
+    r"--\d+-- WARNING: unhandled \S+ syscall: 437\n(--\d+-- .*\n){4}")
+
+
 def check_reports(check_fn=None):
     """Under ASan or valgrind: every report file the installer left is a failure."""
     if not REPORT_DIR:
@@ -1092,9 +1100,10 @@ def check_reports(check_fn=None):
                             len(os.listdir(REPORT_DIR)) > 0, "no report file at all")
     for name in sorted(os.listdir(REPORT_DIR)):
         path = os.path.join(REPORT_DIR, name)
-        if os.path.getsize(path) > 0:
-            with open(path, errors="replace") as f:
-                found.append(f"{name}: " + f.read()[:1500])
+        with open(path, errors="replace") as f:
+            text = VALGRIND_NO_OPENAT2.sub("", f.read())
+        if text:
+            found.append(f"{name}: " + text[:1500])
     (check_fn or check)(f"no sanitizer or valgrind report from the installer in {REPORT_DIR}",
                         not found,
                         "\n".join(found[:3]))
