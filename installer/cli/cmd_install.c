@@ -114,6 +114,9 @@ static bool confirm(const struct run *r)
 {
 	char answer[16];
 
+	/* SIGINT/TERM/HUP since the media was opened (media.h): stop here. */
+	if (gt_media_interrupted())
+		return false;
 	if (r->o.yes || !isatty(0))
 		return true;
 	fprintf(stderr, "Install %s %s (%s) from %s? [y/N] ", r->pkg.name, r->pkg.version,
