@@ -23,6 +23,7 @@
 
 #include "build.h"
 #include "error.h"
+#include "io.h"
 #include "json.h"
 #include "log.h"
 
@@ -67,7 +68,7 @@ static int read_small_file(const char *path, char **buf, size_t *len)
 {
 	struct stat st;
 	char *data = NULL;
-	size_t got = 0;
+	ssize_t n;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -90,25 +91,17 @@ static int read_small_file(const char *path, char **buf, size_t *len)
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > (size_t)st.st_size) {
-			ret = -GT_ETOOBIG; /* grew while we read it */
-			goto out;
-		}
+	n = gt_read_full(fd, data, (size_t)st.st_size + 1);
+	if (n < 0) {
+		ret = (int)n;
+		goto out;
+	}
+	if ((size_t)n > (size_t)st.st_size) {
+		ret = -GT_ETOOBIG; /* grew while we read it */
+		goto out;
 	}
 	*buf = data;
-	*len = got;
+	*len = (size_t)n;
 	data = NULL;
 	ret = 0;
 out:

@@ -15,6 +15,7 @@
 
 #include "build.h"
 #include "error.h"
+#include "io.h"
 #include "log.h"
 #include "strv.h"
 
@@ -31,49 +32,25 @@ static bool path_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Hashes @fd, reporting progress over the whole build's input bytes. */
-static int hash_fd(struct build *b, int fd, uint8_t out[GT_SHA256_LEN], uint64_t *size,
-                   uint64_t *done)
+/* Progress over the whole build's input bytes (gt_hash_fd()'s callback). */
+struct hashing {
+	struct build *b;
+	uint64_t done;
+};
+
+static void hashed(void *ctx, uint64_t bytes)
 {
-	enum { CHUNK = 1 << 20 };
-	struct gt_sha256 *h = gt_sha256_new();
-	char *buf = malloc(CHUNK);
-	uint64_t n_total = 0;
-	int ret = -ENOMEM;
+	struct hashing *hs = ctx;
 
-	if (!h || !buf)
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		gt_sha256_update(h, buf, (size_t)n);
-		n_total += (uint64_t)n;
-		*done += (uint64_t)n;
-		mk_progress_update(&b->progress, "hashing", *done, b->total_bytes);
-	}
-	gt_sha256_final(h, out);
-	h = NULL;
-	*size = n_total;
-	ret = 0;
-out:
-	gt_sha256_free(h);
-	free(buf);
-	return ret;
+	hs->done += bytes;
+	mk_progress_update(&hs->b->progress, "hashing", hs->done, hs->b->total_bytes);
 }
 
 /* Resolve, type, size and hash every source; all problems are reported. */
 static int check_inputs(struct build *b)
 {
 	struct gt_manifest *m = b->m;
-	uint64_t done = 0;
+	struct hashing hs = { b, 0 };
 	size_t i;
 
 	b->n_inputs = 0;
@@ -154,7 +131,7 @@ static int check_inputs(struct build *b)
 			close(fd);
 			continue;
 		}
-		ret = hash_fd(b, fd, in->sha256, &in->size, &done);
+		ret = gt_hash_fd(fd, in->sha256, &in->size, hashed, &hs);
 		close(fd);
 		if (ret < 0) {
 			mk_problem(b, MK_EXIT_INPUT, in->e->line, "%s: reading %s: %s",

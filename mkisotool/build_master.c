@@ -13,6 +13,7 @@
 
 #include "build.h"
 #include "error.h"
+#include "io.h"
 #include "log.h"
 
 #define PREPARER_ID "guest-tools mkisotool"
@@ -226,21 +227,6 @@ int mk_make_image(struct build *b)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The messages libisofs queued, for a failed write. */
 static void report_iso_msgs(void)
 {
@@ -311,7 +297,7 @@ int mk_master(struct build *b)
 			report_iso_msgs();
 			goto out;
 		}
-		ret = write_all(b->fd, buf, (size_t)n);
+		ret = gt_write_full(b->fd, buf, (size_t)n);
 		if (ret < 0) {
 			gt_err("%s: write failed: %s", b->out, gt_strerror(ret));
 			rc = MK_EXIT_OUTPUT;
