@@ -20,6 +20,7 @@ struct gt_cli {
 	int major;
 	bool json, yes, dry_run;
 	bool insecure_skip_signature; /* install: sigcheck.h */
+	bool allow_downgrade;         /* install: actions/downgrade.h */
 	int verbosity;
 };
 

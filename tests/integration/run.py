@@ -315,10 +315,15 @@ def tgz_root(tmp, name="tgzroot"):
 
 
 def fake_rc_update(root):
-    """OpenRC's rc-update, as far as enabling and disabling a service goes."""
+    """OpenRC's rc-update, as far as enabling and disabling a service goes.
+    `add` of a service already in the runlevel says so and succeeds, as
+    OpenRC's does (src/rc-update/rc-update.c, add(): "already installed in
+    runlevel `%s'; skipping", retval 0)."""
     os.makedirs(os.path.join(root, "etc/runlevels/default"), exist_ok=True)
     with open(os.path.join(root, "sbin/rc-update"), "w") as f:
-        f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
+        f.write('#!/bin/sh\ncase $1 in add) if [ -L /etc/runlevels/$3/$2 ]; then\n'
+                '  echo " * rc-update: $2 already installed in runlevel \\`$3\'; skipping"\n'
+                'else ln -s /etc/init.d/$2 /etc/runlevels/$3/$2; fi ;;\n'
                 'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
     os.chmod(os.path.join(root, "sbin/rc-update"), 0o755)
 
