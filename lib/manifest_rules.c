@@ -330,7 +330,7 @@ long long mf_parse_time(const char *s)
 	se = digits(s + 17, 2);
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
 	    mi > 59 || se < 0 || se > 59 ||
-	    d > (long long)(mdays[mo - 1] + (mo == 2 && leap((unsigned)y))))
+	    d > (long long)mdays[mo - 1] + (mo == 2 && leap((unsigned)y)))
 		return -1;
 	return days_since_1970((unsigned)y, (unsigned)mo, (unsigned)d) * 86400 +
 	       h * 3600 + mi * 60 + se;

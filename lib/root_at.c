@@ -316,7 +316,7 @@ static int walk(const struct gt_root *root, const char *path, unsigned flags,
 			ret = walk_take_cur(&w);
 			if (ret >= 0) {
 				at->dirfd = ret;
-				strcpy(at->name, ".");
+				snprintf(at->name, sizeof(at->name), ".");
 				ret = 0;
 			}
 			break;
@@ -341,7 +341,7 @@ static int walk(const struct gt_root *root, const char *path, unsigned flags,
 				ret = walk_take_cur(&w);
 				if (ret >= 0) {
 					at->dirfd = ret;
-					strcpy(at->name, name);
+					snprintf(at->name, sizeof(at->name), "%s", name);
 					ret = 0;
 				}
 				break;
@@ -364,8 +364,9 @@ static int walk(const struct gt_root *root, const char *path, unsigned flags,
 /* The openat2 way. */
 
 /*
- * Split @path into its directory part (written to @dir) and last name; a
- * path that ends in "/", "." or ".." names a directory: *name is then ".".
+ * Split @path (shorter than PATH_MAX) into its directory part (written to
+ * @dir, PATH_MAX bytes) and last name (@name, NAME_MAX + 1 bytes); a path
+ * that ends in "/", "." or ".." names a directory: *name is then ".".
  */
 static int split_last(const char *path, char *dir, char *name)
 {
@@ -381,14 +382,14 @@ static int split_last(const char *path, char *dir, char *name)
 	if (len == 0 || path[strlen(path) - 1] == '/' ||
 	    (len - start == 1 && path[start] == '.') ||
 	    (len - start == 2 && path[start] == '.' && path[start + 1] == '.')) {
-		strcpy(dir, path[0] ? path : ".");
-		strcpy(name, ".");
+		snprintf(dir, PATH_MAX, "%s", path[0] ? path : ".");
+		snprintf(name, NAME_MAX + 1, ".");
 		return 0;
 	}
 	memcpy(dir, path, start);
 	dir[start] = '\0';
 	if (!dir[0])
-		strcpy(dir, ".");
+		snprintf(dir, PATH_MAX, ".");
 	memcpy(name, path + start, len - start);
 	name[len - start] = '\0';
 	return 0;
@@ -402,7 +403,7 @@ static int at_openat2(const struct gt_root *root, const char *path, unsigned fla
 	int links = 0, fd;
 	struct stat st;
 
-	strcpy(cur, path);
+	snprintf(cur, sizeof(cur), "%s", path);
 	for (;;) {
 		ssize_t n;
 		int ret = split_last(cur, dir, at->name);
@@ -430,7 +431,7 @@ static int at_openat2(const struct gt_root *root, const char *path, unsigned fla
 		if (++links > MAX_LINKS)
 			return -ELOOP;
 		if (target[0] == '/') {
-			strcpy(cur, target);
+			snprintf(cur, sizeof(cur), "%s", target);
 		} else {
 			if (strlen(dir) + 1 + (size_t)n >= sizeof(cur))
 				return -ENAMETOOLONG;
