@@ -70,6 +70,13 @@ void gt_root_at_close(struct gt_root_at *at);
 int gt_root_openat(const struct gt_root *root, const char *path, int flags, mode_t mode);
 
 /*
+ * gt_root_sync_dir - fsync(2) the directory @dirfd (an O_PATH fd is opened
+ * again for it), so that entries made or removed in it last. Returns 0 or
+ * -errno (a filesystem that cannot sync a directory, EINVAL, is fine).
+ */
+int gt_root_sync_dir(int dirfd);
+
+/*
  * gt_root_resolver - "openat2" or "walk": how this process resolves paths
  * inside a root (probed on @root at the first call, for logs and tests).
  */

@@ -221,21 +221,25 @@ static int walk_take_cur(struct walk *w)
 	return fd < 0 ? -errno : fd;
 }
 
+int gt_root_sync_dir(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* EINVAL: a filesystem with nothing to sync. */
+	if (fsync(fd) < 0 && errno != EINVAL)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Make directory @name in the current one, and sync the directory entry. */
 static int walk_mkdir(struct walk *w, const char *name)
 {
-	int dfd, ret = 0;
-
 	if (mkdirat(w->cur, name, 0755) < 0)
 		return errno == EEXIST ? 0 : -errno;
-	dfd = openat(w->cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	/* EINVAL: a filesystem with nothing to sync. */
-	if (fsync(dfd) < 0 && errno != EINVAL)
-		ret = -errno;
-	close(dfd);
-	return ret;
+	return gt_root_sync_dir(w->cur);
 }
 
 /* Step into directory @name (following a symlink's text), making it if asked. */

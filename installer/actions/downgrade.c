@@ -94,7 +94,9 @@ static void deb_split(const char *v, struct deb_version *out)
 	out->revision_len = strlen(out->revision);
 }
 
-static int deb_cmp(const char *a, const char *b)
+/* Compare a and b split as deb_split() does, each part with @part_cmp. */
+static int split_cmp(const char *a, const char *b,
+                     int (*part_cmp)(const char *, size_t, const char *, size_t))
 {
 	struct deb_version x, y;
 	int r;
@@ -103,10 +105,10 @@ static int deb_cmp(const char *a, const char *b)
 	deb_split(b, &y);
 	if (x.epoch != y.epoch)
 		return x.epoch < y.epoch ? -1 : 1;
-	r = deb_part_cmp(x.upstream, x.upstream_len, y.upstream, y.upstream_len);
+	r = part_cmp(x.upstream, x.upstream_len, y.upstream, y.upstream_len);
 	if (r)
 		return r;
-	return deb_part_cmp(x.revision, x.revision_len, y.revision, y.revision_len);
+	return part_cmp(x.revision, x.revision_len, y.revision, y.revision_len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -170,26 +172,12 @@ static int rpm_segment_cmp(const char *a, size_t alen, const char *b, size_t ble
 	return a < ae ? 1 : -1;
 }
 
-/* "VERSION-RELEASE" (as the installer asks rpm for them), [EPOCH:] allowed. */
-static int rpm_cmp(const char *a, const char *b)
-{
-	struct deb_version x,
-	        y; /* the same split: epoch, before and after the last '-' */
-	int r;
-
-	deb_split(a, &x);
-	deb_split(b, &y);
-	if (x.epoch != y.epoch)
-		return x.epoch < y.epoch ? -1 : 1;
-	r = rpm_segment_cmp(x.upstream, x.upstream_len, y.upstream, y.upstream_len);
-	if (r)
-		return r;
-	return rpm_segment_cmp(x.revision, x.revision_len, y.revision, y.revision_len);
-}
-
+/* rpm: "VERSION-RELEASE" as the installer asks rpm for them, [EPOCH:] allowed. */
 int gt_version_cmp(const char *family, const char *a, const char *b)
 {
-	return family && strcmp(family, "rpm") == 0 ? rpm_cmp(a, b) : deb_cmp(a, b);
+	return split_cmp(a, b,
+	                 family && strcmp(family, "rpm") == 0 ? rpm_segment_cmp
+	                                                      : deb_part_cmp);
 }
 
 /* ------------------------------------------------------------------ */

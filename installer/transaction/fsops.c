@@ -10,25 +10,12 @@
 
 #include "transaction/fsops.h"
 
-int gt_fs_sync_dir(int dirfd)
-{
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	/* EINVAL: a filesystem that cannot sync a directory (nothing to do). */
-	if (fsync(fd) < 0 && errno != EINVAL)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int gt_fs_mkdir_at(const struct gt_root_at *at, mode_t mode)
 {
 	struct stat st;
 
 	if (mkdirat(at->dirfd, at->name, mode) == 0)
-		return gt_fs_sync_dir(at->dirfd);
+		return gt_root_sync_dir(at->dirfd);
 	if (errno != EEXIST)
 		return -errno;
 	/* Not followed: a symlink there is not our directory. */
@@ -45,7 +32,7 @@ int gt_fs_create_at(const struct gt_root_at *at, mode_t mode)
 
 	if (fd < 0)
 		return -errno;
-	ret = gt_fs_sync_dir(at->dirfd);
+	ret = gt_root_sync_dir(at->dirfd);
 	if (ret < 0) {
 		close(fd);
 		unlinkat(at->dirfd, at->name, 0);
@@ -101,7 +88,7 @@ int gt_fs_write_atomic_at(const struct gt_root_at *at, const void *data, size_t 
 		unlinkat(at->dirfd, tmp.name, 0);
 		return ret;
 	}
-	return gt_fs_sync_dir(at->dirfd);
+	return gt_root_sync_dir(at->dirfd);
 }
 
 /* Are @a and @b the same directory? */
@@ -119,9 +106,9 @@ int gt_fs_rename_at(const struct gt_root_at *from, const struct gt_root_at *to)
 
 	if (renameat(from->dirfd, from->name, to->dirfd, to->name) < 0)
 		return -errno;
-	ret = gt_fs_sync_dir(to->dirfd);
+	ret = gt_root_sync_dir(to->dirfd);
 	if (ret == 0 && !same_dir(from->dirfd, to->dirfd))
-		ret = gt_fs_sync_dir(from->dirfd);
+		ret = gt_root_sync_dir(from->dirfd);
 	return ret;
 }
 
@@ -129,7 +116,7 @@ int gt_fs_unlink_at(const struct gt_root_at *at)
 {
 	if (unlinkat(at->dirfd, at->name, 0) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	return gt_fs_sync_dir(at->dirfd);
+	return gt_root_sync_dir(at->dirfd);
 }
 
 int gt_fs_rmdir_at(const struct gt_root_at *at)
@@ -140,14 +127,14 @@ int gt_fs_rmdir_at(const struct gt_root_at *at)
 		/* Some filesystems say EEXIST for a directory not empty. */
 		return errno == EEXIST ? -ENOTEMPTY : -errno;
 	}
-	return gt_fs_sync_dir(at->dirfd);
+	return gt_root_sync_dir(at->dirfd);
 }
 
 int gt_fs_symlink_at(const char *target, const struct gt_root_at *at)
 {
 	if (symlinkat(target, at->dirfd, at->name) < 0)
 		return -errno;
-	return gt_fs_sync_dir(at->dirfd);
+	return gt_root_sync_dir(at->dirfd);
 }
 
 int gt_fs_mkdirs(const struct gt_root *root, const char *path)

@@ -6,8 +6,8 @@
  * a directory held open and a name in it, so nothing is walked again from a
  * string and a link planted after the resolution is not followed. Every
  * change to a directory (an entry made, renamed or removed) is followed by
- * an fsync of that directory, so that the journal's order survives a power
- * cut on filesystems that do not order metadata for us (btrfs, XFS).
+ * an fsync of that directory (gt_root_sync_dir), so that the journal's order survives a
+ * power cut on filesystems that do not order metadata for us (btrfs, XFS).
  *
  * The path functions below them resolve and call the *_at ones; they are
  * kept for the callers that name files by path.
@@ -19,9 +19,6 @@
 #include <sys/types.h>
 
 #include "root.h"
-
-/* gt_fs_sync_dir - fsync(2) directory @dirfd (an O_PATH fd is reopened). */
-int gt_fs_sync_dir(int dirfd);
 
 /*
  * gt_fs_mkdir_at - make directory @at with @mode; a directory already there

@@ -43,11 +43,7 @@ gt_scenario() {
 	exec 3>&-
 	gt_put install "$_rc" "$GT_RUN/prompt.out"
 	cd /
-	gt_snapshot_sums "$GT_RUN/after" "$GT_RUN/dpkg-after"
-	gt_rootdiff rootdiff "$GT_RUN/before" "$GT_RUN/after"
-	gt_rootdiff dpkgdiff "$GT_RUN/dpkg-before" "$GT_RUN/dpkg-after"
-	gt_leftovers >"$GT_RUN/left"
-	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
+	gt_after_run
 	gt_section status /root/gt-installer status --json
 	gt_agent_section
 }
