@@ -481,7 +481,12 @@ int gt_root_openat(const struct gt_root *root, const char *path, int flags, mode
 	fd = in_root_openat2(root, path, flags | O_CLOEXEC, mode);
 	if (fd != -ENOSYS)
 		return fd;
-	fd = gt_root_at(root, path, (flags & O_NOFOLLOW) ? 0 : GT_AT_FOLLOW, &at);
+	/* As open(2): O_CREAT|O_EXCL never follows a last symlink either. */
+	fd = gt_root_at(root, path,
+	                (flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL))
+	                        ? 0
+	                        : GT_AT_FOLLOW,
+	                &at);
 	if (fd < 0)
 		return fd;
 	/* at.name is no symlink (followed above, or refused by O_NOFOLLOW). */

@@ -269,9 +269,14 @@ static void test_absolute_links(void **state)
 	snprintf(want, sizeof(want), "%s/secret", outside + 1);
 	assert_string_equal(rel, want);
 	free(rel);
-	/* Opened with O_NOFOLLOW, the last link is not followed. */
+	/* Opened with O_NOFOLLOW, the last link is not followed; nor with
+	 * O_CREAT|O_EXCL, even dangling (open(2) says EEXIST). */
 	assert_int_equal(gt_root_openat(root, "etc/abs", O_RDONLY | O_NOFOLLOW, 0),
 	                 -ELOOP);
+	assert_int_equal(
+	        gt_root_openat(root, "etc/dotdot", O_WRONLY | O_CREAT | O_EXCL, 0644),
+	        -EEXIST);
+	assert_false(exists_in(dir, "etc/hostname"));
 	gt_root_close(root);
 }
 
