@@ -526,7 +526,8 @@ int cmd_install(int argc, char **argv)
 	int ret;
 
 	ret = gt_cli_parse(argc, argv, "install",
-	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE,
+	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE |
+	                           GT_OPT_JSON,
 	                   usage, &r.o);
 	if (ret >= 0)
 		return ret;

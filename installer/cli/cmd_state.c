@@ -22,14 +22,29 @@ static const char verify_usage[] =
         "Usage: installer verify [--root DIR] [--json] [-q] [-v]\n\n"
         "Check the installation: the agent installed, enabled and running, the\n"
         "virtualization mode and its devices, whether a reboot is due.\n"
-        "Exit 0: all good; 3: reboot needed; 1: the agent is missing or not running.\n";
+        "Exit 0: all good; 3: reboot needed; 1: the agent is missing or not running.\n\n"
+        "  --root DIR  check the guest image mounted at DIR instead of this system\n"
+        "  --json      print one JSON object on stdout\n"
+        "  -q, -v      quieter, more verbose\n"
+        "  -h, --help  show this help\n";
 static const char status_usage[] =
-        "Usage: installer status [--root DIR] [--json]\n\n"
-        "Show what guest-tools installed, by which run, from which ISO version.\n";
+        "Usage: installer status [--root DIR] [--json] [-q] [-v]\n\n"
+        "Show what guest-tools installed, by which run, from which ISO version.\n\n"
+        "  --root DIR  read the record of the guest image mounted at DIR\n"
+        "  --json      print one JSON object on stdout\n"
+        "  -q, -v      quieter, more verbose\n"
+        "  -h, --help  show this help\n";
 static const char uninstall_usage[] =
-        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json]\n\n"
+        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json] [-k] [-q] [-v]\n\n"
         "Remove what the installer's record says it installed, restore the files it\n"
-        "backed up, and forget the record.\n";
+        "backed up, and forget the record.\n\n"
+        "  --root DIR     uninstall from the guest image mounted at DIR\n"
+        "  --dry-run      print what would be done and change nothing\n"
+        "  -y, --yes, -n  do not ask for confirmation\n"
+        "  --json         print one JSON object on stdout\n"
+        "  -k             accepted for compatibility; the kernel is never changed\n"
+        "  -q, -v         quieter, more verbose\n"
+        "  -h, --help     show this help\n";
 
 /* Open the root and detect; prints and returns an exit code on failure, or -1. */
 static int setup(const struct gt_cli *o, struct gt_root **root, struct gt_detect **d)
@@ -60,7 +75,7 @@ int cmd_verify(int argc, char **argv)
 	struct gt_detect *d = NULL;
 	struct gt_verify *v = NULL;
 	struct gt_cli o;
-	int rc = gt_cli_parse(argc, argv, "verify", 0, verify_usage, &o);
+	int rc = gt_cli_parse(argc, argv, "verify", GT_OPT_JSON, verify_usage, &o);
 
 	if (rc >= 0 || (rc = setup(&o, &root, &d)) >= 0)
 		return rc;
@@ -146,7 +161,7 @@ int cmd_status(int argc, char **argv)
 	struct gt_verify *v = NULL;
 	struct gt_journal_log *log = NULL;
 	struct gt_cli o;
-	int rc = gt_cli_parse(argc, argv, "status", 0, status_usage, &o);
+	int rc = gt_cli_parse(argc, argv, "status", GT_OPT_JSON, status_usage, &o);
 
 	if (rc >= 0 || (rc = setup(&o, &root, &d)) >= 0)
 		return rc;
@@ -198,8 +213,8 @@ int cmd_uninstall(int argc, char **argv)
 	struct gt_root *root = NULL;
 	struct gt_journal_log *log = NULL;
 	struct gt_cli o;
-	int rc = gt_cli_parse(argc, argv, "uninstall", GT_OPT_CHANGE, uninstall_usage,
-	                      &o),
+	int rc = gt_cli_parse(argc, argv, "uninstall", GT_OPT_CHANGE | GT_OPT_JSON,
+	                      uninstall_usage, &o),
 	    ret;
 	bool recovered = false;
 
