@@ -858,14 +858,12 @@ def test_real_iso_i686(tmp):
     (chroot, uname -m says i686 under setarch), `sh Linux/install.sh -n` from
     the CD picks the ISO's 32-bit installer, which installs the i686 agent
     package with the guest's own dpkg; its uninstall leaves the root as it was."""
-    global skipped
     iso = real_iso("real ISO (i686)")
     if not iso:
         return
     if not runs_i386(tmp, iso):
-        print("skipped real ISO (i686): this kernel does not run 32-bit x86 programs "
-              "(no IA32 emulation: ENOEXEC); the i386 root cannot be made or used here")
-        skipped += 1
+        harness.skip("real ISO (i686)", "this kernel does not run 32-bit x86 programs "
+                     "(no IA32 emulation: ENOEXEC); the i386 root cannot be made or used here")
         return
     root = copy_root(debian_root("i386"), os.path.join(tmp, "real-deb-i386"))
     cd = unpack_cd(root, iso)
