@@ -18,8 +18,11 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(INSTALLER_HOST_LIBS) $(CMOCKA_LIBS)
 
-# Keep test objects: they are inputs of two programs each.
-.SECONDARY:
+# Keep the unit test objects (pattern-rule intermediates) between runs. Only
+# these: a bare .SECONDARY makes every target an intermediate, and make then
+# skips a new lib/*.o whose source is older than the archive (a merged file).
+.SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/host/obj/tests/unit/%.o,$(UNIT_SRCS)) \
+	$(patsubst tests/unit/%.c,$(BUILD)/asan/obj/tests/unit/%.o,$(UNIT_SRCS))
 .PHONY: check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
 # Unit tests find their fixtures through GT_FIXTURES.
