@@ -11,18 +11,11 @@
 #include "actions/drivers/planner.h"
 #include "strv.h"
 
-/*
- * A reboot after the steps switches @v to PVHVM (verify.c's rule, the steps
- * done): the verdict says the frontends the emulated root disk and NICs
- * need are on offer and not loaded yet, and the kernels have them.
- */
-static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan *p)
+bool gt_drivers_cover_emulated(const struct gt_virt *v, const struct gt_driver_plan *p)
 {
 	bool disk = false, nic = false;
 	size_t i;
 
-	if (!v->reboot_may_switch)
-		return false;
 	for (i = 0; i < v->ndevices; i++) {
 		if (!v->devices[i].judged || strcmp(v->devices[i].role, "emulated") != 0)
 			continue;
@@ -32,6 +25,16 @@ static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan
 			nic = true;
 	}
 	return (!disk || p->blkfront_available) && (!nic || p->netfront_available);
+}
+
+/*
+ * A reboot after the steps switches @v to PVHVM (verify.c's rule, the steps
+ * done): the verdict says the frontends the emulated root disk and NICs
+ * need are on offer and not loaded yet, and the kernels have them.
+ */
+static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan *p)
+{
+	return v->reboot_may_switch && gt_drivers_cover_emulated(v, p);
 }
 
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,

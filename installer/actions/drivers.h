@@ -121,6 +121,13 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 void gt_drivers_plan_free(struct gt_driver_plan *p);
 
 /*
+ * gt_drivers_cover_emulated - the kernels of @p have the frontends that
+ * @v's judged emulated devices need (xen-blkfront for a root disk,
+ * xen-netfront for a NIC): what a reboot needs to switch them to PV.
+ */
+bool gt_drivers_cover_emulated(const struct gt_virt *v, const struct gt_driver_plan *p);
+
+/*
  * gt_drivers_plan_json - @p as one JSON object value at the writer's current
  * position: blkfront_available, netfront_available, builtin, reboot_needed,
  * steps (kind "write" with path and content, or "run" with argv and

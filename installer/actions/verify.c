@@ -29,29 +29,18 @@ static int reboot_can_switch(const struct gt_root *root, const struct gt_detect 
 {
 	const struct gt_virt *v = d->virt;
 	struct gt_driver_plan *p = NULL;
-	bool disk = false, nic = false;
-	size_t i;
 	int ret;
 
 	*yes = false;
 	if (strcmp(v->hypervisor, "xen") != 0 || strcmp(v->mode, "hvm") != 0 ||
 	    !v->reboot_may_switch)
 		return 0;
-	for (i = 0; i < v->ndevices; i++) {
-		if (!v->devices[i].judged || strcmp(v->devices[i].role, "emulated") != 0)
-			continue;
-		if (strcmp(v->devices[i].kind, "disk") == 0)
-			disk = true;
-		else
-			nic = true;
-	}
 	ret = gt_drivers_plan(root, d, &p);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret < 0)
 		return 0; /* the kernels cannot be read: no promise */
-	*yes = (!disk || p->blkfront_available) && (!nic || p->netfront_available) &&
-	       p->n_steps == 0;
+	*yes = gt_drivers_cover_emulated(v, p) && p->n_steps == 0;
 	gt_drivers_plan_free(p);
 	return 0;
 }

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sh_helpers.h"
+
 #include "distro.h"
 #include "kvfile.h"
 #include "root.h"
@@ -97,19 +99,6 @@ static void test_family(void **state)
 /* ---- the family from evidence, on small roots ---- */
 
 static char tmp[] = "/tmp/gt-distro-XXXXXX";
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[1200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("failed: %s", cmd);
-}
 
 /* A fresh root with @os_release and each of @paths ("d:" makes a directory,
  * "l:PATH=TARGET" a link), then what gt_distro_detect() says of it. */

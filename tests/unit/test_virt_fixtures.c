@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sh_helpers.h"
+
 #include "actions/drivers.h"
 #include "actions/verify.h"
 #include "detect/detect.h"
@@ -128,19 +130,6 @@ static void test_roles(void **state)
 /* ---- verify: a reboot only when it can change the verdict ---- */
 
 static char tmpdir[] = "/tmp/gt-virt-XXXXXX";
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[2000];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("failed: %s", cmd);
-}
 
 static void copy_fixture(const char *name)
 {

@@ -16,6 +16,16 @@
 
 #define MAX_MODS GT_PLATFORM_MAX_DRIVERS
 
+/* KVM and QEMU alike: the virtio drivers (the table below says where from). */
+/* clang-format off */
+#define VIRTIO_FRONTENDS \
+	{ { "virtio_blk", "CONFIG_VIRTIO_BLK", "kernel/drivers/block/virtio_blk" }, \
+	  { "virtio_scsi", "CONFIG_SCSI_VIRTIO", "kernel/drivers/scsi/virtio_scsi" }, \
+	  { "virtio_net", "CONFIG_VIRTIO_NET", "kernel/drivers/net/virtio_net" }, \
+	  { "virtio_pci", "CONFIG_VIRTIO_PCI", "kernel/drivers/virtio/virtio_pci" } }
+/* clang-format on */
+#define N_VIRTIO_FRONTENDS 4
+
 /*
  * Each platform: its name, its tools with the file that shows them
  * installed (qemu-guest-agent's qemu-ga, hyperv-daemons' hv_kvp_daemon,
@@ -37,20 +47,14 @@ static const struct platform {
 	  "KVM",
 	  "qemu-guest-agent",
 	  { "/usr/bin/qemu-ga", "/usr/sbin/qemu-ga", NULL },
-	  { { "virtio_blk", "CONFIG_VIRTIO_BLK", "kernel/drivers/block/virtio_blk" },
-	    { "virtio_scsi", "CONFIG_SCSI_VIRTIO", "kernel/drivers/scsi/virtio_scsi" },
-	    { "virtio_net", "CONFIG_VIRTIO_NET", "kernel/drivers/net/virtio_net" },
-	    { "virtio_pci", "CONFIG_VIRTIO_PCI", "kernel/drivers/virtio/virtio_pci" } },
-	  4 },
+	  VIRTIO_FRONTENDS,
+	  N_VIRTIO_FRONTENDS },
 	{ "qemu",
 	  "QEMU",
 	  "qemu-guest-agent",
 	  { "/usr/bin/qemu-ga", "/usr/sbin/qemu-ga", NULL },
-	  { { "virtio_blk", "CONFIG_VIRTIO_BLK", "kernel/drivers/block/virtio_blk" },
-	    { "virtio_scsi", "CONFIG_SCSI_VIRTIO", "kernel/drivers/scsi/virtio_scsi" },
-	    { "virtio_net", "CONFIG_VIRTIO_NET", "kernel/drivers/net/virtio_net" },
-	    { "virtio_pci", "CONFIG_VIRTIO_PCI", "kernel/drivers/virtio/virtio_pci" } },
-	  4 },
+	  VIRTIO_FRONTENDS,
+	  N_VIRTIO_FRONTENDS },
 	{ "hyperv",
 	  "Hyper-V",
 	  "hyperv-daemons (Linux Integration Services on RHEL and CentOS 7 and older)",
