@@ -5,7 +5,8 @@
 # install each into a fresh root with its real tool (dpkg --root, rpm --root,
 # bsdtar), check what landed and what the scripts enabled, remove it, and
 # check that the root is exactly as before. Ends with the line
-# "packages: P passed F failed S skipped".
+# "packages: P passed F failed S skipped" (also written to $RESULTS_FILE,
+# as "P F S", when set: make check-agent-packages).
 set -u
 work=$1 dir=$2 version=$3 arch=${4:-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -168,4 +169,5 @@ snapshot "$R" "$work/tgz.after"
 check "tgz: nothing left after removal by the file list" diff -u "$work/tgz.before" "$work/tgz.after"
 
 echo "packages: $passed passed $failed failed $skipped skipped"
+if [ -n "${RESULTS_FILE:-}" ]; then echo "$passed $failed $skipped" >"$RESULTS_FILE"; fi
 [ "$failed" -eq 0 ]
