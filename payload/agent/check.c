@@ -62,6 +62,7 @@ problem(struct report *r, const char *code, const char *fmt, ...)
  * xenopsd's ls_lR (xenops_server_xen.ml): the value of @dir, and below it
  * to @depth levels of directories (keys one level further are still read).
  */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by @depth (3 at most, snapshot())
 static int ls_lr(struct agent *a, const char *dir, int depth, struct kvlist *view)
 {
 	char **kids = NULL, *value = NULL;
@@ -211,10 +212,14 @@ static char *addresses(const struct kvlist *l, const char *nic)
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;
 	out = calloc(1, len + 1);
+	len = 0;
 	for (size_t i = 0; out && i < n; i++) {
-		strcat(out, v[i]);
-		if (i + 1 < n)
-			strcat(out, " ");
+		size_t vlen = strlen(v[i]);
+
+		if (i > 0)
+			out[len++] = ' ';
+		memcpy(out + len, v[i], vlen + 1);
+		len += vlen;
 	}
 out:
 	gt_strv_free(v);
@@ -401,7 +406,7 @@ int check_run(struct agent *a, bool json, int wait_s)
 		ret = check_once(a, &r);
 		if ((ret == 0 && r.np == 0) || now_ms() >= until)
 			break;
-		nanosleep(&(struct timespec){ 0, 500 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ 0, 500L * 1000 * 1000 }, NULL);
 	}
 out:
 	if (json)

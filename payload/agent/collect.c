@@ -154,7 +154,7 @@ static char *hosts_canonical(const struct gt_root *root, const char *host)
 {
 	char *text = NULL, *line, *save = NULL, *found = NULL;
 
-	if (gt_root_read_file(root, "/etc/hosts", 256 * 1024, &text, NULL) < 0)
+	if (gt_root_read_file(root, "/etc/hosts", (size_t)256 * 1024, &text, NULL) < 0)
 		return NULL;
 	for (line = strtok_r(text, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -272,6 +272,7 @@ static struct nic identify(const struct gt_root *root, const struct net_link *lk
  * else the ports of a bridge or bond (links whose master it is) and the
  * NIC a VLAN or macvlan is built on, recursively.
  */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by STACK_DEPTH_MAX
 static void nics_under(const struct net_link *links, const struct nic *ids, size_t n,
                        size_t i, int depth, struct nic *out, size_t *nout, size_t max)
 {

@@ -128,8 +128,8 @@ static int release_file_version(const struct gt_root *root, const struct gt_dist
 		char *text = NULL, *pl;
 		char major[OSINFO_PART_MAX], minor[OSINFO_PART_MAX];
 
-		if (gt_root_read_file(root, "/etc/SuSE-release", 64 * 1024, &text, NULL) <
-		    0)
+		if (gt_root_read_file(root, "/etc/SuSE-release", (size_t)64 * 1024, &text,
+		                      NULL) < 0)
 			return 0;
 		osinfo_split_version(d->version_id, major, minor);
 		pl = strstr(text, "\nPATCHLEVEL = ");
