@@ -86,8 +86,12 @@ check-agent: $(BUILD)/guest-agent $(BUILD)/asan/guest-agent
 # The deb, rpm and tgz: lint, install into fresh roots, remove, compare.
 check-agent-packages: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
 	@mkdir -p $(BUILD)/results
-	@RESULTS_FILE=$(BUILD)/results/check-agent-packages tests/agent/packages.sh \
-		$(BUILD)/agent-packages $(BUILD)/payload $(VERSION) $(PAYLOAD_ARCH)
+# The roots live outside $(BUILD): their rc?.d directories would be read
+# as dependency files (the Makefile includes every *.d under $(BUILD)).
+	@w=$$(mktemp -d "$${TMPDIR:-/tmp}/guest-agent-packages.XXXXXX") && \
+	RESULTS_FILE=$(BUILD)/results/check-agent-packages tests/agent/packages.sh \
+		"$$w/work" $(abspath $(BUILD)/payload) $(VERSION) $(PAYLOAD_ARCH); \
+	rc=$$?; rm -rf "$$w"; exit $$rc
 endif
 CHECK_SUITES += check-agent check-agent-packages
 
