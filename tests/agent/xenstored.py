@@ -432,6 +432,12 @@ def control_client(sock, cmds):
     return rc
 
 
+def unlink_sockets(*paths):
+    for p in paths:
+        if p and os.path.exists(p):
+            os.unlink(p)
+
+
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "ctl":
         return control_client(sys.argv[2], sys.argv[3:])
@@ -443,12 +449,7 @@ def main():
     ap.add_argument("--control", help="a unix socket for xenopsd's commands")
     ap.add_argument("--ready", help="file created once the sockets listen")
     a = ap.parse_args()
-    for s in [a.socket, a.control]:
-        try:
-            if s:
-                os.unlink(s)
-        except FileNotFoundError:
-            pass
+    unlink_sockets(a.socket, a.control)
     srv = Server(a.socket, Handler)
     srv.store = Store(a.eacces, a.eagain, a.readonly)
     servers = [srv]
@@ -470,12 +471,7 @@ def main():
     finally:
         for s in servers:
             s.server_close()
-        for s in [a.socket, a.control]:
-            try:
-                if s:
-                    os.unlink(s)
-            except FileNotFoundError:
-                pass
+        unlink_sockets(a.socket, a.control)
     return 0
 
 
