@@ -731,6 +731,14 @@ def test_start_dir_trust(tmp, tree, deb_src):
     shutil.copytree(tree, d, symlinks=True)
     os.chmod(d, 0o755)
     exe = os.path.join(d, "Linux/installer.x86_64")
+    env = None
+    if os.environ.get("GT_VALGRIND_INSTALLER"):
+        # The tree's installer is then tests/integration/valgrind-installer,
+        # and valgrind answers /proc/self/exe with the binary it runs: that
+        # binary must lie in the tree too, or the folder above is build/'s.
+        real = os.path.join(d, "Linux/installer.real")
+        shutil.copy(os.environ["GT_VALGRIND_INSTALLER"], real)
+        env = dict(os.environ, GT_VALGRIND_INSTALLER=real)
     root = copy_root(deb_src, os.path.join(tmp, "debroot-startdir"))
     for label, prep, ok in (("root's, 0755: used", lambda: None, True),
                             ("writable by others (0777): not used",
@@ -740,7 +748,7 @@ def test_start_dir_trust(tmp, tree, deb_src):
                             ("owned by uid 1000: not used",
                              lambda: (os.chmod(d, 0o755), os.chown(d, 1000, 1000)), False)):
         prep()
-        p = sh(exe, "install", "--root", root, "--dry-run", "--json")
+        p = sh(exe, "install", "--root", root, "--dry-run", "--json", env=env)
         try:
             out = json.loads(p.stdout)
         except ValueError:
