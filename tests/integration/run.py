@@ -3,10 +3,11 @@
 """Integration tests of `installer install/verify/status/uninstall` and install.sh.
 
 Real package tools into real roots: a Debian root made by
-`debootstrap --variant=minbase bookworm` (cached in ~/.cache/guest-tools/roots),
-an rpm root with an initialised database whose os-release says Rocky 9, and a
-tgz root whose os-release says Alpine. The media is a real ISO made by
-mkisotool (read directly with libarchive), or its unpacked tree.
+`debootstrap --variant=minbase bookworm` (cached in $GT_CACHE_DIR/roots, by
+default ~/.cache/guest-tools/roots), an rpm root with an initialised database
+whose os-release says Rocky 9, and a tgz root whose os-release says Alpine.
+The media is a real ISO made by mkisotool (read directly with libarchive), or
+its unpacked tree.
 Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
 Needs root (dpkg --root, loop mounts).
 GT_SUITE names the results file (default "integration"). GT_REPORT_DIR is
