@@ -104,6 +104,10 @@ include installer/build.mk
 include tests/build.mk
 -include tests/e2e/build.mk
 -include tests/security/build.mk tests/fuzz/build.mk
+# The SBOM on the ISO and make release (before the static rule: it adds a product).
+include scripts/release/build.mk
+include tests/oldkernel/build.mk
+include tests/release/build.mk
 
 host: $(HOST_PRODUCTS)
 
