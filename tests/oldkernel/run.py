@@ -30,7 +30,7 @@ makes is listed against the calls musl 1.2.3 falls back from on ENOSYS
 fallbacks themselves are not exercised on i686.
 Needs root (the install steps).
 """
-import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -45,6 +45,12 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 import harness  # noqa: E402
 from harness import check  # noqa: E402
 
+# The roots and their snapshots are the integration suite's (same package tools,
+# same volatile paths).
+_spec = importlib.util.spec_from_file_location(
+    "integration", os.path.join(REPO, "tests/integration/run.py"))
+integ = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(integ)
 harness.configure(show_passes=True)
 INSTALLER = os.path.abspath(os.environ.get("INSTALLER", os.path.join(REPO, "build/installer")))
 RUNNER = os.path.abspath(os.environ.get("OLDKERNEL_RUN",
@@ -55,14 +61,8 @@ I686 = os.environ.get("I686_INSTALLER")
 NAMES64 = os.path.join(HERE, "syscalls-x86_64.txt")
 NAMES32 = os.path.join(HERE, "syscalls-i386.txt")
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
-CACHE = os.path.join(os.path.expanduser(os.environ.get("GT_CACHE_DIR", "~/.cache/guest-tools")),
-                     "roots")
 # Fields of the installer's JSON that differ between any two runs.
 VOLATILE_KEYS = {"started", "finished", "elapsed_ms", "duration_ms", "time", "log"}
-# What a package tool writes on its own (as tests/integration/run.py).
-VOLATILE_PATHS = ("var/log/", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
-                  "var/lib/dpkg/statoverride-old", "var/cache/debconf/",
-                  "var/lib/dpkg/triggers/")
 # i386 calls newer than 2.6.32 that musl tries first and falls back from when
 # the kernel answers ENOSYS ("if (r != -ENOSYS) return r;" then the older call),
 # read in the source of Debian's musl 1.2.3-1, which builds the installer:
@@ -147,34 +147,6 @@ def json_of(p):
         return None
 
 
-def snapshot(root):
-    out = {}
-    for dirpath, dirs, files in os.walk(root):
-        for name in sorted(dirs + files):
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
-            if any(rel.startswith(v) or rel == v.rstrip("/") for v in VOLATILE_PATHS):
-                continue
-            st = os.lstat(full)
-            if os.path.islink(full):
-                out[rel] = "L" + os.readlink(full)
-            elif os.path.isdir(full):
-                out[rel] = "D%o" % (st.st_mode & 0o7777)
-            elif os.path.isfile(full):
-                with open(full, "rb") as f:
-                    out[rel] = "F%o:" % (st.st_mode & 0o7777) + \
-                        hashlib.sha256(f.read()).hexdigest()
-            else:
-                out[rel] = "N%o" % st.st_mode
-    return out
-
-
-def diff(a, b):
-    keys = sorted(set(a) | set(b))
-    d = [(k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)]
-    return d[:10] or None
-
-
 def test_self(tmp):
     """The filter bites the program it runs and spares a different binary."""
     if not PROBE or not os.path.exists(PROBE):
@@ -233,26 +205,6 @@ def test_collect(tmp):
           (a.returncode, b.returncode, b.stderr[-300:], calls))
 
 
-def tgz_root(tmp, name):
-    """An Alpine-like root with busybox and an OpenRC rc-update, as
-    tests/integration/run.py makes it (tgz payload, openrc service)."""
-    r = os.path.join(tmp, name)
-    for d in ("etc/init.d", "etc/runlevels/default", "sbin", "bin", "usr/bin", "var/lib",
-              "var/log"):
-        os.makedirs(os.path.join(r, d))
-    with open(os.path.join(r, "etc/os-release"), "w") as f:
-        f.write('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.18.4\n'
-                'PRETTY_NAME="Alpine Linux v3.18"\n')
-    shutil.copy("/bin/busybox", os.path.join(r, "bin/busybox"))
-    for link in ("sh", "ln", "rm"):
-        os.symlink("busybox", os.path.join(r, "bin", link))
-    with open(os.path.join(r, "sbin/rc-update"), "w") as f:
-        f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
-                'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
-    os.chmod(os.path.join(r, "sbin/rc-update"), 0o755)
-    return r
-
-
 def lifecycle(tmp, family, make_root):
     """install, status, verify, uninstall: plainly in one root, filtered in its twin."""
     ra, rb = make_root("plain-" + family), make_root("old-" + family)
@@ -278,7 +230,7 @@ def lifecycle(tmp, family, make_root):
         if name == "install":
             check(f"install ({family} root): it installed", a.returncode == 0,
                   (a.returncode, a.stderr[-400:]))
-        d = diff(snapshot(ra), snapshot(rb))
+        d = integ.diff(integ.snapshot(ra), integ.snapshot(rb))
         check(f"{name} ({family} root): the root is the same as on today's kernel",
               d is None, d)
 
@@ -287,11 +239,10 @@ def test_install(tmp):
     if not REAL_ISO or not os.path.isfile(REAL_ISO):
         harness.fail("install: the real ISO", f"REAL_ISO={REAL_ISO}: not built (make iso)")
         return
-    lifecycle(tmp, "tgz", lambda n: tgz_root(tmp, n))
-    deb = os.path.join(CACHE, "bookworm-minbase")
+    lifecycle(tmp, "tgz", lambda n: integ.tgz_root(tmp, n))
+    deb = os.path.join(integ.CACHE, "bookworm-minbase")
     if os.path.isdir(os.path.join(deb, "var/lib/dpkg")):
-        lifecycle(tmp, "deb", lambda n: sh("cp", "-a", deb, os.path.join(tmp, n), check=True)
-                  and os.path.join(tmp, n))
+        lifecycle(tmp, "deb", lambda n: integ.copy_root(deb, os.path.join(tmp, n)))
     else:
         harness.skip("install (deb root)", f"{deb}: not cached here (check-integration "
                      "makes it with debootstrap)")
