@@ -187,17 +187,21 @@ static void read_names(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[256], name[128];
-	int nr;
 
 	if (!f) {
 		fprintf(stderr, "oldkernel-run: %s: %s\n", path, strerror(errno));
 		exit(SUPERVISOR_ERR);
 	}
-	while (fgets(line, sizeof(line), f))
-		if (line[0] != '#' && sscanf(line, "%d %127s", &nr, name) == 2 &&
-		    nr >= 0 && nr < MAX_NR && !names[nr])
-			names[nr] = strdup(name);
-	fclose(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		long nr = strtol(line, &end, 10);
+
+		if (line[0] == '#' || end == line || nr < 0 || nr >= MAX_NR ||
+		    names[nr] || sscanf(end, "%127s", name) != 1)
+			continue;
+		names[nr] = strdup(name);
+	}
+	(void)fclose(f);
 }
 
 static int send_fd(int sock, int fd)
@@ -246,7 +250,7 @@ static int recv_fd(int sock)
  */
 static int supervise(int nfd, const struct stat *prog, pid_t child, int *status)
 {
-	int reaped = 0, grace = 0;
+	int reaped = 0, grace = 0, ret = -1;
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -259,7 +263,7 @@ static int supervise(int nfd, const struct stat *prog, pid_t child, int *status)
 	resp = calloc(1, sz.seccomp_notif_resp > sizeof(*resp) ? sz.seccomp_notif_resp
 	                                                       : sizeof(*resp));
 	if (!req || !resp)
-		return -1;
+		goto out;
 	for (;;) {
 		struct pollfd p = { .fd = nfd, .events = POLLIN };
 		int err, ready;
@@ -268,7 +272,7 @@ static int supervise(int nfd, const struct stat *prog, pid_t child, int *status)
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			goto out;
 		}
 		if (!reaped && waitpid(child, status, WNOHANG) == child)
 			reaped = 1;
@@ -283,7 +287,7 @@ static int supervise(int nfd, const struct stat *prog, pid_t child, int *status)
 		if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
-			return -1;
+			goto out;
 		}
 		memset(resp, 0, sz.seccomp_notif_resp);
 		resp->id = req->id;
@@ -301,15 +305,17 @@ static int supervise(int nfd, const struct stat *prog, pid_t child, int *status)
 		}
 		/* ENOENT: the caller was killed meanwhile; nothing to answer. */
 		if (ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
-			return -1;
+			goto out;
 	}
-	free(req);
-	free(resp);
 	if (!reaped)
 		while (waitpid(child, status, 0) < 0)
 			if (errno != EINTR)
-				return -1;
-	return 0;
+				goto out;
+	ret = 0;
+out:
+	free(req);
+	free(resp);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -379,7 +385,10 @@ int main(int argc, char **argv)
 			fprintf(log_fp, "summary %s %lu\n", name_of(n, buf, sizeof(buf)),
 			        counts[n]);
 		}
-	if (log_fp != stderr)
-		fclose(log_fp);
+	/* The summary is what the tests read: a log not written whole is an error. */
+	if (log_fp != stderr && fclose(log_fp) != 0) {
+		fprintf(stderr, "oldkernel-run: %s: %s\n", log_path, strerror(errno));
+		return SUPERVISOR_ERR;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
