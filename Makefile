@@ -77,6 +77,9 @@ $(BUILD)/static/libgt.a: $(call objs,static,$(LIB_SRCS))
 # scripts/deps/static-sources.lock); its env.mk sets STATIC_CC and friends.
 STATIC_PREFIX ?=
 ifneq ($(STATIC_PREFIX),)
+ifeq ($(wildcard $(STATIC_PREFIX)/env.mk),)
+$(error STATIC_PREFIX=$(STATIC_PREFIX): no env.mk there (not a built prefix); leave STATIC_PREFIX unset and make builds one)
+endif
 include $(STATIC_PREFIX)/env.mk
 ifeq ($(STATIC_CC),)
 $(error STATIC_PREFIX=$(STATIC_PREFIX): its env.mk sets no STATIC_CC; remove that prefix and run make again)
