@@ -91,6 +91,8 @@ endif
 # for TARGETS with STATIC_PREFIX set. The script's own message and exit status
 # stop the recipe (no pipe hides them), and an empty or unbuilt prefix is
 # refused, so the inner make always has a prefix and can never come back here.
+# Callers write +$(call static_make,...): make cannot see the $(MAKE) inside
+# the call, and the + hands the inner make the jobserver (-j2, not -j1).
 define static_make
 @prefix=$$(scripts/build-static-deps.sh --arch $(1) --quiet) || exit $$?; \
 if [ -z "$$prefix" ] || [ ! -f "$$prefix/env.mk" ]; then \
@@ -107,12 +109,16 @@ include installer/build.mk
 include tests/build.mk
 -include tests/e2e/build.mk
 -include tests/security/build.mk tests/fuzz/build.mk
+# The SBOM on the ISO and make release (before the static rule: it adds a product).
+include scripts/release/build.mk
+include tests/oldkernel/build.mk
+include tests/release/build.mk
 
 host: $(HOST_PRODUCTS)
 
 ifeq ($(STATIC_PREFIX),)
 static: | deps
-	$(call static_make,$(ARCH),static)
+	+$(call static_make,$(ARCH),static)
 else
 static: $(STATIC_PRODUCTS)
 endif
