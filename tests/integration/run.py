@@ -7,8 +7,12 @@ Real package tools into real roots: a Debian root made by
 an rpm root with an initialised database whose os-release says Rocky 9, and a
 tgz root whose os-release says Alpine. The media is a real ISO made by
 mkisotool (read directly with libarchive), or its unpacked tree.
-Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
-Needs root (dpkg --root, loop mounts).
+Usage: INSTALLER=build/installer INSTALLER_TEST=build/static/installer-test
+       MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
+Needs root (dpkg --root, loop mounts). INSTALLER is the product; the fault
+tests that stop or kill it at a chosen point (GT_TEST_STOP_AT, GT_TEST_KILL_AT)
+run INSTALLER_TEST, the same installer built with its test seams live; without
+it they are counted skipped.
 GT_SUITE names the results file (default "integration"). GT_REPORT_DIR is
 where the installer's ASan or valgrind reports land (ASAN_OPTIONS=log_path=,
 valgrind --log-file=): every non-empty file there at the end is a failure.
@@ -25,6 +29,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 INSTALLER = os.path.abspath(os.environ.get("INSTALLER", os.path.join(REPO, "build/installer")))
+INSTALLER_TEST = os.environ.get("INSTALLER_TEST")
+INSTALLER_TEST = os.path.abspath(INSTALLER_TEST) if INSTALLER_TEST else None
 MKISOTOOL = os.path.abspath(os.environ.get("MKISOTOOL", os.path.join(REPO, "build/mkisotool")))
 CACHE = os.path.join(os.path.expanduser(os.environ.get("GT_CACHE_DIR", "~/.cache/guest-tools")),
                      "roots")
@@ -57,9 +63,24 @@ def sh(*args, **kw):
 
 
 def installer(*args, env=None):
+    """The installer; the test build when @env drives a test seam (GT_TEST_*)."""
     e = dict(os.environ)
     e.update(env or {})
-    return sh(INSTALLER, *args, env=e)
+    seam = any(k.startswith("GT_TEST_") for k in (env or {}))
+    if seam and not INSTALLER_TEST:
+        raise RuntimeError("a test seam without INSTALLER_TEST (use need_test_build())")
+    return sh(INSTALLER_TEST if seam else INSTALLER, *args, env=e)
+
+
+def need_test_build(label):
+    """True when the test build is there; else @label is counted skipped."""
+    global skipped
+    if INSTALLER_TEST:
+        return True
+    print(f"skipped {label}: INSTALLER_TEST not set (the fault tests need the installer "
+          "built with its test seams: make check-integration sets it)")
+    skipped += 1
+    return False
 
 
 def snapshot(root):
@@ -474,6 +495,8 @@ def test_failures(tmp, deb_src, installer_bin):
 
 
 def test_kill(tmp, iso, deb_src):
+    if not need_test_build("SIGKILL at journal steps (deb)"):
+        return
     for point in ("pkg", "installed"):
         root = copy_root(deb_src, os.path.join(tmp, "debroot-kill-" + point))
         p = installer("install", "--root", root, "--media", iso, "--yes",
@@ -813,6 +836,8 @@ def test_setuid_neutralised(tmp, installer_bin):
 def test_kill_every_step(tmp, iso):
     """SIGKILL right after each kind of journal record of a tgz install; the next
     run must end with the agent installed, and an uninstall with the root as it was."""
+    if not need_test_build("SIGKILL after each journal record (tgz)"):
+        return
     for point in ("begin", "pkg", "dir", "file", "installed", "service"):
         root = tgz_root(tmp, "tgz-kill-" + point)
         before = snapshot(root)
@@ -957,6 +982,9 @@ def test_media_faults(tmp, iso, deb_src):
               and bad in msg, (p.returncode, msg, p.stderr[-300:]))
         d = diff(before, snapshot(root))
         check(f"truncated ISO ({label}): root unchanged", d is None, d)
+    if not need_test_build("media faults mid-run (GT_TEST_STOP_AT)"):
+        shutil.rmtree(root)
+        return
     # Mid-run: stopped after the manifest was read and checked, the image
     # loses its payloads, then the run goes on.
     shutil.copy(iso, bad)
@@ -982,7 +1010,7 @@ def cut_while_stopped(label, stop_at, image, cut, root, before):
     import signal
     tmp_before = set(glob.glob("/run/guest-tools-*"))
     env = dict(os.environ, GT_TEST_STOP_AT=stop_at)
-    proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", image, "--yes",
+    proc = subprocess.Popen([INSTALLER_TEST, "install", "--root", root, "--media", image, "--yes",
                              "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     stopped = wait_stopped(proc.pid)

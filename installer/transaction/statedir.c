@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "transaction/fsops.h"
+#include "transaction/statedir.h"
+
+#define LOCK_NAME "lock"
+
+/* Is @st (of the directory itself, not followed) one we may keep state in? */
+static int check_dir_stat(const struct stat *st, char *why, size_t whylen)
+{
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(why, whylen, "is not a directory");
+		return -GT_EUNSAFE;
+	}
+	if (st->st_uid != 0) {
+		snprintf(why, whylen, "is owned by uid %u, not by root", (unsigned)st->st_uid);
+		return -GT_EUNSAFE;
+	}
+	if (st->st_mode & 022) {
+		snprintf(why, whylen, "is writable by %s (mode %04o)",
+		         st->st_mode & 002 ? "others" : "its group",
+		         (unsigned)(st->st_mode & 07777));
+		return -GT_EUNSAFE;
+	}
+	return 0;
+}
+
+int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
+                     int *parent_fd, char *why, size_t whylen)
+{
+	char *parent = strdup(path), *slash, *rel = NULL, target[PATH_MAX];
+	const char *name;
+	struct stat st;
+	int pfd = -1, fd = -1, ret;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (!parent)
+		return -ENOMEM;
+	slash = strrchr(parent, '/');
+	if (!slash || !slash[1]) {
+		free(parent);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	name = slash + 1;
+	ret = create && parent[0] ? gt_fs_mkdirs(root, parent) : 0;
+	if (ret == 0)
+		ret = gt_root_resolve(root, parent[0] ? parent : "/", true, &rel);
+	if (ret < 0)
+		goto out;
+	pfd = openat(root->fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		ret = -errno;
+		if (ret != -ENOENT || !create)
+			goto out;
+		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST) {
+			ret = -errno;
+			goto out;
+		}
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
+
+		target[n > 0 ? n : 0] = '\0';
+		snprintf(why, whylen, "is a symbolic link%s%s", n > 0 ? " to " : "", target);
+		ret = -GT_EUNSAFE;
+		goto out;
+	}
+	fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = errno == ELOOP || errno == ENOTDIR ? -GT_EUNSAFE : -errno;
+		if (ret == -GT_EUNSAFE)
+			snprintf(why, whylen, "is not a directory");
+		goto out;
+	}
+	/* What was opened, not what was looked at before: the same checks again. */
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = check_dir_stat(&st, why, whylen);
+out:
+	free(parent);
+	free(rel);
+	if (ret < 0) {
+		if (fd >= 0)
+			close(fd);
+		if (pfd >= 0)
+			close(pfd);
+		return ret;
+	}
+	if (parent_fd)
+		*parent_fd = pfd;
+	else
+		close(pfd);
+	return fd;
+}
+
+int gt_state_open(const struct gt_root *root, bool create, struct gt_state **out,
+                  char *why, size_t whylen)
+{
+	struct gt_state *st = calloc(1, sizeof(*st));
+	int fd;
+
+	if (!st)
+		return -ENOMEM;
+	fd = gt_safe_dir_open(root, GT_STATE_DIR, create, &st->parent_fd, why, whylen);
+	if (fd < 0) {
+		free(st);
+		return fd;
+	}
+	st->root = root;
+	st->fd = fd;
+	st->lock_fd = -1;
+	*out = st;
+	return 0;
+}
+
+void gt_state_close(struct gt_state *st)
+{
+	if (!st)
+		return;
+	if (st->lock_fd >= 0)
+		close(st->lock_fd); /* releases the flock */
+	if (st->fd >= 0)
+		close(st->fd);
+	if (st->parent_fd >= 0)
+		close(st->parent_fd);
+	free(st);
+}
+
+bool gt_state_exists(const struct gt_state *st, const char *name)
+{
+	struct stat sb;
+
+	return fstatat(st->fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The pid a lock holder wrote into @fd, or 0. */
+static pid_t read_holder(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+	char *end;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return pid > 0 && pid < INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t)pid : 0;
+}
+
+/* Open the lock file safely: a regular file of root's, one link, no following. */
+static int open_lock_file(const struct gt_state *st)
+{
+	struct stat sb;
+	int fd = openat(st->fd, LOCK_NAME,
+	                O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return errno == ELOOP ? -GT_EUNSAFE : -errno;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
+	    sb.st_nlink != 1) {
+		close(fd);
+		return -GT_EUNSAFE;
+	}
+	return fd;
+}
+
+/*
+ * Is the lock we hold on @fd still the state directory's lock? A run that
+ * finished an uninstall removes the lock file and the directory; a run that
+ * was waiting on the old file then holds a lock nobody else sees.
+ */
+static bool lock_is_current(const struct gt_state *st, int fd)
+{
+	struct stat mine, there, dir;
+
+	return fstat(fd, &mine) == 0 && fstatat(st->fd, LOCK_NAME, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       mine.st_dev == there.st_dev && mine.st_ino == there.st_ino &&
+	       fstat(st->fd, &dir) == 0 && dir.st_nlink > 0;
+}
+
+/* Reopen the state directory (created again if it was removed). */
+static int reopen(struct gt_state *st)
+{
+	char why[256];
+	int pfd = -1, fd = gt_safe_dir_open(st->root, GT_STATE_DIR, true, &pfd, why,
+	                                    sizeof(why));
+
+	if (fd < 0)
+		return fd;
+	close(st->fd);
+	close(st->parent_fd);
+	st->fd = fd;
+	st->parent_fd = pfd;
+	return 0;
+}
+
+int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
+{
+	const struct timespec step = { 0, 100 * 1000 * 1000 };
+	unsigned long tries = (unsigned long)wait_seconds * 10 + 1;
+	char pid[32];
+	int fd = -1, ret;
+
+	*holder = 0;
+	while (tries-- > 0) {
+		fd = open_lock_file(st);
+		if (fd < 0)
+			return fd;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (lock_is_current(st, fd))
+				break;
+			close(fd);
+			fd = -1;
+			ret = reopen(st);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		ret = errno == EWOULDBLOCK ? 0 : -errno;
+		if (ret == 0)
+			*holder = read_holder(fd);
+		close(fd);
+		fd = -1;
+		if (ret < 0)
+			return ret;
+		if (tries > 0)
+			nanosleep(&step, NULL);
+	}
+	if (fd < 0)
+		return -EWOULDBLOCK;
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	st->lock_fd = fd;
+	*holder = 0;
+	return 0;
+}
+
+/* Remove directory @name of @dirfd when it is empty (never following a link). */
+static void rmdir_if_empty(int dirfd, const char *name)
+{
+	(void)unlinkat(dirfd, name, AT_REMOVEDIR); /* ENOTEMPTY, ENOTDIR: it stays */
+}
+
+void gt_state_remove_if_empty(struct gt_state *st)
+{
+	struct stat sb;
+
+	if (gt_state_exists(st, "journal") || gt_state_exists(st, "installed"))
+		return;
+	rmdir_if_empty(st->fd, "backup");
+	/* The lock goes last but one, and only while we hold it. */
+	if (st->lock_fd >= 0 && fstatat(st->fd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    lock_is_current(st, st->lock_fd))
+		(void)unlinkat(st->fd, LOCK_NAME, 0);
+	rmdir_if_empty(st->parent_fd, "guest-tools");
+	(void)fsync(st->parent_fd);
+}
