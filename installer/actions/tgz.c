@@ -109,7 +109,8 @@ static int copy_data(struct extract *x)
 		if (archive_write_data_block(x->out, buf, size, off) != ARCHIVE_OK)
 			break;
 	if (r != ARCHIVE_EOF) {
-		gt_err("%s: %s", x->file, archive_error_string(r == ARCHIVE_OK ? x->out : x->in));
+		gt_err("%s: %s", x->file,
+		       archive_error_string(r == ARCHIVE_OK ? x->out : x->in));
 		return -EIO;
 	}
 	return 0;
@@ -130,7 +131,8 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 		return ret;
 	}
 	if (ret < 0) {
-		gt_err("%s: %s: path leaves the root: refused", x->file, name ? name : "");
+		gt_err("%s: %s: path leaves the root: refused", x->file,
+		       name ? name : "");
 		return ret;
 	}
 	if (archive_entry_hardlink(e) ||
@@ -143,7 +145,8 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 	if (!path[0]) { /* "./", the archive's top: the root itself */
 		ret = type == AE_IFDIR ? 0 : -GT_EESCAPE;
 		if (ret < 0)
-			gt_err("%s: an entry names the root itself as a file: refused", x->file);
+			gt_err("%s: an entry names the root itself as a file: refused",
+			       x->file);
 		goto out;
 	}
 	if (through_own_link(x->made_links, path)) {
@@ -253,7 +256,8 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
 	}
 	while (ret == 0 && (r = archive_read_next_header(x.in, &e)) == ARCHIVE_OK) {
 		if (++entries > TGZ_MAX_ENTRIES) {
-			gt_err("%s: more than %d entries: refused", file, TGZ_MAX_ENTRIES);
+			gt_err("%s: more than %d entries: refused", file,
+			       TGZ_MAX_ENTRIES);
 			ret = -GT_ETOOBIG;
 			break;
 		}

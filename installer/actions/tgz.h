@@ -37,6 +37,7 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
  * record of @root names, or NULL. Returns 0 or -errno (a record that cannot
  * be read).
  */
-int gt_tgz_installed_version(const struct gt_root *root, const char *name, char **version);
+int gt_tgz_installed_version(const struct gt_root *root, const char *name,
+                             char **version);
 
 #endif

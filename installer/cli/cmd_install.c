@@ -750,10 +750,7 @@ out:
 	if (r.tmpdir[0])
 		rmdir(r.tmpdir);
 	gt_undo_report_clear(&r.undo);
-	if (r.state && r.state->lock_fd >= 0)
-		gt_state_remove_if_empty(
-		        r.state); /* a rollback or recovery left nothing */
-	gt_state_close(r.state);  /* releases the lock */
+	gt_state_release(r.state); /* the lock, and a state directory left empty */
 	gt_verify_free(r.verify);
 	gt_drivers_plan_free(r.drivers);
 	gt_pkg_info_clear(&r.pkg);

@@ -174,7 +174,7 @@ static int read_record(const struct gt_root *root, struct gt_state **st,
 	if (ret == -ENOENT)
 		return 0;
 	if (ret == -GT_EPARSE) {
-		gt_err("%s/%s: line %u: %s: the installed record cannot be read, so what guest-tools installed here is not known",
+		gt_err("%s/%s: line %u: %s: this is not a record this installer writes, and nothing in it was acted on; what guest-tools installed here is not known. Inspect it, then move it away",
 		       shown, GT_INSTALLED_NAME, err.line, err.msg);
 		return GT_EXIT_INPUT;
 	}
@@ -394,9 +394,7 @@ report:
 	}
 	gt_undo_report_clear(&u);
 	gt_journal_log_free(log);
-	if (st && st->lock_fd >= 0)
-		gt_state_remove_if_empty(st); /* uninstalled: no trace left */
-	gt_state_close(st);
+	gt_state_release(st); /* the lock, and a state directory left empty */
 	gt_root_close(root);
 	return rc;
 }

@@ -140,7 +140,8 @@ static int state_at(int dirfd, const char *name, struct gt_file_state *out)
 	return out->digest ? 0 : -ENOMEM;
 }
 
-int gt_file_state_of(const struct gt_root *root, const char *path, struct gt_file_state *out)
+int gt_file_state_of(const struct gt_root *root, const char *path,
+                     struct gt_file_state *out)
 {
 	const char *name;
 	int dirfd = open_parent(root, path, &name), ret;
@@ -159,7 +160,9 @@ int gt_file_state_of(const struct gt_root *root, const char *path, struct gt_fil
 
 static const char *type_name(char type)
 {
-	return type == 'r' ? "a regular file" : type == 'l' ? "a symbolic link" : "absent";
+	return type == 'r'   ? "a regular file"
+	       : type == 'l' ? "a symbolic link"
+	                     : "absent";
 }
 
 const char *gt_file_state_differs(const struct gt_file_state *want,
@@ -173,7 +176,8 @@ const char *gt_file_state_differs(const struct gt_file_state *want,
 	else if (want->type == '-')
 		return NULL;
 	else if (want->type == 'l' && strcmp(want->digest, now->digest) != 0)
-		snprintf(buf, size, "links to %s, linked to %s", now->digest, want->digest);
+		snprintf(buf, size, "links to %s, linked to %s", now->digest,
+		         want->digest);
 	else if (want->type == 'r' && strcmp(want->digest, now->digest) != 0)
 		snprintf(buf, size, "has other content (sha256 %.12s..., was %.12s...)",
 		         now->digest, want->digest);
@@ -201,7 +205,8 @@ static void copy_xattrs(int from, int to)
 	}
 }
 
-/* Copy regular file @src to new file @tmp in @bdir, hashing it; owner, mode, times kept. */
+/* Copy regular file @src to new file @tmp in @bdir, hashing it; owner, mode, times kept.
+ */
 static int copy_regular(int src, int bdir, const char *tmp, const struct stat *st,
                         char hex[GT_SHA256_HEX_LEN + 1])
 {
@@ -214,7 +219,8 @@ static int copy_regular(int src, int bdir, const char *tmp, const struct stat *s
 
 	if (!h)
 		return -ENOMEM;
-	out = openat(bdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	out = openat(bdir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	             0600);
 	if (out < 0) {
 		gt_sha256_free(h);
 		return -errno;
@@ -250,8 +256,8 @@ static int copy_regular(int src, int bdir, const char *tmp, const struct stat *s
 		copy_xattrs(src, out);
 	/* Owner first: chown(2) clears the set-user-ID and set-group-ID bits. */
 	if (ret == 0 && (fchown(out, st->st_uid, st->st_gid) < 0 ||
-	                 fchmod(out, st->st_mode & 07777) < 0 || futimens(out, times) < 0 ||
-	                 fsync(out) < 0))
+	                 fchmod(out, st->st_mode & 07777) < 0 ||
+	                 futimens(out, times) < 0 || fsync(out) < 0))
 		ret = -errno;
 	if (close(out) < 0 && ret == 0)
 		ret = -errno;
@@ -426,27 +432,34 @@ int gt_backup_restore(const struct gt_root *root, int statefd, const char *backu
 	if (ret == -ENOENT) {
 		/* Restored before (a rollback that was killed after the rename)? */
 		ret = gt_file_state_of(root, path, &now);
-		if (ret == 0 && want->type && !gt_file_state_differs(want, &now, d, sizeof(d)))
+		if (ret == 0 && want->type &&
+		    !gt_file_state_differs(want, &now, d, sizeof(d)))
 			goto out;
 		snprintf(why, whylen, "its backup %s is missing and the file %s", backup,
-		         ret < 0 ? gt_strerror(ret) : want->type ? gt_file_state_differs(want, &now, d, sizeof(d)) : "cannot be checked");
+		         ret < 0      ? gt_strerror(ret)
+		         : want->type ? gt_file_state_differs(want, &now, d, sizeof(d))
+		                      : "cannot be checked");
 		ret = -ENOENT;
 		goto out;
 	}
 	if (ret < 0) {
-		snprintf(why, whylen, "its backup %s cannot be read: %s", backup, gt_strerror(ret));
+		snprintf(why, whylen, "its backup %s cannot be read: %s", backup,
+		         gt_strerror(ret));
 		goto out;
 	}
 	diff = gt_file_state_differs(want, &have, d, sizeof(d));
 	if (diff) {
-		snprintf(why, whylen, "its backup %s was changed since it was taken: it %s", backup, diff);
+		snprintf(why, whylen,
+		         "its backup %s was changed since it was taken: it %s", backup,
+		         diff);
 		ret = -GT_EINTEGRITY;
 		goto out;
 	}
 	dirfd = open_parent(root, path, &name);
 	if (dirfd < 0) {
 		ret = dirfd;
-		snprintf(why, whylen, "its folder cannot be opened: %s", gt_strerror(ret));
+		snprintf(why, whylen, "its folder cannot be opened: %s",
+		         gt_strerror(ret));
 		goto out;
 	}
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
@@ -519,8 +532,9 @@ static void gc_dir(int fd, const char *rel, int depth,
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int child = openat(dirfd(d), names[i],
-			                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int child =
+			        openat(dirfd(d), names[i],
+			               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (child >= 0)
 				gc_dir(child, sub, depth + 1, keep, ctx);
@@ -537,8 +551,11 @@ static void gc_dir(int fd, const char *rel, int depth,
 
 void gt_backup_gc(int statefd, bool (*keep)(const char *rel, void *ctx), void *ctx)
 {
-	int fd = openat(statefd, "backup", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(statefd, "backup",
+	                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd >= 0)
 		gc_dir(fd, "backup", 0, keep, ctx);
+	(void)unlinkat(statefd, "backup",
+	               AT_REMOVEDIR); /* when empty; made again on need */
 }

@@ -26,8 +26,8 @@
 struct gt_file_state {
 	char type; /* 'r' regular file, 'l' symbolic link, '-' absent, 0 unknown */
 	unsigned uid, gid;
-	unsigned mode;  /* permission bits (07777) */
-	char *digest;   /* 'r': sha256 in hex; 'l': the link's target; else NULL */
+	unsigned mode; /* permission bits (07777) */
+	char *digest;  /* 'r': sha256 in hex; 'l': the link's target; else NULL */
 };
 
 void gt_file_state_clear(struct gt_file_state *fs);
@@ -37,14 +37,16 @@ void gt_file_state_clear(struct gt_file_state *fs);
  * followed). Returns 0 (type '-' when absent), -EISDIR (a directory),
  * -GT_ENOTREG (a device, FIFO or socket), or -errno.
  */
-int gt_file_state_of(const struct gt_root *root, const char *path, struct gt_file_state *out);
+int gt_file_state_of(const struct gt_root *root, const char *path,
+                     struct gt_file_state *out);
 
 /*
  * gt_file_state_differs - NULL when @now is @want, else a description of
  * the first difference written to @buf ("mode 0600, was 0644").
  */
 const char *gt_file_state_differs(const struct gt_file_state *want,
-                                  const struct gt_file_state *now, char *buf, size_t size);
+                                  const struct gt_file_state *now, char *buf,
+                                  size_t size);
 
 /*
  * gt_backup_take - copy @path (inside @root) to @backup (a path relative to

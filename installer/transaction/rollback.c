@@ -25,9 +25,9 @@ void gt_undo_report_clear(struct gt_undo_report *rep)
 /* One walk: a log (@name in the state directory) being undone. */
 struct walk {
 	struct gt_state *st;
-	const char *name;              /* GT_JOURNAL_NAME or GT_INSTALLED_NAME */
+	const char *name; /* GT_JOURNAL_NAME or GT_INSTALLED_NAME */
 	const struct gt_journal_log *log;
-	char **why;                    /* [count]: why an undo step failed, or NULL */
+	char **why; /* [count]: why an undo step failed, or NULL */
 	struct gt_undo_report *rep;
 };
 
@@ -51,7 +51,8 @@ static int undo_file(struct walk *w, const struct gt_journal_record *r, char *wh
 	if (strcmp(r->fields[1], "-") == 0) {
 		ret = gt_backup_remove_new(w->st->root, r->fields[0]);
 		if (ret == -EISDIR)
-			snprintf(why, whylen, "a directory stands where the installer wrote a file");
+			snprintf(why, whylen,
+			         "a directory stands where the installer wrote a file");
 		else if (ret < 0)
 			snprintf(why, whylen, "cannot be removed: %s", gt_strerror(ret));
 		return ret;
@@ -88,11 +89,13 @@ static int undo_dir(struct walk *w, const struct gt_journal_record *r, char *why
 	int ret = gt_root_resolve(w->st->root, r->fields[0], false, &rel);
 
 	/* Only an empty directory goes: anything put there since stays. */
-	if (ret == 0 && unlinkat(w->st->root->fd, rel, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (ret == 0 && unlinkat(w->st->root->fd, rel, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
 		ret = -errno;
 	free(rel);
 	if (ret == -ENOTEMPTY || ret == -EEXIST)
-		snprintf(why, whylen, "is not empty: it holds files the installer did not put there");
+		snprintf(why, whylen,
+		         "is not empty: it holds files the installer did not put there");
 	else if (ret < 0)
 		snprintf(why, whylen, "cannot be removed: %s", gt_strerror(ret));
 	return ret;
@@ -117,8 +120,8 @@ static int undo_service(struct walk *w, const struct gt_journal_record *r, char 
 	else if (!want && now)
 		ret = gt_service_disable(w->st->root, name, init);
 	if (ret < 0)
-		snprintf(why, whylen, "cannot be %s: %s", want ? "enabled again" : "disabled",
-		         gt_strerror(ret));
+		snprintf(why, whylen, "cannot be %s: %s",
+		         want ? "enabled again" : "disabled", gt_strerror(ret));
 	return ret;
 }
 
@@ -187,8 +190,10 @@ static bool first_about(const struct gt_journal_log *log, size_t i)
 	for (k = 0; k < i; k++) {
 		const struct gt_journal_record *o = &log->records[k];
 
-		if (strcmp(o->kind, r->kind) == 0 && strcmp(o->fields[0], r->fields[0]) == 0 &&
-		    (strcmp(r->kind, "pkg") != 0 || strcmp(o->fields[1], r->fields[1]) == 0))
+		if (strcmp(o->kind, r->kind) == 0 &&
+		    strcmp(o->fields[0], r->fields[0]) == 0 &&
+		    (strcmp(r->kind, "pkg") != 0 ||
+		     strcmp(o->fields[1], r->fields[1]) == 0))
 			return false;
 	}
 	return true;
@@ -221,7 +226,8 @@ static int check_file(struct walk *w, size_t i)
 
 	if (ret == 0)
 		ret = gt_file_state_of(w->st->root, r->fields[0], &now);
-	if (ret == 0 && want.type == 0) { /* an earlier version's record: existence only */
+	if (ret == 0 &&
+	    want.type == 0) { /* an earlier version's record: existence only */
 		bool was_absent = strcmp(r->fields[1], "-") == 0;
 
 		if (was_absent != (now.type == '-'))
@@ -235,7 +241,8 @@ static int check_file(struct walk *w, size_t i)
 		ret = left(w, i, "%s: a directory stands there; it was %s", r->fields[0],
 		           strcmp(r->fields[1], "-") == 0 ? "absent" : "a file");
 	else if (ret < 0)
-		ret = left(w, i, "%s: cannot be checked: %s", r->fields[0], gt_strerror(ret));
+		ret = left(w, i, "%s: cannot be checked: %s", r->fields[0],
+		           gt_strerror(ret));
 	else if ((diff = gt_file_state_differs(&want, &now, d, sizeof(d))))
 		ret = left(w, i, "%s: %s", r->fields[0], diff);
 	gt_file_state_clear(&want);
@@ -254,17 +261,20 @@ static int check_pkg(struct walk *w, size_t i)
 		return 0; /* its files were checked one by one */
 	ret = gt_pkg_query(w->st->root, family, name, &state, &version);
 	if (ret < 0)
-		ret = left(w, i, "package %s (%s): the package tool cannot tell its state: %s",
+		ret = left(w, i,
+		           "package %s (%s): the package tool cannot tell its state: %s",
 		           name, family, gt_strerror(ret));
 	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0)
-		ret = left(w, i, "package %s (%s): %s%s%s, was not installed", name, family, state,
-		           version ? " at version " : "", version ? version : "");
-	else if (strcmp(old, "-") != 0 &&
-	         (strcmp(state, "installed") != 0 || !version || strcmp(version, old) != 0))
-		ret = left(w, i,
-		           "package %s (%s): %s%s%s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
-		           name, family, state, version ? " at version " : "", version ? version : "",
-		           old);
+		ret = left(w, i, "package %s (%s): %s%s%s, was not installed", name,
+		           family, state, version ? " at version " : "",
+		           version ? version : "");
+	else if (strcmp(old, "-") != 0 && (strcmp(state, "installed") != 0 || !version ||
+	                                   strcmp(version, old) != 0))
+		ret = left(
+		        w, i,
+		        "package %s (%s): %s%s%s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		        name, family, state, version ? " at version " : "",
+		        version ? version : "", old);
 	free(state);
 	free(version);
 	return ret;
@@ -283,11 +293,13 @@ static int check_dir(struct walk *w, size_t i)
 static int check_service(struct walk *w, size_t i)
 {
 	const struct gt_journal_record *r = &w->log->records[i];
-	bool want = was_enabled(r), now = gt_service_enabled(w->st->root, r->fields[0], r->fields[1]);
+	bool want = was_enabled(r),
+	     now = gt_service_enabled(w->st->root, r->fields[0], r->fields[1]);
 
 	if (want != now)
-		return left(w, i, "service %s (%s): %s, was %s", r->fields[0], r->fields[1],
-		            now ? "enabled" : "disabled", want ? "enabled" : "disabled");
+		return left(w, i, "service %s (%s): %s, was %s", r->fields[0],
+		            r->fields[1], now ? "enabled" : "disabled",
+		            want ? "enabled" : "disabled");
 	return 0;
 }
 
@@ -315,8 +327,8 @@ static int check_all(struct walk *w)
 }
 
 /* Undo @log (file @name), check, and remove it when everything is back. */
-static int walk_log(struct gt_state *st, const char *name, const struct gt_journal_log *log,
-                    struct gt_undo_report *rep)
+static int walk_log(struct gt_state *st, const char *name,
+                    const struct gt_journal_log *log, struct gt_undo_report *rep)
 {
 	struct walk w = { st, name, log, calloc(log->count + 1, sizeof(char *)), rep };
 	size_t i;
@@ -396,7 +408,8 @@ int gt_rollback_uninstall(struct gt_state *st, struct gt_undo_report *rep,
 
 		/* The uninstall's own id, in the installed record before any undo. */
 		gt_journal_new_run_id(id, sizeof(id));
-		ret = gt_journal_append(st, GT_INSTALLED_NAME, "uninstall", id, (char *)NULL);
+		ret = gt_journal_append(st, GT_INSTALLED_NAME, "uninstall", id,
+		                        (char *)NULL);
 		if (ret < 0) {
 			gt_journal_log_free(log);
 			return ret;

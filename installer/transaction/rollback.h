@@ -25,10 +25,10 @@
 #include "transaction/statedir.h"
 
 struct gt_undo_report {
-	char **left;     /* what is not as it was before, one line each */
+	char **left; /* what is not as it was before, one line each */
 	size_t n_left;
-	size_t steps;    /* undo steps carried out by this call */
-	bool finished;   /* everything is as before: the log was removed */
+	size_t steps;  /* undo steps carried out by this call */
+	bool finished; /* everything is as before: the log was removed */
 };
 
 void gt_undo_report_clear(struct gt_undo_report *rep);

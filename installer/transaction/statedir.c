@@ -14,7 +14,8 @@
 #include "transaction/fsops.h"
 #include "transaction/statedir.h"
 
-#define LOCK_NAME "lock"
+#define LOCK_NAME  "lock"
+#define STATE_NAME "guest-tools" /* the last component of GT_STATE_DIR */
 
 /* Is @st (of the directory itself, not followed) one we may keep state in? */
 static int check_dir_stat(const struct stat *st, char *why, size_t whylen)
@@ -24,7 +25,8 @@ static int check_dir_stat(const struct stat *st, char *why, size_t whylen)
 		return -GT_EUNSAFE;
 	}
 	if (st->st_uid != 0) {
-		snprintf(why, whylen, "is owned by uid %u, not by root", (unsigned)st->st_uid);
+		snprintf(why, whylen, "is owned by uid %u, not by root",
+		         (unsigned)st->st_uid);
 		return -GT_EUNSAFE;
 	}
 	if (st->st_mode & 022) {
@@ -82,7 +84,8 @@ int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
 		ssize_t n = readlinkat(pfd, name, target, sizeof(target) - 1);
 
 		target[n > 0 ? n : 0] = '\0';
-		snprintf(why, whylen, "is a symbolic link%s%s", n > 0 ? " to " : "", target);
+		snprintf(why, whylen, "is a symbolic link%s%s", n > 0 ? " to " : "",
+		         target);
 		ret = -GT_EUNSAFE;
 		goto out;
 	}
@@ -168,7 +171,8 @@ static pid_t read_holder(int fd)
 		return 0;
 	buf[n] = '\0';
 	pid = strtol(buf, &end, 10);
-	return pid > 0 && pid < INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t)pid : 0;
+	return pid > 0 && pid < INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t)pid
+	                                                                  : 0;
 }
 
 /* Open the lock file safely: a regular file of root's, one link, no following. */
@@ -197,7 +201,8 @@ static bool lock_is_current(const struct gt_state *st, int fd)
 {
 	struct stat mine, there, dir;
 
-	return fstat(fd, &mine) == 0 && fstatat(st->fd, LOCK_NAME, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+	return fstat(fd, &mine) == 0 &&
+	       fstatat(st->fd, LOCK_NAME, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       mine.st_dev == there.st_dev && mine.st_ino == there.st_ino &&
 	       fstat(st->fd, &dir) == 0 && dir.st_nlink > 0;
 }
@@ -206,8 +211,8 @@ static bool lock_is_current(const struct gt_state *st, int fd)
 static int reopen(struct gt_state *st)
 {
 	char why[256];
-	int pfd = -1, fd = gt_safe_dir_open(st->root, GT_STATE_DIR, true, &pfd, why,
-	                                    sizeof(why));
+	int pfd = -1,
+	    fd = gt_safe_dir_open(st->root, GT_STATE_DIR, true, &pfd, why, sizeof(why));
 
 	if (fd < 0)
 		return fd;
@@ -269,17 +274,24 @@ static void rmdir_if_empty(int dirfd, const char *name)
 	(void)unlinkat(dirfd, name, AT_REMOVEDIR); /* ENOTEMPTY, ENOTDIR: it stays */
 }
 
-void gt_state_remove_if_empty(struct gt_state *st)
+void gt_state_release(struct gt_state *st)
 {
 	struct stat sb;
 
-	if (gt_state_exists(st, "journal") || gt_state_exists(st, "installed"))
+	if (!st)
 		return;
-	rmdir_if_empty(st->fd, "backup");
-	/* The lock goes last but one, and only while we hold it. */
-	if (st->lock_fd >= 0 && fstatat(st->fd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    lock_is_current(st, st->lock_fd))
-		(void)unlinkat(st->fd, LOCK_NAME, 0);
-	rmdir_if_empty(st->parent_fd, "guest-tools");
-	(void)fsync(st->parent_fd);
+	if (st->lock_fd >= 0) {
+		/* Only the lock we hold, and while we hold it. */
+		if (fstatat(st->fd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    lock_is_current(st, st->lock_fd))
+			(void)unlinkat(st->fd, LOCK_NAME, 0);
+		if (!gt_state_exists(st, "journal") &&
+		    !gt_state_exists(st, "installed")) {
+			rmdir_if_empty(st->fd, "backup");
+			rmdir_if_empty(st->parent_fd, STATE_NAME);
+		}
+		(void)fsync(st->fd);
+		(void)fsync(st->parent_fd);
+	}
+	gt_state_close(st);
 }

@@ -72,12 +72,14 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder);
 bool gt_state_exists(const struct gt_state *st, const char *name);
 
 /*
- * gt_state_remove_if_empty - at the end of a run that holds the lock, when
- * there is neither a journal nor an installed record: remove the lock file,
- * the backup folder when it holds nothing, and the state directory itself
- * when empty, so that an uninstall leaves no trace. Links are never
- * followed; anything else stays. @st is unusable afterwards (close it).
+ * gt_state_release - end of a run that holds the lock: the lock file is
+ * removed (a run waiting on it finds it was replaced and takes the new one),
+ * and when there is neither a journal nor an installed record, the backup
+ * folder and the state directory too when they are empty, so that an
+ * uninstall, a rolled-back install or a refused run leaves no trace. Links
+ * are never followed; anything else stays. Then the lock is released and
+ * @st freed (as gt_state_close).
  */
-void gt_state_remove_if_empty(struct gt_state *st);
+void gt_state_release(struct gt_state *st);
 
 #endif
