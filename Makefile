@@ -73,11 +73,29 @@ $(BUILD)/static/libgt.a: $(call objs,static,$(LIB_SRCS))
 	rm -f $@ && $(AR) rcs $@ $^
 
 # The static toolchain: built once from Debian sources and cached outside the
-# tree (scripts/build-static-deps.sh); its env.mk sets STATIC_CC and friends.
+# tree (scripts/build-static-deps.sh, inputs locked in
+# scripts/deps/static-sources.lock); its env.mk sets STATIC_CC and friends.
 STATIC_PREFIX ?=
 ifneq ($(STATIC_PREFIX),)
 include $(STATIC_PREFIX)/env.mk
+ifeq ($(STATIC_CC),)
+$(error STATIC_PREFIX=$(STATIC_PREFIX): its env.mk sets no STATIC_CC; remove that prefix and run make again)
 endif
+endif
+
+# $(call static_make,ARCH,TARGETS): get the static prefix of ARCH from
+# scripts/build-static-deps.sh (built once, then cached), then run make again
+# for TARGETS with STATIC_PREFIX set. The script's own message and exit status
+# stop the recipe (no pipe hides them), and an empty or unbuilt prefix is
+# refused, so the inner make always has a prefix and can never come back here.
+define static_make
+@prefix=$$(scripts/build-static-deps.sh --arch $(1) --quiet) || exit $$?; \
+if [ -z "$$prefix" ] || [ ! -f "$$prefix/env.mk" ]; then \
+	echo "make: scripts/build-static-deps.sh --arch $(1) gave no built prefix ('$$prefix'): stopping" >&2; \
+	exit 1; \
+fi; \
+$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" $(2)
+endef
 
 include installer/build.mk
 -include mkisotool/build.mk
@@ -91,8 +109,7 @@ host: $(HOST_PRODUCTS)
 
 ifeq ($(STATIC_PREFIX),)
 static: | deps
-	@prefix=$$(scripts/build-static-deps.sh --arch $(ARCH) --quiet | tail -n 1) && \
-	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" static
+	$(call static_make,$(ARCH),static)
 else
 static: $(STATIC_PRODUCTS)
 endif

@@ -4,7 +4,8 @@
 # Everything but cli/main.c goes into libinstaller.a so that unit tests can
 # link the units one by one. Installer sources include each other's headers
 # by folder ("detect/virt.h"), hence -Iinstaller for them alone.
-INSTALLER_SRCS := $(filter-out installer/cli/main.c,$(wildcard installer/*/*.c))
+INSTALLER_SRCS := $(filter-out installer/cli/main.c,$(wildcard installer/*/*.c \
+	installer/*/*/*.c))
 $(call objs,host,installer/cli/main.c $(INSTALLER_SRCS)) \
 $(call objs,asan,installer/cli/main.c $(INSTALLER_SRCS)): CPPFLAGS += -Iinstaller
 $(call objs,static,installer/cli/main.c $(INSTALLER_SRCS)): STATIC_CFLAGS += -Iinstaller

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The manifest parser and writer (see manifest.h and docs/manifest.5).
+ * The manifest parser (see manifest.h and docs/manifest.5); the writer is
+ * manifest_write.c, the rules both follow manifest_rules.c.
  *
  * Parsing copies each line into a fixed buffer, splits it into at most
  * MAX_FIELDS words and checks every word against a small character set, so
@@ -16,158 +17,10 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "manifest_rules.h"
 #include "strv.h"
 
-#define HEADER        "guest-tools-manifest"
-#define MAX_FIELDS    32
-#define DEFAULT_LABEL "guest-tools"
-#define MAX_LABEL     16 /* Joliet's volume id holds 16 characters */
-#define MAX_MAJOR     99999
-
-static const char *const family_names[] = { NULL, "rpm", "deb", "tgz" };
-static const char *const arch_names[] = { NULL, "x86_64", "i686", "aarch64" };
-static const char *const init_names[] = { "systemd", "sysv", "openrc", "upstart" };
-static const char *const type_names[] = { "file", "package", "link" };
-
-const char *gt_manifest_family_name(enum gt_family f)
-{
-	return (unsigned)f < sizeof(family_names) / sizeof(family_names[0])
-	               ? family_names[f]
-	               : NULL;
-}
-
-const char *gt_manifest_arch_name(enum gt_arch a)
-{
-	return (unsigned)a < sizeof(arch_names) / sizeof(arch_names[0]) ? arch_names[a]
-	                                                                : NULL;
-}
-
-const char *gt_manifest_init_name(enum gt_init i)
-{
-	unsigned k;
-
-	for (k = 0; k < sizeof(init_names) / sizeof(init_names[0]); k++)
-		if ((unsigned)i == 1u << k)
-			return init_names[k];
-	return NULL;
-}
-
-const char *gt_manifest_type_name(enum gt_manifest_type t)
-{
-	return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t]
-	                                                                : NULL;
-}
-
-enum gt_family gt_manifest_family_parse(const char *s)
-{
-	unsigned k;
-
-	for (k = 1; k < sizeof(family_names) / sizeof(family_names[0]); k++)
-		if (strcmp(s, family_names[k]) == 0)
-			return (enum gt_family)k;
-	return GT_FAMILY_NONE;
-}
-
-enum gt_arch gt_manifest_arch_parse(const char *s)
-{
-	unsigned k;
-
-	for (k = 1; k < sizeof(arch_names) / sizeof(arch_names[0]); k++)
-		if (strcmp(s, arch_names[k]) == 0)
-			return (enum gt_arch)k;
-	return GT_ARCH_NONE;
-}
-
-enum gt_init gt_manifest_init_parse(const char *s)
-{
-	unsigned k;
-
-	for (k = 0; k < sizeof(init_names) / sizeof(init_names[0]); k++)
-		if (strcmp(s, init_names[k]) == 0)
-			return (enum gt_init)(1u << k);
-	return 0;
-}
-
-enum gt_arch gt_manifest_arch_from_machine(const char *machine)
-{
-	if (strcmp(machine, "x86_64") == 0 || strcmp(machine, "amd64") == 0)
-		return GT_ARCH_X86_64;
-	if (strlen(machine) == 4 && machine[0] == 'i' && machine[1] >= '3' &&
-	    machine[1] <= '6' && strcmp(machine + 2, "86") == 0)
-		return GT_ARCH_I686;
-	if (strcmp(machine, "aarch64") == 0 || strcmp(machine, "arm64") == 0)
-		return GT_ARCH_AARCH64;
-	return GT_ARCH_NONE;
-}
-
-/* Characters of one destination component: portable to Rock Ridge and Joliet. */
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+' ||
-	       c == '~';
-}
-
-/* Checks one component [s, s+n) of a destination or link target. */
-static const char *check_component(const char *s, size_t n, bool dots_ok)
-{
-	size_t i;
-
-	if (n == 0)
-		return "empty path component (leading, trailing or double '/')";
-	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-		return dots_ok ? NULL : "'.' and '..' are not allowed";
-	if (n > GT_MANIFEST_MAX_NAME)
-		return "a path component is longer than 64 bytes (Joliet limit)";
-	for (i = 0; i < n; i++)
-		if (!is_name_char(s[i]))
-			return "only A-Z a-z 0-9 . _ - + ~ are allowed in names";
-	return NULL;
-}
-
-static const char *check_path(const char *path, bool dots_ok, size_t max_len)
-{
-	const char *p = path, *slash;
-	size_t depth = 0;
-
-	if (*path == '\0')
-		return "empty path";
-	if (strlen(path) > max_len)
-		return "path too long";
-	for (;;) {
-		const char *why;
-
-		slash = strchr(p, '/');
-		why = check_component(p, slash ? (size_t)(slash - p) : strlen(p),
-		                      dots_ok);
-		if (why)
-			return why;
-		if (++depth > GT_MANIFEST_MAX_DEPTH && !dots_ok)
-			return "more than 8 levels deep (ISO 9660 limit)";
-		if (!slash)
-			return NULL;
-		p = slash + 1;
-	}
-}
-
-const char *gt_manifest_check_dest(const char *dest)
-{
-	return check_path(dest, false, GT_MANIFEST_MAX_PATH);
-}
-
-/* Words with no spaces or controls: labels, versions, ids. */
-static bool all_chars(const char *s, const char *extra, bool upper_ok)
-{
-	for (; *s; s++) {
-		char c = *s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    (upper_ok && c >= 'A' && c <= 'Z') || (c && strchr(extra, c)))
-			continue;
-		return false;
-	}
-	return true;
-}
+#define MAX_FIELDS 32
 
 struct parser {
 	enum gt_manifest_kind kind;
@@ -232,7 +85,7 @@ static int parse_id_list(struct parser *p, const char *key, const char *value,
 		}
 		memcpy(id, s, len);
 		id[len] = '\0';
-		if (!all_chars(id, "._-", false)) {
+		if (!mf_all_chars(id, "._-", false)) {
 			ret = fail(
 			        p, -GT_EPARSE,
 			        "%s=: '%s' is not an os-release id (a-z 0-9 . _ - only)",
@@ -304,85 +157,6 @@ static bool valid_src(const char *s)
 	return *s && strlen(s) <= GT_MANIFEST_MAX_VALUE;
 }
 
-static const char *check_version_refs(const char *v, bool refs_ok)
-{
-	if (*v == '\0' || strlen(v) > GT_MANIFEST_MAX_ID)
-		return "the version must have 1 to 64 characters";
-	if (!all_chars(v, refs_ok ? "._+~-${}" : "._+~-", true))
-		return "a version may only hold A-Z a-z 0-9 . _ + ~ -";
-	return NULL;
-}
-
-const char *gt_manifest_check_version(const char *version)
-{
-	return check_version_refs(version, false);
-}
-
-static const char *check_label(const char *l)
-{
-	if (*l == '\0' || strlen(l) > MAX_LABEL)
-		return "the label must have 1 to 16 characters (Joliet limit)";
-	if (!all_chars(l, "._-", true))
-		return "a label may only hold A-Z a-z 0-9 . _ -";
-	return NULL;
-}
-
-enum key {
-	K_SRC,
-	K_TARGET,
-	K_SIZE,
-	K_SHA256,
-	K_MODE,
-	K_FAMILY,
-	K_ARCH,
-	K_DISTRO,
-	K_LIKE,
-	K_MIN,
-	K_MAX,
-	K_INIT,
-	K_COUNT
-};
-static const char *const key_names[K_COUNT] = { "src",  "target", "size", "sha256",
-	                                        "mode", "family", "arch", "distro",
-	                                        "like", "min",    "max",  "init" };
-
-#define BIT(k) (1u << (k))
-/* Which keys each entry type takes, and which it must have, per kind. */
-static unsigned keys_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind)
-{
-	unsigned common = kind == GT_MANIFEST_BUILD
-	                          ? BIT(K_SRC) | BIT(K_SHA256) | BIT(K_MODE)
-	                          : BIT(K_SIZE) | BIT(K_SHA256) | BIT(K_MODE);
-
-	switch (t) {
-	case GT_ENTRY_FILE:
-		return common;
-	case GT_ENTRY_PACKAGE:
-		return common | BIT(K_FAMILY) | BIT(K_ARCH) | BIT(K_DISTRO) |
-		       BIT(K_LIKE) | BIT(K_MIN) | BIT(K_MAX) | BIT(K_INIT);
-	case GT_ENTRY_LINK:
-		return BIT(K_TARGET);
-	}
-	return 0;
-}
-
-static unsigned keys_required(enum gt_manifest_type t, enum gt_manifest_kind kind)
-{
-	unsigned common = kind == GT_MANIFEST_BUILD
-	                          ? BIT(K_SRC)
-	                          : BIT(K_SIZE) | BIT(K_SHA256) | BIT(K_MODE);
-
-	switch (t) {
-	case GT_ENTRY_FILE:
-		return common;
-	case GT_ENTRY_PACKAGE:
-		return common | BIT(K_FAMILY) | BIT(K_ARCH);
-	case GT_ENTRY_LINK:
-		return BIT(K_TARGET);
-	}
-	return 0;
-}
-
 static void key_list(unsigned set, char *buf, size_t size)
 {
 	size_t used = 0;
@@ -395,7 +169,7 @@ static void key_list(unsigned set, char *buf, size_t size)
 		if (!(set & BIT(k)))
 			continue;
 		n = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
-		             key_names[k]);
+		             mf_key_names[k]);
 		if (n < 0 || (size_t)n >= size - used)
 			return;
 		used += (size_t)n;
@@ -429,7 +203,7 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 		if (*v == '/')
 			return fail(p, -GT_EPARSE,
 			            "target=: '%s' must be a relative path", v);
-		why = check_path(v, true, GT_MANIFEST_MAX_VALUE);
+		why = mf_check_path(v, true, GT_MANIFEST_MAX_VALUE);
 		if (why)
 			return fail(p, -GT_EPARSE, "target=: '%s': %s", v, why);
 		e->target = strdup(v);
@@ -493,7 +267,7 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 		if (parse_uint(v, MAX_MAJOR, &n) < 0)
 			return fail(p, -GT_EPARSE,
 			            "%s=: '%s' is not a major version (0-%d)",
-			            key_names[k], v, MAX_MAJOR);
+			            mf_key_names[k], v, MAX_MAJOR);
 		if (k == K_MIN)
 			e->min_major = (int)n;
 		else
@@ -521,7 +295,7 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 	e.min_major = e.max_major = -1;
 	if (nf < 2) {
 		ret = fail(p, -GT_EPARSE, "'%s' needs a destination path",
-		           type_names[type]);
+		           gt_manifest_type_name(type));
 		goto out;
 	}
 	why = gt_manifest_check_dest(f[1]);
@@ -534,7 +308,7 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 		ret = -ENOMEM;
 		goto out;
 	}
-	allowed = keys_allowed(type, p->kind);
+	allowed = mf_keys_allowed(type, p->kind);
 	for (i = 2; i < nf; i++) {
 		char *eq = strchr(f[i], '=');
 		int k;
@@ -545,13 +319,13 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 		}
 		*eq = '\0';
 		for (k = 0; k < K_COUNT; k++)
-			if (strcmp(f[i], key_names[k]) == 0)
+			if (strcmp(f[i], mf_key_names[k]) == 0)
 				break;
 		if (k == K_COUNT || !(allowed & BIT(k))) {
 			key_list(allowed, list, sizeof(list));
 			ret = fail(p, -GT_EPARSE,
 			           "unknown key '%s' (a %s in a %s manifest takes: %s)",
-			           f[i], type_names[type],
+			           f[i], gt_manifest_type_name(type),
 			           p->kind == GT_MANIFEST_BUILD ? "build" : "ISO", list);
 			goto out;
 		}
@@ -564,12 +338,12 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 		if (ret < 0)
 			goto out;
 	}
-	required = keys_required(type, p->kind);
+	required = mf_keys_required(type, p->kind);
 	missing = required & ~seen;
 	if (missing) {
 		key_list(missing, list, sizeof(list));
-		ret = fail(p, -GT_EPARSE, "%s %s: missing %s", type_names[type], e.dest,
-		           list);
+		ret = fail(p, -GT_EPARSE, "%s %s: missing %s",
+		           gt_manifest_type_name(type), e.dest, list);
 		goto out;
 	}
 	if (e.min_major >= 0 && e.max_major >= 0 && e.min_major > e.max_major) {
@@ -613,9 +387,9 @@ static int set_directive(struct parser *p, char **slot, unsigned *slot_line, cha
 		return fail(p, -GT_EPARSE, "'%s' given twice (first on line %u)", f[0],
 		            *slot_line);
 	if (strcmp(f[0], "label") == 0)
-		why = check_label(f[1]);
+		why = mf_check_label(f[1]);
 	else if (strcmp(f[0], "version") == 0)
-		why = check_version_refs(f[1], p->kind == GT_MANIFEST_BUILD);
+		why = mf_check_version_refs(f[1], p->kind == GT_MANIFEST_BUILD);
 	else if (!valid_src(f[1]))
 		why = "empty or too long";
 	if (why)
@@ -906,216 +680,4 @@ const struct gt_manifest_entry *gt_manifest_find(const struct gt_manifest *m,
 		if (strcmp(m->entries[i].dest, dest) == 0)
 			return &m->entries[i];
 	return NULL;
-}
-
-/* Checks that an id list written out would parse back. */
-static bool valid_id_list(char *const *v)
-{
-	size_t i, n = gt_strv_len(v);
-
-	if (n > GT_MANIFEST_MAX_LIST)
-		return false;
-	for (i = 0; i < n; i++) {
-		size_t j;
-
-		if (!*v[i] || strlen(v[i]) > GT_MANIFEST_MAX_ID ||
-		    !all_chars(v[i], "._-", false))
-			return false;
-		for (j = 0; j < i; j++)
-			if (strcmp(v[i], v[j]) == 0)
-				return false;
-	}
-	return true;
-}
-
-static bool valid_token(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-static void write_list(FILE *fp, const char *key, char *const *v)
-{
-	size_t i;
-
-	fprintf(fp, " %s=", key);
-	for (i = 0; v[i]; i++)
-		fprintf(fp, "%s%s", i ? "," : "", v[i]);
-}
-
-static int write_entry(FILE *fp, enum gt_manifest_kind kind,
-                       const struct gt_manifest_entry *e)
-{
-	unsigned need = keys_required(e->type, kind),
-	         allowed = keys_allowed(e->type, kind);
-	char hex[GT_SHA256_HEX_LEN + 1];
-	unsigned k;
-
-	if (!gt_manifest_type_name(e->type) || !e->dest ||
-	    gt_manifest_check_dest(e->dest))
-		return -EINVAL;
-	if (((need & BIT(K_SRC)) &&
-	     (!e->src || !valid_token(e->src, GT_MANIFEST_MAX_VALUE))) ||
-	    ((need & BIT(K_TARGET)) &&
-	     (!e->target || *e->target == '/' ||
-	      check_path(e->target, true, GT_MANIFEST_MAX_VALUE))) ||
-	    ((need & BIT(K_SIZE)) && !e->has_size) ||
-	    ((need & BIT(K_SHA256)) && !e->has_sha256) ||
-	    ((need & BIT(K_MODE)) && !e->mode) ||
-	    ((need & BIT(K_FAMILY)) && !gt_manifest_family_name(e->family)) ||
-	    ((need & BIT(K_ARCH)) && !gt_manifest_arch_name(e->arch)))
-		return -EINVAL;
-	if ((e->mode && (e->mode > 0777 || !(e->mode & 0400))) ||
-	    (e->size > (uint64_t)INT64_MAX))
-		return -EINVAL;
-	if (allowed & BIT(K_DISTRO)) {
-		if ((e->distros && (!e->distros[0] || !valid_id_list(e->distros))) ||
-		    (e->likes && (!e->likes[0] || !valid_id_list(e->likes))) ||
-		    e->min_major > MAX_MAJOR || e->max_major > MAX_MAJOR ||
-		    (e->min_major >= 0 && e->max_major >= 0 &&
-		     e->min_major > e->max_major) ||
-		    (e->inits & ~0xfu))
-			return -EINVAL;
-	}
-	fprintf(fp, "%s %s", type_names[e->type], e->dest);
-	if (allowed & BIT(K_SRC))
-		fprintf(fp, " src=%s", e->src);
-	if (allowed & BIT(K_TARGET))
-		fprintf(fp, " target=%s", e->target);
-	if (allowed & BIT(K_SIZE))
-		fprintf(fp, " size=%llu", (unsigned long long)e->size);
-	if ((allowed & BIT(K_SHA256)) && e->has_sha256) {
-		gt_sha256_hex(e->sha256, hex);
-		fprintf(fp, " sha256=%s", hex);
-	}
-	if ((allowed & BIT(K_MODE)) && e->mode)
-		fprintf(fp, " mode=%04o", e->mode);
-	if (allowed & BIT(K_FAMILY)) {
-		fprintf(fp, " family=%s arch=%s", gt_manifest_family_name(e->family),
-		        gt_manifest_arch_name(e->arch));
-		if (e->distros)
-			write_list(fp, "distro", e->distros);
-		if (e->likes)
-			write_list(fp, "like", e->likes);
-		if (e->min_major >= 0)
-			fprintf(fp, " min=%d", e->min_major);
-		if (e->max_major >= 0)
-			fprintf(fp, " max=%d", e->max_major);
-		if (e->inits) {
-			const char *sep = " init=";
-
-			for (k = 0; k < 4; k++)
-				if (e->inits & (1u << k)) {
-					fprintf(fp, "%s%s", sep, init_names[k]);
-					sep = ",";
-				}
-		}
-	}
-	fputc('\n', fp);
-	return 0;
-}
-
-int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
-{
-	char *b = NULL;
-	size_t n = 0, i;
-	FILE *fp;
-	int ret = -EINVAL;
-
-	if (m->n_entries > GT_MANIFEST_MAX_ENTRIES || !m->version ||
-	    check_version_refs(m->version, m->kind == GT_MANIFEST_BUILD) ||
-	    (m->label && check_label(m->label)) ||
-	    (m->kind == GT_MANIFEST_BUILD && m->source_dir &&
-	     !valid_token(m->source_dir, GT_MANIFEST_MAX_VALUE)))
-		return -EINVAL;
-	fp = open_memstream(&b, &n);
-	if (!fp)
-		return -ENOMEM;
-	ret = 0;
-	fprintf(fp, HEADER " %d\n", GT_MANIFEST_FORMAT);
-	fprintf(fp, "label %s\n", m->label ? m->label : DEFAULT_LABEL);
-	fprintf(fp, "version %s\n", m->version);
-	if (m->kind == GT_MANIFEST_BUILD && m->source_dir)
-		fprintf(fp, "source-dir %s\n", m->source_dir);
-	for (i = 0; i < m->n_entries; i++) {
-		ret = write_entry(fp, m->kind, &m->entries[i]);
-		if (ret < 0)
-			break;
-	}
-	if (fclose(fp) != 0 && ret == 0)
-		ret = -ENOMEM;
-	if (ret == 0 && n > GT_MANIFEST_MAX_SIZE)
-		ret = -EINVAL;
-	if (ret < 0) {
-		free(b);
-		return ret;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-/* How well @e serves @q's distro: lower is better; -1 when it does not. */
-static int distro_rank(const struct gt_manifest_entry *e,
-                       const struct gt_manifest_query *q)
-{
-	size_t i;
-
-	if (!e->distros && !e->likes)
-		return 1000; /* generic */
-	if (q->id && gt_strv_contains(e->distros, q->id))
-		return 0;
-	if (q->id && gt_strv_contains(e->likes, q->id))
-		return 1;
-	for (i = 0; q->like && q->like[i] && i < 900; i++)
-		if (gt_strv_contains(e->likes, q->like[i]))
-			return 2 + (int)i;
-	return -1;
-}
-
-int gt_manifest_find_payload(const struct gt_manifest *m,
-                             const struct gt_manifest_query *q,
-                             const struct gt_manifest_entry **out)
-{
-	const struct gt_manifest_entry *best = NULL;
-	int best_rank = 0;
-	bool best_bounded = false;
-	size_t i;
-
-	if (!q->arch)
-		return -EINVAL;
-	for (i = 0; i < m->n_entries; i++) {
-		const struct gt_manifest_entry *e = &m->entries[i];
-		bool bounded = e->min_major >= 0 || e->max_major >= 0;
-		int rank;
-
-		if (e->type != GT_ENTRY_PACKAGE || e->arch != q->arch ||
-		    (q->family && e->family != q->family))
-			continue;
-		if (bounded &&
-		    (q->major < 0 || (e->min_major >= 0 && q->major < e->min_major) ||
-		     (e->max_major >= 0 && q->major > e->max_major)))
-			continue;
-		if (e->inits && !(e->inits & q->init))
-			continue;
-		rank = distro_rank(e, q);
-		if (rank < 0)
-			continue;
-		if (!best || rank < best_rank ||
-		    (rank == best_rank && bounded && !best_bounded)) {
-			best = e;
-			best_rank = rank;
-			best_bounded = bounded;
-		}
-	}
-	if (!best)
-		return -GT_ENOTFOUND;
-	*out = best;
-	return 0;
 }

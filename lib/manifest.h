@@ -139,33 +139,6 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len);
 const struct gt_manifest_entry *gt_manifest_find(const struct gt_manifest *m,
                                                  const char *dest);
 
-/* What the installer knows about the guest when it looks for a payload. */
-struct gt_manifest_query {
-	enum gt_family family; /* GT_FAMILY_NONE: any family */
-	enum gt_arch arch;     /* required */
-	const char *id;        /* os-release ID ("rocky"), or NULL */
-	char *const *like; /* ID_LIKE words, closest first, NULL-terminated; or NULL */
-	int major;         /* major version (VERSION_ID "7.9" -> 7); -1 unknown */
-	unsigned init;     /* one GT_INIT_* bit; 0 unknown */
-};
-
-/*
- * gt_manifest_find_payload - the package entry that best serves @q.
- * A package serves the guest when its arch (and family, when asked) match,
- * the major version lies in [min, max] (an unknown version only matches a
- * package without bounds), the init system is in its init= set (an unknown
- * one only matches a package without init=), and the guest is among its
- * distros: its ID in distro=, or its ID or an ID_LIKE word in like=, or the
- * package names neither list (a generic package, e.g. a tgz).
- * The best is the one matched by ID in distro=, then by ID in like=, then by
- * the earliest ID_LIKE word, then a generic one; among equals one with a
- * version range, then the first in the manifest.
- * *out points into @m. Returns 0, -GT_ENOTFOUND or -EINVAL (no arch).
- */
-int gt_manifest_find_payload(const struct gt_manifest *m,
-                             const struct gt_manifest_query *q,
-                             const struct gt_manifest_entry **out);
-
 /* Names: "rpm", "x86_64", "systemd"...; NULL for NONE or unknown values. */
 const char *gt_manifest_family_name(enum gt_family f);
 const char *gt_manifest_arch_name(enum gt_arch a);

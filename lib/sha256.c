@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "error.h"
 #include "sha256.h"
@@ -129,41 +127,4 @@ int gt_sha256_parse_hex(const char *hex, uint8_t digest[GT_SHA256_LEN])
 		digest[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return hex[GT_SHA256_HEX_LEN] == '\0' ? 0 : -GT_EPARSE;
-}
-
-int gt_sha256_fd(int fd, uint8_t out[GT_SHA256_LEN], uint64_t *size)
-{
-	enum { CHUNK = 1 << 20 };
-	struct gt_sha256 *h = NULL;
-	uint64_t total = 0;
-	char *buf = NULL;
-	int ret = -ENOMEM;
-
-	buf = malloc(CHUNK);
-	h = gt_sha256_new();
-	if (!buf || !h)
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		gt_sha256_update(h, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	gt_sha256_final(h, out);
-	h = NULL;
-	if (size)
-		*size = total;
-	ret = 0;
-out:
-	gt_sha256_free(h);
-	free(buf);
-	return ret;
 }

@@ -36,11 +36,4 @@ void gt_sha256_hex(const uint8_t digest[GT_SHA256_LEN], char hex[GT_SHA256_HEX_L
  */
 int gt_sha256_parse_hex(const char *hex, uint8_t digest[GT_SHA256_LEN]);
 
-/*
- * gt_sha256_fd - hash everything readable from @fd (read to end of file).
- * *size (may be NULL) receives the number of bytes hashed.
- * Returns 0 or -errno.
- */
-int gt_sha256_fd(int fd, uint8_t out[GT_SHA256_LEN], uint64_t *size);
-
 #endif

@@ -32,8 +32,9 @@ iso: deps static payload i686 $(BUILD)/guest-tools.iso
 # The 32-bit installer and agent packages for 32-bit guests, in their own
 # build directory (the static objects and libraries are per architecture).
 .PHONY: i686
+# STATIC_PREFIX= : never the x86_64 prefix of a make that already has one.
 i686: | deps
-	@$(MAKE) --no-print-directory ARCH=i686 BUILD=$(BUILD)/i686 static payload
+	@$(MAKE) --no-print-directory ARCH=i686 BUILD=$(BUILD)/i686 STATIC_PREFIX= static payload
 .PHONY: FORCE
 FORCE:
 

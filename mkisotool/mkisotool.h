@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mkisotool: the build side of guest-tools. One file per subcommand
- * (build.c, verify.c with verify and ls), shared helpers here.
+ * mkisotool: the build side of guest-tools. One file per subcommand:
+ * build.c (its steps in build_*.c, see build.h), verify.c, ls.c, keygen.c;
+ * main.c dispatches and holds the shared helpers declared here.
  */
 #ifndef GT_MKISOTOOL_H
 #define GT_MKISOTOOL_H

@@ -40,11 +40,9 @@ $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH): $(BUILD)/guest-agent $(PAYLOAD_INPUTS) 
 .PHONY: payload check-agent
 ifeq ($(STATIC_PREFIX),)
 payload: | deps
-	@prefix=$$(scripts/build-static-deps.sh --arch $(PAYLOAD_ARCH) --quiet | tail -n 1) && \
-	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" payload
+	$(call static_make,$(PAYLOAD_ARCH),payload)
 check-agent: | deps-check
-	@prefix=$$(scripts/build-static-deps.sh --arch $(PAYLOAD_ARCH) --quiet | tail -n 1) && \
-	$(MAKE) --no-print-directory STATIC_PREFIX="$$prefix" check-agent
+	$(call static_make,$(PAYLOAD_ARCH),check-agent)
 else
 payload: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
 check-agent: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH) $(BUILD)/asan/guest-agent

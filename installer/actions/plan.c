@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "actions/plan.h"
 #include "error.h"
 #include "log.h"
-#include "actions/plan.h"
+#include "strv.h"
 
 int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
                     const char *distro, int major, const struct gt_manifest_entry **out,
                     const char **why)
 {
-	struct gt_manifest_query q = { 0 };
+	struct gt_plan_query q = { 0 };
 	struct utsname u;
 	const char *family = d->distro->family;
 
@@ -34,8 +37,65 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
 	q.family = strcmp(family, "unknown") == 0 || distro
 	                   ? GT_FAMILY_NONE
 	                   : gt_manifest_family_parse(family);
-	if (gt_manifest_find_payload(m, &q, out) == 0)
+	if (gt_plan_find_payload(m, &q, out) == 0)
 		return 0;
 	*why = "the media has no payload for this distribution, version, architecture and init system";
 	return -GT_ENOTFOUND;
+}
+
+/* How well @e serves @q's distro: lower is better; -1 when it does not. */
+static int distro_rank(const struct gt_manifest_entry *e, const struct gt_plan_query *q)
+{
+	size_t i;
+
+	if (!e->distros && !e->likes)
+		return 1000; /* generic */
+	if (q->id && gt_strv_contains(e->distros, q->id))
+		return 0;
+	if (q->id && gt_strv_contains(e->likes, q->id))
+		return 1;
+	for (i = 0; q->like && q->like[i] && i < 900; i++)
+		if (gt_strv_contains(e->likes, q->like[i]))
+			return 2 + (int)i;
+	return -1;
+}
+
+int gt_plan_find_payload(const struct gt_manifest *m, const struct gt_plan_query *q,
+                         const struct gt_manifest_entry **out)
+{
+	const struct gt_manifest_entry *best = NULL;
+	int best_rank = 0;
+	bool best_bounded = false;
+	size_t i;
+
+	if (!q->arch)
+		return -EINVAL;
+	for (i = 0; i < m->n_entries; i++) {
+		const struct gt_manifest_entry *e = &m->entries[i];
+		bool bounded = e->min_major >= 0 || e->max_major >= 0;
+		int rank;
+
+		if (e->type != GT_ENTRY_PACKAGE || e->arch != q->arch ||
+		    (q->family && e->family != q->family))
+			continue;
+		if (bounded &&
+		    (q->major < 0 || (e->min_major >= 0 && q->major < e->min_major) ||
+		     (e->max_major >= 0 && q->major > e->max_major)))
+			continue;
+		if (e->inits && !(e->inits & q->init))
+			continue;
+		rank = distro_rank(e, q);
+		if (rank < 0)
+			continue;
+		if (!best || rank < best_rank ||
+		    (rank == best_rank && bounded && !best_bounded)) {
+			best = e;
+			best_rank = rank;
+			best_bounded = bounded;
+		}
+	}
+	if (!best)
+		return -GT_ENOTFOUND;
+	*out = best;
+	return 0;
 }

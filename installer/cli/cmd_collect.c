@@ -33,6 +33,7 @@
 #include "cli/cmd.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "io.h"
 #include "log.h"
 #include "root.h"
 #include "strv.h"
@@ -251,15 +252,12 @@ static void put_file(struct bundle *b, const char *rel, const struct stat *st,
 		b->err = -ENOMEM;
 		goto out;
 	}
-	while (len <= FILE_MAX && (n = read(fd, buf + len, FILE_MAX + 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			note(b, "unreadable: /%s: %s", rel, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
+	n = gt_read_full(fd, buf, FILE_MAX + 1);
+	if (n < 0) {
+		note(b, "unreadable: /%s: %s", rel, strerror((int)-n));
+		goto out;
 	}
+	len = (size_t)n;
 	if (len > FILE_MAX) {
 		/* Keep whole lines: a cut line would read as a malformed one. */
 		char *nl = memrchr(buf, '\n', FILE_MAX);

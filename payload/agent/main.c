@@ -26,6 +26,7 @@
 
 #include "collect.h"
 #include "error.h"
+#include "io.h"
 #include "net.h"
 #include "root.h"
 #include "strv.h"
@@ -399,8 +400,7 @@ static int daemonize(int *ready_fd)
 		return -errno;
 	if (pid > 0) {
 		close(p[1]);
-		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
-			;
+		(void)gt_read_full(p[0], &ok, 1); /* end of file: the daemon failed */
 		_exit(ok == 0 ? EXIT_OK : EXIT_FAIL);
 	}
 	close(p[0]);

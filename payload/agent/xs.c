@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "strv.h"
 #include "xs.h"
 
@@ -103,24 +104,6 @@ void xs_close(struct xs_conn *c)
 	c->where = NULL;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == ECONNREFUSED ? -ECONNRESET : -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int read_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -177,7 +160,9 @@ static int xs_talk(struct xs_conn *c, enum xs_type type, const char *const *part
 	h.len = (uint32_t)len;
 	memcpy(buf, &h, sizeof(h));
 	/* The xenbus device wants a whole message in one write(). */
-	ret = write_all(c->fd, buf, sizeof(h) + len);
+	ret = gt_write_full(c->fd, buf, sizeof(h) + len);
+	if (ret == -ECONNREFUSED)
+		ret = -ECONNRESET;
 	if (ret < 0)
 		return ret;
 	for (;;) {

@@ -15,9 +15,13 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_LIBS := -lcrypto -lsodium
 
 $(BUILD)/fuzz/bin/fuzz_mountinfo: FUZZ_LIBS += $(shell $(PKG_CONFIG) --cflags --libs mount 2>/dev/null || echo -lmount)
+# The payload selection is the installer's (actions/plan.c), fuzzed on what parses.
+FUZZ_SRCS :=
+$(BUILD)/fuzz/bin/fuzz_manifest: FUZZ_SRCS += installer/actions/plan.c
+$(BUILD)/fuzz/bin/fuzz_manifest: installer/actions/plan.c
 $(BUILD)/fuzz/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(FUZZ_LIBS) -o $@
+	clang $(FUZZ_CFLAGS) -Iinstaller $< $(LIB_SRCS) $(FUZZ_SRCS) $(FUZZ_LIBS) -o $@
 
 .PHONY: fuzz-smoke fuzz check-fuzz-smoke
 fuzz-smoke: $(FUZZ_BINS) $(BUILD)/host/mkisotool

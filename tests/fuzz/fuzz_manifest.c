@@ -2,17 +2,19 @@
 /*
  * libFuzzer target for the manifest parser, which the installer runs on a
  * file from a CD it does not trust yet. Both kinds are parsed; whatever
- * parses must format, and the formatted text must parse to the same text.
+ * parses must format, and the formatted text must parse to the same text;
+ * the installer's payload selection (installer/actions/plan.c) runs on it.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib \
- *     tests/fuzz/fuzz_manifest.c lib/manifest.c lib/strv.c lib/sha256.c \
- *     lib/error.c -DGT_SHA256_OPENSSL -lcrypto -o fuzz_manifest
+ *     -Iinstaller tests/fuzz/fuzz_manifest.c lib/[a-z]*.c installer/actions/plan.c \
+ *     -DGT_SHA256_OPENSSL -lcrypto -lsodium -o fuzz_manifest
  *   ./fuzz_manifest -max_total_time=60 tests/fuzz/corpus/manifest
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions/plan.h"
 #include "manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,13 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (gt_manifest_parse((const char *)data, size,
 		                      (enum gt_manifest_kind)kind, &m, &err) == 0) {
 			const struct gt_manifest_entry *e;
-			struct gt_manifest_query q = {
+			struct gt_plan_query q = {
 				GT_FAMILY_NONE, GT_ARCH_X86_64, "rhel", NULL, 8,
 				GT_INIT_SYSTEMD
 			};
 
 			roundtrip(m);
-			gt_manifest_find_payload(m, &q, &e);
+			gt_plan_find_payload(m, &q, &e);
 			gt_manifest_free(m);
 			m = NULL;
 		} else if (memchr(err.msg, '\0', sizeof(err.msg)) == NULL) {

@@ -53,8 +53,8 @@ CHECK_SUITES += check-cppcheck
 # is suppressed inline, with the reason:  // NOLINT(check-name): why
 # TIDY_SKIP: files not to check (named in the output); none today.
 TIDY_SKIP ?=
-TIDY_SRCS := $(filter-out $(TIDY_SKIP),$(wildcard lib/*.c installer/*/*.c mkisotool/*.c \
-	payload/agent/*.c))
+TIDY_SRCS := $(filter-out $(TIDY_SKIP),$(wildcard lib/*.c installer/*/*.c installer/*/*/*.c \
+	mkisotool/*.c payload/agent/*.c))
 TIDY_CFLAGS = $(filter-out -Werror,$(GT_CFLAGS) $(HOST_CFLAGS)) \
 	-Wno-unknown-warning-option -Iinstaller -Ipayload/agent -I$(BUILD)/gen \
 	$(shell $(PKG_CONFIG) --cflags libarchive mount blkid libsodium 2>/dev/null)

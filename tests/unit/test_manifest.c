@@ -366,110 +366,6 @@ static void test_not_terminated(void **state)
 	free(copy);
 }
 
-static const char *find(const struct gt_manifest *m, struct gt_manifest_query *q)
-{
-	const struct gt_manifest_entry *e = NULL;
-	int ret = gt_manifest_find_payload(m, q, &e);
-
-	if (ret == -GT_ENOTFOUND)
-		return "none";
-	assert_int_equal(ret, 0);
-	return e->dest;
-}
-
-static void test_find_payload(void **state)
-{
-	struct gt_manifest *m = parse_ok(iso_text, GT_MANIFEST_ISO);
-	char *rhel_like[] = { "rhel", "centos", "fedora", NULL };
-	char *fedora_like[] = { "fedora", NULL };
-	char *ubuntu_like[] = { "debian", NULL };
-	struct gt_manifest_query q = {
-		GT_FAMILY_NONE, GT_ARCH_X86_64, "rocky", rhel_like, 9, GT_INIT_SYSTEMD
-	};
-
-	/* By ID, version range selects el9. */
-	assert_string_equal(find(m, &q), "Linux/el9/agent.rpm");
-	q.major = 7;
-	assert_string_equal(find(m, &q), "Linux/el7/agent.rpm");
-	/* CentOS 7 with SysV: only el7 serves sysv. */
-	q.id = "centos";
-	q.init = GT_INIT_SYSV;
-	assert_string_equal(find(m, &q), "Linux/el7/agent.rpm");
-	/* el9 does not serve sysv: the generic tgz does. */
-	q.major = 9;
-	assert_string_equal(find(m, &q), "Linux/generic/agent.tgz");
-	/* A derivative known only by ID_LIKE. */
-	q.id = "eurolinux";
-	q.init = GT_INIT_SYSTEMD;
-	assert_string_equal(find(m, &q), "Linux/el9/agent.rpm");
-	/* Version 6 is below every range: the generic package. */
-	q.major = 6;
-	assert_string_equal(find(m, &q), "Linux/generic/agent.tgz");
-	/* Unknown version: only unbounded packages. */
-	q.major = -1;
-	assert_string_equal(find(m, &q), "Linux/generic/agent.tgz");
-	/* Family filter: rpm only, and nothing fits. */
-	q.family = GT_FAMILY_RPM;
-	assert_string_equal(find(m, &q), "none");
-	/* Ubuntu via ID, any version (the deb has no range). */
-	q.family = GT_FAMILY_NONE;
-	q.id = "ubuntu";
-	q.like = ubuntu_like;
-	q.major = 22;
-	assert_string_equal(find(m, &q), "Linux/deb/agent.deb");
-	/* Linux Mint: ID_LIKE "ubuntu debian"; only "debian" is listed in like=. */
-	q.id = "linuxmint";
-	assert_string_equal(find(m, &q), "Linux/deb/agent.deb");
-	/* i686 Debian. */
-	q.arch = GT_ARCH_I686;
-	q.init = 0;
-	assert_string_equal(find(m, &q), "Linux/deb/agent-i386.deb");
-	/* aarch64: nothing at all. */
-	q.arch = GT_ARCH_AARCH64;
-	assert_string_equal(find(m, &q), "none");
-	/* Unknown init: only packages without init=, here the generic one. */
-	q.arch = GT_ARCH_X86_64;
-	q.id = "fedora";
-	q.like = fedora_like;
-	q.major = 39;
-	q.init = 0;
-	assert_string_equal(find(m, &q), "Linux/generic/agent.tgz");
-	/* No arch: a caller error. */
-	{
-		const struct gt_manifest_entry *e;
-
-		q.arch = GT_ARCH_NONE;
-		assert_int_equal(gt_manifest_find_payload(m, &q, &e), -EINVAL);
-	}
-	gt_manifest_free(m);
-}
-
-static void test_find_payload_ranking(void **state)
-{
-	static const char text[] = HDR
-	        "package a size=1 mode=0644 " SHA " family=rpm arch=x86_64 like=fedora\n"
-	        "package b size=1 mode=0644 " SHA " family=rpm arch=x86_64 like=rhel\n"
-	        "package c size=1 mode=0644 " SHA
-	        " family=rpm arch=x86_64 like=rhel min=8\n"
-	        "package d size=1 mode=0644 " SHA " family=rpm arch=x86_64 like=ol\n"
-	        "package e size=1 mode=0644 " SHA " family=rpm arch=x86_64 distro=xx\n";
-	struct gt_manifest *m = parse_ok(text, GT_MANIFEST_ISO);
-	char *like[] = { "rhel", "fedora", NULL };
-	struct gt_manifest_query q = { GT_FAMILY_NONE, GT_ARCH_X86_64, "ol", like, 9, 0 };
-
-	/* The ID itself in like= beats ID_LIKE words. */
-	assert_string_equal(find(m, &q), "d");
-	/* The earliest ID_LIKE word wins, and a bounded package beats an open one. */
-	q.id = "other";
-	assert_string_equal(find(m, &q), "c");
-	q.major = 7;
-	assert_string_equal(find(m, &q), "b");
-	/* ID in distro= beats everything. */
-	q.id = "xx";
-	assert_string_equal(find(m, &q), "e");
-	gt_manifest_free(m);
-}
-
 static void test_names(void **state)
 {
 	assert_int_equal(gt_manifest_arch_from_machine("x86_64"), GT_ARCH_X86_64);
@@ -553,8 +449,6 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_not_terminated),
-		cmocka_unit_test(test_find_payload),
-		cmocka_unit_test(test_find_payload_ranking),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_mutations),
 	};

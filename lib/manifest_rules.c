@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the manifest parser (manifest.c) and writer (manifest_write.c) agree
+ * on: the names of families, arches, init systems and entry types, the keys
+ * each entry takes, and the rules every value follows (see manifest_rules.h).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "manifest.h"
+#include "manifest_rules.h"
+#include "strv.h"
+
+static const char *const family_names[] = { NULL, "rpm", "deb", "tgz" };
+static const char *const arch_names[] = { NULL, "x86_64", "i686", "aarch64" };
+static const char *const init_names[] = { "systemd", "sysv", "openrc", "upstart" };
+static const char *const type_names[] = { "file", "package", "link" };
+
+const char *gt_manifest_family_name(enum gt_family f)
+{
+	return (unsigned)f < sizeof(family_names) / sizeof(family_names[0])
+	               ? family_names[f]
+	               : NULL;
+}
+
+const char *gt_manifest_arch_name(enum gt_arch a)
+{
+	return (unsigned)a < sizeof(arch_names) / sizeof(arch_names[0]) ? arch_names[a]
+	                                                                : NULL;
+}
+
+const char *gt_manifest_init_name(enum gt_init i)
+{
+	unsigned k;
+
+	for (k = 0; k < sizeof(init_names) / sizeof(init_names[0]); k++)
+		if ((unsigned)i == 1u << k)
+			return init_names[k];
+	return NULL;
+}
+
+const char *gt_manifest_type_name(enum gt_manifest_type t)
+{
+	return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t]
+	                                                                : NULL;
+}
+
+enum gt_family gt_manifest_family_parse(const char *s)
+{
+	unsigned k;
+
+	for (k = 1; k < sizeof(family_names) / sizeof(family_names[0]); k++)
+		if (strcmp(s, family_names[k]) == 0)
+			return (enum gt_family)k;
+	return GT_FAMILY_NONE;
+}
+
+enum gt_arch gt_manifest_arch_parse(const char *s)
+{
+	unsigned k;
+
+	for (k = 1; k < sizeof(arch_names) / sizeof(arch_names[0]); k++)
+		if (strcmp(s, arch_names[k]) == 0)
+			return (enum gt_arch)k;
+	return GT_ARCH_NONE;
+}
+
+enum gt_init gt_manifest_init_parse(const char *s)
+{
+	unsigned k;
+
+	for (k = 0; k < sizeof(init_names) / sizeof(init_names[0]); k++)
+		if (strcmp(s, init_names[k]) == 0)
+			return (enum gt_init)(1u << k);
+	return 0;
+}
+
+enum gt_arch gt_manifest_arch_from_machine(const char *machine)
+{
+	if (strcmp(machine, "x86_64") == 0 || strcmp(machine, "amd64") == 0)
+		return GT_ARCH_X86_64;
+	if (strlen(machine) == 4 && machine[0] == 'i' && machine[1] >= '3' &&
+	    machine[1] <= '6' && strcmp(machine + 2, "86") == 0)
+		return GT_ARCH_I686;
+	if (strcmp(machine, "aarch64") == 0 || strcmp(machine, "arm64") == 0)
+		return GT_ARCH_AARCH64;
+	return GT_ARCH_NONE;
+}
+
+/* Characters of one destination component: portable to Rock Ridge and Joliet. */
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+' ||
+	       c == '~';
+}
+
+/* Checks one component [s, s+n) of a destination or link target. */
+static const char *check_component(const char *s, size_t n, bool dots_ok)
+{
+	size_t i;
+
+	if (n == 0)
+		return "empty path component (leading, trailing or double '/')";
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return dots_ok ? NULL : "'.' and '..' are not allowed";
+	if (n > GT_MANIFEST_MAX_NAME)
+		return "a path component is longer than 64 bytes (Joliet limit)";
+	for (i = 0; i < n; i++)
+		if (!is_name_char(s[i]))
+			return "only A-Z a-z 0-9 . _ - + ~ are allowed in names";
+	return NULL;
+}
+
+const char *mf_check_path(const char *path, bool dots_ok, size_t max_len)
+{
+	const char *p = path, *slash;
+	size_t depth = 0;
+
+	if (*path == '\0')
+		return "empty path";
+	if (strlen(path) > max_len)
+		return "path too long";
+	for (;;) {
+		const char *why;
+
+		slash = strchr(p, '/');
+		why = check_component(p, slash ? (size_t)(slash - p) : strlen(p),
+		                      dots_ok);
+		if (why)
+			return why;
+		if (++depth > GT_MANIFEST_MAX_DEPTH && !dots_ok)
+			return "more than 8 levels deep (ISO 9660 limit)";
+		if (!slash)
+			return NULL;
+		p = slash + 1;
+	}
+}
+
+const char *gt_manifest_check_dest(const char *dest)
+{
+	return mf_check_path(dest, false, GT_MANIFEST_MAX_PATH);
+}
+
+/* Words with no spaces or controls: labels, versions, ids. */
+bool mf_all_chars(const char *s, const char *extra, bool upper_ok)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    (upper_ok && c >= 'A' && c <= 'Z') || (c && strchr(extra, c)))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+const char *mf_check_version_refs(const char *v, bool refs_ok)
+{
+	if (*v == '\0' || strlen(v) > GT_MANIFEST_MAX_ID)
+		return "the version must have 1 to 64 characters";
+	if (!mf_all_chars(v, refs_ok ? "._+~-${}" : "._+~-", true))
+		return "a version may only hold A-Z a-z 0-9 . _ + ~ -";
+	return NULL;
+}
+
+const char *gt_manifest_check_version(const char *version)
+{
+	return mf_check_version_refs(version, false);
+}
+
+const char *mf_check_label(const char *l)
+{
+	if (*l == '\0' || strlen(l) > MAX_LABEL)
+		return "the label must have 1 to 16 characters (Joliet limit)";
+	if (!mf_all_chars(l, "._-", true))
+		return "a label may only hold A-Z a-z 0-9 . _ -";
+	return NULL;
+}
+
+const char *const mf_key_names[K_COUNT] = { "src",  "target", "size", "sha256",
+	                                    "mode", "family", "arch", "distro",
+	                                    "like", "min",    "max",  "init" };
+
+/* Which keys each entry type takes, and which it must have, per kind. */
+unsigned mf_keys_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind)
+{
+	unsigned common = kind == GT_MANIFEST_BUILD
+	                          ? BIT(K_SRC) | BIT(K_SHA256) | BIT(K_MODE)
+	                          : BIT(K_SIZE) | BIT(K_SHA256) | BIT(K_MODE);
+
+	switch (t) {
+	case GT_ENTRY_FILE:
+		return common;
+	case GT_ENTRY_PACKAGE:
+		return common | BIT(K_FAMILY) | BIT(K_ARCH) | BIT(K_DISTRO) |
+		       BIT(K_LIKE) | BIT(K_MIN) | BIT(K_MAX) | BIT(K_INIT);
+	case GT_ENTRY_LINK:
+		return BIT(K_TARGET);
+	}
+	return 0;
+}
+
+unsigned mf_keys_required(enum gt_manifest_type t, enum gt_manifest_kind kind)
+{
+	unsigned common = kind == GT_MANIFEST_BUILD
+	                          ? BIT(K_SRC)
+	                          : BIT(K_SIZE) | BIT(K_SHA256) | BIT(K_MODE);
+
+	switch (t) {
+	case GT_ENTRY_FILE:
+		return common;
+	case GT_ENTRY_PACKAGE:
+		return common | BIT(K_FAMILY) | BIT(K_ARCH);
+	case GT_ENTRY_LINK:
+		return BIT(K_TARGET);
+	}
+	return 0;
+}
+
+/* Checks that an id list written out would parse back. */
+bool mf_valid_id_list(char *const *v)
+{
+	size_t i, n = gt_strv_len(v);
+
+	if (n > GT_MANIFEST_MAX_LIST)
+		return false;
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		if (!*v[i] || strlen(v[i]) > GT_MANIFEST_MAX_ID ||
+		    !mf_all_chars(v[i], "._-", false))
+			return false;
+		for (j = 0; j < i; j++)
+			if (strcmp(v[i], v[j]) == 0)
+				return false;
+	}
+	return true;
+}
+
+bool mf_valid_token(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
