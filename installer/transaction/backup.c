@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "io.h"
 #include "sha256.h"
 #include "strv.h"
 #include "transaction/backup.h"
@@ -130,7 +131,7 @@ static int state_at(int dirfd, const char *name, struct gt_file_state *out)
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = gt_sha256_fd(fd, digest, NULL);
+	ret = gt_hash_fd(fd, digest, NULL, NULL, NULL);
 	close(fd);
 	if (ret < 0)
 		return ret;
@@ -225,28 +226,13 @@ static int copy_regular(int src, int bdir, const char *tmp, const struct stat *s
 		gt_sha256_free(h);
 		return -errno;
 	}
-	while ((n = read(src, buf, sizeof(buf))) != 0) {
-		const char *p = buf;
-
+	while ((n = gt_read_full(src, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
+			ret = (int)n;
 			break;
 		}
 		gt_sha256_update(h, buf, (size_t)n);
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ret = -errno;
-				break;
-			}
-			p += w;
-			n -= w;
-		}
+		ret = gt_write_full(out, buf, (size_t)n);
 		if (ret < 0)
 			break;
 	}

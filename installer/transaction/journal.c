@@ -12,6 +12,7 @@
 
 #include "actions/names.h"
 #include "error.h"
+#include "io.h"
 #include "sha256.h"
 #include "strv.h"
 #include "testseam/testseam.h"
@@ -457,16 +458,13 @@ static int read_state_file(const struct gt_state *st, const char *name, char **t
 		close(fd);
 		return -ENOMEM;
 	}
-	while (used < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + used, (size_t)sb.st_size - used);
+	{
+		ssize_t n = gt_read_full(fd, buf, (size_t)sb.st_size);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : 0;
-			break;
-		}
-		used += (size_t)n;
+		if (n < 0)
+			ret = (int)n;
+		else
+			used = (size_t)n;
 	}
 	close(fd);
 	if (ret < 0) {
@@ -553,21 +551,6 @@ static int cut_torn_tail(int fd, const struct gt_state *st, const char *name)
 	return ret;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Append the line made of @kind and @fields (@n) to @name, durably. */
 static int append_record(const struct gt_state *st, const char *name, const char *kind,
                          const char *const *fields, size_t n)
@@ -598,7 +581,7 @@ static int append_record(const struct gt_state *st, const char *name, const char
 	if (ret == 0 && fstat(fd, &sb) < 0)
 		ret = -errno;
 	if (ret == 0) {
-		ret = write_all(fd, line, len);
+		ret = gt_write_full(fd, line, len);
 		if (ret == 0 && fdatasync(fd) < 0)
 			ret = -errno;
 		/* A record only half written (a full disk) must not join the next one. */
@@ -929,7 +912,7 @@ static int replace_state_file(const struct gt_state *st, const char *name,
 	            0600);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, text, len);
+	ret = gt_write_full(fd, text, len);
 	if (ret == 0 && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && ret == 0)
