@@ -383,12 +383,13 @@ int gt_pkg_query(const struct gt_root *root, const char *family, const char *nam
 	free(text);
 	if (ret == 0 && !*state && !(*state = strdup("not-installed")))
 		ret = -ENOMEM;
-	if (ret < 0) {
+	if (ret != 0 || !*state) {
 		free(*state);
 		free(*version);
 		*state = *version = NULL;
+		return ret < 0 ? ret : -ENOMEM;
 	}
-	return ret;
+	return 0;
 }
 
 int gt_pkg_installed_version(const struct gt_root *root, const char *family,

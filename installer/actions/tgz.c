@@ -127,7 +127,7 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 	ret = gt_tgz_entry_path(name ? name : "", &path);
 	if (ret == -ENAMETOOLONG) {
 		gt_err("%s: an entry's path is longer than a path may be (%zu bytes): refused",
-		       x->file, strlen(name));
+		       x->file, name ? strlen(name) : 0);
 		return ret;
 	}
 	if (ret < 0) {
@@ -208,7 +208,7 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 		ret = -EIO;
 	}
 	/* Durable before the commit record that will say the run is done. */
-	if (ret == 0 && type == AE_IFREG)
+	if (ret == 0 && type == AE_IFREG && final)
 		ret = sync_file(final);
 out:
 	free(final);

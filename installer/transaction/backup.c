@@ -59,6 +59,7 @@ static int walk_state(int dirfd, const char *rel, bool create, const char **name
 	char *copy = strdup(rel), *p, *slash;
 	int fd, next;
 
+	*name = rel;
 	if (!copy)
 		return -ENOMEM;
 	fd = dup(dirfd);
@@ -169,13 +170,12 @@ static const char *type_name(char type)
 const char *gt_file_state_differs(const struct gt_file_state *want,
                                   const struct gt_file_state *now, char *buf, size_t size)
 {
-	if (want->type == 0) /* recorded by an installer that kept no state */
+	/* Type 0: recorded by an installer that kept no state. */
+	if (want->type == 0 || (want->type == '-' && now->type == '-'))
 		return NULL;
 	if (want->type != now->type)
 		snprintf(buf, size, "is %s, was %s", type_name(now->type),
 		         type_name(want->type));
-	else if (want->type == '-')
-		return NULL;
 	else if (want->type == 'l' && strcmp(want->digest, now->digest) != 0)
 		snprintf(buf, size, "links to %s, linked to %s", now->digest,
 		         want->digest);

@@ -77,7 +77,10 @@ static void unescape(char *s)
 		if (*s == '\\' && s[1]) {
 			const char *e = strchr(esc_code, *++s);
 
-			*o++ = e ? esc_raw[e - esc_code] : *s;
+			if (e)
+				*o++ = esc_raw[e - esc_code];
+			else
+				*o++ = *s;
 		} else {
 			*o++ = *s;
 		}
@@ -291,8 +294,8 @@ static const char *record_invalid(struct gt_journal_log *log, size_t i, bool ins
 			return "an undone record out of place";
 		idx = strtoul(f[0], NULL, 10);
 		k = log->records[idx].kind;
-		if (strcmp(k, "file") && strcmp(k, "pkg") && strcmp(k, "dir") &&
-		    strcmp(k, "service"))
+		if (strcmp(k, "file") != 0 && strcmp(k, "pkg") != 0 &&
+		    strcmp(k, "dir") != 0 && strcmp(k, "service") != 0)
 			return "an undone record names a record that has no undo";
 		log->undone[idx] = true;
 		return NULL;
@@ -334,11 +337,11 @@ static const char *record_invalid(struct gt_journal_log *log, size_t i, bool ins
 }
 
 static int validate(struct gt_journal_log *log, bool installed,
-                    struct gt_journal_error *err, const unsigned *lines)
+                    struct gt_journal_error *err)
 {
 	struct vstate vs = { NULL, false, false };
 	const char *why = NULL;
-	size_t i;
+	size_t i, bad = 0;
 
 	if (log->count == 0 && !installed)
 		return 0; /* made, but its begin record never written: nothing happened */
@@ -347,15 +350,15 @@ static int validate(struct gt_journal_log *log, bool installed,
 		snprintf(err->msg, sizeof(err->msg), "empty");
 		return -GT_EPARSE;
 	}
-	for (i = 0; i < log->count && !why; i++)
+	for (i = 0; i < log->count && !why; i++) {
 		why = record_invalid(log, i, installed, &vs);
-	if (!why && installed && vs.in_run) {
-		why = "the last run has no commit record";
-		i = log->count;
+		bad = i;
 	}
+	if (!why && installed && vs.in_run)
+		why = "the last run has no commit record"; /* bad: the last record */
 	if (!why)
 		return 0;
-	err->line = lines[i - 1];
+	err->line = log->records[bad].line;
 	snprintf(err->msg, sizeof(err->msg), "%s", why);
 	return -GT_EPARSE;
 }
@@ -365,7 +368,7 @@ int gt_journal_parse(const char *text, size_t len, bool installed,
 {
 	struct gt_journal_log *log = calloc(1, sizeof(*log));
 	char *copy = NULL, *line, *next;
-	unsigned *lines = NULL, lineno = 0;
+	unsigned lineno = 0;
 	int ret = -ENOMEM;
 
 	memset(err, 0, sizeof(*err));
@@ -374,7 +377,8 @@ int gt_journal_parse(const char *text, size_t len, bool installed,
 	copy = malloc(len + 1);
 	if (!copy)
 		goto out;
-	memcpy(copy, text, len);
+	if (len)
+		memcpy(copy, text, len);
 	copy[len] = '\0';
 	ret = -GT_EPARSE;
 	if (strlen(copy) != len) {
@@ -385,7 +389,6 @@ int gt_journal_parse(const char *text, size_t len, bool installed,
 		const char *fields[16];
 		char *field, *tab;
 		size_t nf = 0;
-		unsigned *l;
 
 		lineno++;
 		next = strchr(line, '\n');
@@ -411,22 +414,15 @@ int gt_journal_parse(const char *text, size_t len, bool installed,
 			snprintf(err->msg, sizeof(err->msg), "an empty record");
 			goto out;
 		}
-		l = realloc(lines, (log->count + 1) * sizeof(*l));
-		if (!l) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		lines = l;
-		lines[log->count] = lineno;
 		if (log_push(log, fields[0], fields + 1, nf - 1) < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
+		log->records[log->count - 1].line = lineno;
 	}
-	ret = validate(log, installed, err, lines);
+	ret = validate(log, installed, err);
 out:
 	free(copy);
-	free(lines);
 	if (ret < 0) {
 		gt_journal_log_free(log);
 		return ret;
@@ -518,7 +514,12 @@ int gt_journal_file_state(const struct gt_journal_record *r, struct gt_file_stat
 	memset(out, 0, sizeof(*out));
 	if (gt_strv_len(f) < 7)
 		return 0;
-	out->type = strcmp(f[2], "reg") == 0 ? 'r' : strcmp(f[2], "lnk") == 0 ? 'l' : '-';
+	if (strcmp(f[2], "reg") == 0)
+		out->type = 'r';
+	else if (strcmp(f[2], "lnk") == 0)
+		out->type = 'l';
+	else
+		out->type = '-';
 	if (out->type == '-')
 		return 0;
 	out->uid = (unsigned)strtoul(f[3], NULL, 10);
@@ -545,7 +546,7 @@ static int cut_torn_tail(int fd, const struct gt_state *st, const char *name)
 	ret = read_state_file(st, name, &text, &len);
 	if (ret < 0)
 		return ret;
-	nl = memrchr(text, '\n', len);
+	nl = text ? memrchr(text, '\n', len) : NULL;
 	ret = ftruncate(fd, nl ? (off_t)(nl - text + 1) : 0) < 0 ? -errno : 0;
 	free(text);
 	return ret;
@@ -885,7 +886,7 @@ static int merged_text(const struct gt_journal_log *old, const struct gt_journal
 	for (i = 0; i < run->count && ret == 0; i++) {
 		const struct gt_journal_record *r = &run->records[i];
 
-		if (strcmp(r->kind, "begin") && strcmp(r->kind, "commit") &&
+		if (strcmp(r->kind, "begin") != 0 && strcmp(r->kind, "commit") != 0 &&
 		    same_subject(old, r))
 			continue;
 		ret = format_record(&buf, &len, r->kind, r->fields);

@@ -51,6 +51,8 @@ struct gt_journal;
 struct gt_journal_record {
 	char *kind;
 	char **fields; /* NULL-terminated, unescaped */
+	unsigned
+	        line; /* its line in the file (1-based), 0 for one not read from a file */
 };
 
 struct gt_journal_log {

@@ -60,8 +60,10 @@ int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
 	ret = create && parent[0] ? gt_fs_mkdirs(root, parent) : 0;
 	if (ret == 0)
 		ret = gt_root_resolve(root, parent[0] ? parent : "/", true, &rel);
-	if (ret < 0)
+	if (ret != 0 || !rel) {
+		ret = ret < 0 ? ret : -ENOMEM;
 		goto out;
+	}
 	pfd = openat(root->fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0) {
 		ret = -errno;
@@ -225,7 +227,7 @@ static int reopen(struct gt_state *st)
 
 int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
 {
-	const struct timespec step = { 0, 100 * 1000 * 1000 };
+	const struct timespec step = { 0, 100L * 1000 * 1000 };
 	unsigned long tries = (unsigned long)wait_seconds * 10 + 1;
 	char pid[32];
 	int fd = -1, ret;
