@@ -65,5 +65,8 @@ $(BUILD)/static/installer-test: $(call objs,static,installer/cli/main.c) \
 		$(BUILD)/static/obj/installer/testseam/testseam-live.o \
 		$(BUILD)/static/libinstaller.a $(BUILD)/static/libgt.a
 	$(STATIC_CC) $(STATIC_LDFLAGS) -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
+# Stripped, for the e2e rig's test ISO (tests/e2e/build.mk), never the real one.
+$(BUILD)/installer-test: $(BUILD)/static/installer-test
+	strip -o $@ $<
 HOST_PRODUCTS += $(BUILD)/host/installer-test
-STATIC_PRODUCTS += $(BUILD)/static/installer-test
+STATIC_PRODUCTS += $(BUILD)/static/installer-test $(BUILD)/installer-test

@@ -11,8 +11,10 @@
 
 /*
  * gt_test_stop_point - stop the process (SIGSTOP) when GT_TEST_STOP_AT names
- * @where, so that a test can eject the CD or truncate the image and then
- * let the run go on with SIGCONT. It only pauses the caller's own run.
+ * @where ("payload", "payload-read", or a journal record kind just made
+ * durable), so that a test can eject the CD, truncate the image, start a
+ * second run or pull the VM's plug, and then let the run go on with SIGCONT.
+ * It only pauses the caller's own run.
  */
 void gt_test_stop_point(const char *where);
 

@@ -617,6 +617,7 @@ static int record(struct gt_journal *j, const char *kind, const char *const *fie
 	if (ret < 0)
 		return ret;
 	gt_test_kill_point(kind);
+	gt_test_stop_point(kind); /* the e2e power cut: QEMU quits here */
 	return log_push(j->log, kind, fields, n);
 }
 
