@@ -635,6 +635,12 @@ static int recover(struct run *r)
 		        "%s/%s: line %u: %s: this is not a record this installer writes, and nothing in it was acted on. Inspect it, then move it away",
 		        gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
 		        err.file ? err.file : GT_JOURNAL_NAME, err.line, err.msg);
+	if (ret == -GT_ETOOBIG || ret == -GT_ENOTREG || ret == -EISDIR)
+		return fail(
+		        r, GT_EXIT_INPUT,
+		        "%s/%s: %s: this is not a record this installer writes, and nothing in it was acted on. Inspect it, then move it away",
+		        gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		        err.file ? err.file : GT_JOURNAL_NAME, gt_strerror(ret));
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE,
 		            "an interrupted earlier run could not be recovered: %s",

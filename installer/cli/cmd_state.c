@@ -363,6 +363,11 @@ int cmd_uninstall(int argc, char **argv)
 		       shown, err.file ? err.file : GT_INSTALLED_NAME, err.line, err.msg);
 		rc = GT_EXIT_INPUT;
 		result = "failed";
+	} else if (ret == -GT_ETOOBIG || ret == -GT_ENOTREG || ret == -EISDIR) {
+		gt_err("%s/%s: %s: this is not a record this installer writes, and nothing in it was acted on. Inspect it, then move it away",
+		       shown, err.file ? err.file : GT_INSTALLED_NAME, gt_strerror(ret));
+		rc = GT_EXIT_INPUT;
+		result = "failed";
 	} else if (ret < 0) {
 		gt_err("uninstall: %s", gt_strerror(ret));
 		rc = GT_EXIT_FAILURE;

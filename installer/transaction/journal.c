@@ -480,13 +480,17 @@ int gt_journal_load(const struct gt_state *st, const char *name,
 	size_t len = 0;
 	int ret;
 
+	const char *which = strcmp(name, GT_INSTALLED_NAME) == 0 ? GT_INSTALLED_NAME
+	                                                         : GT_JOURNAL_NAME;
+
 	memset(err, 0, sizeof(*err));
+	err->file = which;
 	ret = read_state_file(st, name, &text, &len);
 	if (ret < 0)
 		return ret;
-	ret = gt_journal_parse(text, len, strcmp(name, GT_INSTALLED_NAME) == 0, out, err);
-	err->file = strcmp(name, GT_INSTALLED_NAME) == 0 ? GT_INSTALLED_NAME
-	                                                 : GT_JOURNAL_NAME;
+	ret = gt_journal_parse(text, len, strcmp(which, GT_INSTALLED_NAME) == 0, out,
+	                       err);
+	err->file = which; /* the parser cleared it */
 	free(text);
 	return ret;
 }

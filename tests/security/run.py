@@ -321,6 +321,36 @@ def hostile_records(tmp, iso):
             shutil.rmtree(root)
 
 
+def unusable_journals(tmp, iso):
+    """A journal that is a link (to the image's /etc/shadow), a FIFO, or 5 MiB
+    of records: not one this installer writes; exit 8, nothing acted on."""
+    def link(p):
+        os.symlink("/etc/os-release", p)
+
+    def fifo(p):
+        os.mkfifo(p)
+
+    def huge(p):
+        with open(p, "w") as f:
+            f.write("begin\t%s\t0.1.0\tx\n" % RUN_ID)
+            f.write("dir\t/usr/share/x\n" * (5 << 16))
+
+    for label, make in (("a symbolic link", link), ("a FIFO", fifo), ("5 MiB", huge)):
+        for verb in ("install", "uninstall"):
+            root = integ.tgz_root(tmp, f"unusable-{make.__name__}-{verb}")
+            d = os.path.join(root, "var/lib/guest-tools")
+            os.makedirs(d)
+            make(os.path.join(d, "journal"))
+            before = integ.snapshot(root)
+            args = [verb, "--root", root, "--yes"] + (["--media", iso] if verb == "install" else [])
+            p, out = run_json(*args)
+            check(f"journal {label}: {verb} refuses it (exit 8), acting on nothing",
+                  p.returncode == 8 and "nothing in it was acted on" in p.stderr and
+                  integ.diff(before, integ.snapshot(root)) is None,
+                  (p.returncode, p.stderr[-300:], integ.diff(before, integ.snapshot(root))))
+            shutil.rmtree(root)
+
+
 def unsafe_state_dirs(tmp, iso):
     """A state directory that is a link (to the image's /etc, with empty
     sudoers.d, cron.d and ssl/private folders and a record planted there), one
@@ -390,6 +420,7 @@ def hostile_image(tmp, iso):
     try:
         tool_option_checks(tmp)
         hostile_records(tmp, iso)
+        unusable_journals(tmp, iso)
         unsafe_state_dirs(tmp, iso)
     finally:
         canary_gone()
