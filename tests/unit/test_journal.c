@@ -68,8 +68,9 @@ static void test_journal_this_installer_writes(void **state)
 static void test_record_of_an_earlier_version(void **state)
 {
 	/* No file state, no service WAS: read, and what is missing not checked. */
-	const char *text = BEGIN "file\t/etc/x\t/var/lib/guest-tools/backup/" RUN "/etc/x\n"
-	                         "service\tagent\tsystemd\ncommit\t" RUN "\n";
+	const char *text =
+	        BEGIN "file\t/etc/x\t/var/lib/guest-tools/backup/" RUN "/etc/x\n"
+	              "service\tagent\tsystemd\ncommit\t" RUN "\n";
 	struct gt_journal_log *log;
 	struct gt_journal_error err;
 	struct gt_file_state fs;
@@ -109,10 +110,11 @@ static const struct {
 } hostile[] = {
 	{ BEGIN "pkg\tdeb\t--pre-invoke=touch /HOSTCANARY\t-\t1.0\n", false, 2 },
 	{ BEGIN "pkg\trpm\t--pipe=touch /HOSTCANARY\t-\t1.0\n", false, 2 },
-	{ BEGIN "pkg\tdeb\tTest-Agent\t-\t1.0\n", false, 2 }, /* deb names are lower case */
-	{ BEGIN "pkg\tdeb\ta\t-\t1.0\n", false, 2 },          /* at least two characters */
-	{ BEGIN "pkg\tdeb\tok-name\t-\t-1.0\n", false, 2 },   /* a version as an option */
-	{ BEGIN "pkg\tapk\tagent\t-\t1.0\n", false, 2 },       /* no such family */
+	{ BEGIN "pkg\tdeb\tTest-Agent\t-\t1.0\n", false,
+	  2 },                                              /* deb names are lower case */
+	{ BEGIN "pkg\tdeb\ta\t-\t1.0\n", false, 2 },        /* at least two characters */
+	{ BEGIN "pkg\tdeb\tok-name\t-\t-1.0\n", false, 2 }, /* a version as an option */
+	{ BEGIN "pkg\tapk\tagent\t-\t1.0\n", false, 2 },    /* no such family */
 	{ BEGIN "service\t-f\tsystemd\tdisabled\n", false, 2 },
 	{ BEGIN "service\tagent\tsystemd --root=/\tdisabled\n", false, 2 },
 	{ BEGIN "service\tagent\tsystemd\tmaybe\n", false, 2 },
@@ -136,9 +138,11 @@ static const struct {
 	{ BEGIN "commit\t20261124T141501Z-1\n", false, 2 },
 	{ "pkg\ttgz\tagent\t-\t1.0\n", false, 1 }, /* no begin */
 	{ BEGIN BEGIN, false, 2 },
-	{ BEGIN "pkg\ttgz\tagent\t-\t1.0\n", true, 2 }, /* installed, but never committed */
+	{ BEGIN "pkg\ttgz\tagent\t-\t1.0\n", true,
+	  2 }, /* installed, but never committed */
 	{ BEGIN "commit\t" RUN "\nuninstall\tnot-an-id\n", true, 3 },
-	{ BEGIN "commit\t" RUN "\nundone\t0\n", true, 3 }, /* undone before an uninstall */
+	{ BEGIN "commit\t" RUN "\nundone\t0\n", true,
+	  3 }, /* undone before an uninstall */
 	{ BEGIN "rm\t-rf\t/\n", false, 2 },
 	{ BEGIN "\t\n", false, 2 },
 };
@@ -154,7 +158,8 @@ static void test_hostile_records_are_refused(void **state)
 		int ret = parse(hostile[i].text, hostile[i].installed, &log, &err);
 
 		if (ret != -GT_EPARSE || err.line != hostile[i].line)
-			fail_msg("case %zu: got %d line %u (%s)", i, ret, err.line, err.msg);
+			fail_msg("case %zu: got %d line %u (%s)", i, ret, err.line,
+			         err.msg);
 		assert_null(log);
 		assert_true(err.msg[0] != '\0');
 	}
