@@ -30,8 +30,8 @@ void gt_file_state_clear(struct gt_file_state *fs)
 static int open_parent(const struct gt_root *root, const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir, *rel = NULL;
-	int fd, ret;
+	char *dir;
+	int fd;
 
 	if (!slash || !slash[1])
 		return -EINVAL;
@@ -39,14 +39,17 @@ static int open_parent(const struct gt_root *root, const char *path, const char 
 	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
 	if (!dir)
 		return -ENOMEM;
-	ret = gt_root_resolve(root, dir, true, &rel);
+	fd = gt_root_open_file(root, dir, O_RDONLY | O_DIRECTORY);
 	free(dir);
-	if (ret < 0)
-		return ret;
-	fd = openat(root->fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ret = fd < 0 ? -errno : fd;
-	free(rel);
-	return ret;
+	return fd;
+}
+
+/* 0 for what a backup can hold (a regular file, a link), else why not. */
+static int backup_kind(const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	return S_ISREG(st->st_mode) || S_ISLNK(st->st_mode) ? 0 : -GT_ENOTREG;
 }
 
 /*
@@ -111,10 +114,9 @@ static int state_at(int dirfd, const char *name, struct gt_file_state *out)
 		out->type = '-';
 		return 0;
 	}
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-		return -GT_ENOTREG;
+	ret = backup_kind(&st);
+	if (ret < 0)
+		return ret;
 	out->uid = st.st_uid;
 	out->gid = st.st_gid;
 	out->mode = st.st_mode & 07777;
@@ -268,10 +270,9 @@ static int copy_entry(int sdir, const char *sname, int ddir, const char *tmp,
 	(void)unlinkat(ddir, tmp, 0);
 	if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-		return -GT_ENOTREG;
+	ret = backup_kind(&st);
+	if (ret < 0)
+		return ret;
 	out->uid = st.st_uid;
 	out->gid = st.st_gid;
 	if (S_ISLNK(st.st_mode)) {
@@ -347,9 +348,7 @@ int gt_backup_take(const struct gt_root *root, int statefd, const char *path,
 			out->type = '-';
 		goto out;
 	}
-	ret = S_ISDIR(st.st_mode)                            ? -EISDIR
-	      : !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode) ? -GT_ENOTREG
-	                                                     : 0;
+	ret = backup_kind(&st);
 	if (ret < 0)
 		goto out;
 	bdir = walk_state(statefd, backup, true, &bname);
