@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "io.h"
 
@@ -22,12 +21,10 @@ int gt_hash_fd(int fd, uint8_t out[GT_SHA256_LEN], uint64_t *size,
 	if (!buf || !h)
 		goto out;
 	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
+		ssize_t n = gt_read_full(fd, buf, CHUNK);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			ret = -errno;
+			ret = (int)n;
 			goto out;
 		}
 		if (n == 0)
@@ -36,6 +33,8 @@ int gt_hash_fd(int fd, uint8_t out[GT_SHA256_LEN], uint64_t *size,
 		total += (uint64_t)n;
 		if (progress)
 			progress(ctx, (uint64_t)n);
+		if ((size_t)n < CHUNK)
+			break; /* gt_read_full() is short only at end of file */
 	}
 	gt_sha256_final(h, out);
 	h = NULL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Diagnostics for the front ends, always on stderr, in the form
- * "prog: object: problem" (see STYLE.md). Library code does not log.
+ * "prog: object: problem", one line a problem, reported once by the front
+ * end (docs/HACKING.md, "Errors" and "Messages"). Library code does not log.
  */
 #ifndef GT_LOG_H
 #define GT_LOG_H

@@ -439,9 +439,8 @@ static int parse_line(struct parser *p, char *line, bool *have_header)
 		    parse_uint(f[1], 999999, &v) < 0)
 			return fail(
 			        p, -GT_EPARSE,
-			        "not a guest-tools manifest (the first line must be '" HEADER
-			        " %d')",
-			        GT_MANIFEST_FORMAT);
+			        "not a guest-tools manifest (the first line must be '%s %d')",
+			        HEADER, GT_MANIFEST_FORMAT);
 		if (v != GT_MANIFEST_FORMAT)
 			return fail(
 			        p, -GT_EUNSUPPORTED,

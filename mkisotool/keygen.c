@@ -138,7 +138,9 @@ int cmd_keygen(int argc, char **argv)
 			       "Makes an Ed25519 key pair for signing Linux/MANIFEST:\n"
 			       "PREFIX.sec (the secret key, mode 0600: keep it off the ISO)\n"
 			       "and PREFIX.pub (the public key, for the installer's PUBKEYS=\n"
-			       "and mkisotool verify --pubkey). Existing files are never replaced.\n");
+			       "and mkisotool verify --pubkey). Existing files are never replaced.\n\n"
+			       "  -o, --output PREFIX  the two files to write\n"
+			       "  -h, --help           this text\n");
 			return MK_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mkisotool keygen --help'.\n");

@@ -197,7 +197,9 @@ int cmd_ls(int argc, char **argv)
 		case 'h':
 			printf("Usage: mkisotool ls [--json] ISO|MANIFEST\n\n"
 			       "Lists the payload manifest (Linux/MANIFEST) of ISO, or a manifest\n"
-			       "file given directly.\n");
+			       "file given directly.\n\n"
+			       "      --json  print the manifest as one JSON document\n"
+			       "  -h, --help  this text\n");
 			return MK_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mkisotool ls --help'.\n");

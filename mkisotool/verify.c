@@ -628,7 +628,11 @@ int cmd_verify(int argc, char **argv)
 			       "file against Linux/MANIFEST and SHA256SUMS on it. A\n"
 			       "Linux/MANIFEST.sig must be well formed; with --pubkey it must be\n"
 			       "there and a good signature by that key.\n"
-			       "Exit 0 when it is good, 4 when not (see mkisotool(1)).\n");
+			       "Exit 0 when it is good, 4 when not (see mkisotool(1)).\n\n"
+			       "  -q, --quiet           print nothing when the image is good\n"
+			       "      --json            print the result as one JSON document\n"
+			       "      --pubkey KEY.pub  require a good signature by this key\n"
+			       "  -h, --help            this text\n");
 			return MK_EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'mkisotool verify --help'.\n");

@@ -400,6 +400,24 @@ cached() {
 	done < <(awk '/^Checksums-Sha256:/ { s = 1; next } /^[^ ]/ { s = 0 } s && NF == 3' "$cache/src/$1")
 }
 
+# listed_shas PACKAGE VERSION: the .dsc sha256 of each record apt's source cache
+# has of PACKAGE at VERSION (none: no configured suite lists it). Quick: it
+# reads no index file, so a lock that cannot be satisfied fails at once.
+listed_shas() {
+	local recs
+	recs=$(apt-cache showsrc --only-source "$1" 2>/dev/null) || true
+	awk -v v="$2" 'BEGIN { RS = ""; FS = "\n" }
+	{
+		ver = ""; sha = ""; c = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^Version: /) ver = substr($i, 10)
+			if ($i ~ /^[^ ]/) c = ($i ~ /^Checksums-Sha256:/)
+			else if (c && split($i, f, " ") == 3 && f[3] ~ /\.dsc$/) sha = f[1]
+		}
+		if (ver == v && sha != "") print sha
+	}' <<<"$recs" | sort -u
+}
+
 # fetch PACKAGE VERSION [DSC-SHA256]: that source package, checked, into
 # $cache/src, from the cache or else from the first suite that serves it; sets
 # fetched_sha and fetched_dsc. Returns 1 when none can (why: fetch_why). A
@@ -409,6 +427,13 @@ fetch() {
 	fetch_why="listed by no configured suite"
 	fetched_dsc=${pkg}_${ver#*:}.dsc fetched_sha=$want
 	if [[ -n $want ]] && cached "$fetched_dsc" "$want"; then return 0; fi
+	local shas
+	shas=$(listed_shas "$pkg" "$ver")
+	[[ -n $shas ]] || return 1
+	for sha in $shas; do
+		[[ -z $want || $sha == "$want" ]] ||
+			die "$pkg $ver: a configured suite lists its .dsc with sha256 $sha, but the lock says $want: not building with it; check $lock (scripts/build-static-deps.sh --update-lock rewrites it)"
+	done
 	load_index
 	while read -r p v suite url files; do
 		[[ $p == "$pkg" && $v == "$ver" ]] || continue

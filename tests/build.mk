@@ -91,3 +91,25 @@ check-static-deps: | deps
 	@tests/static-deps/run.sh static-deps $(BUILD)/results
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
+# Checks of the sources themselves, no build needed: the Python suites' one
+# harness (tests/lib/harness.py) and that every suite counts through it;
+# every message the programs print whole on one source line; the rule of the
+# arrows (docs/HACKING.md: front ends -> concern folders -> lib/, never back;
+# lib/ never prints; installer modules return their errors).
+.PHONY: check-harness check-messages check-layers
+check-harness: SOURCE_CHECK := tests/lib/test_harness.py
+check-messages: SOURCE_CHECK := tests/style/check_messages.py
+check-layers: SOURCE_CHECK := tests/style/check_layers.py
+check-harness check-messages check-layers:
+	@mkdir -p $(BUILD)/results
+	@$(PYTHON) $(SOURCE_CHECK) $(BUILD)/results
+CHECK_SUITES += check-harness check-messages check-layers
+# The man pages in docs/ list the options --help lists (SYNOPSIS and OPTIONS,
+# each command and subcommand) and render without a groff warning.
+.PHONY: check-manpages
+check-manpages: $(BUILD)/host/installer $(BUILD)/host/mkisotool $(BUILD)/host/guest-agent
+	@mkdir -p $(BUILD)/results
+	@INSTALLER=$(BUILD)/host/installer MKISOTOOL=$(BUILD)/host/mkisotool \
+		GUEST_AGENT=$(BUILD)/host/guest-agent \
+		$(PYTHON) tests/style/check_manpages.py $(BUILD)/results
+CHECK_SUITES += check-manpages

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "actions/names.h"
+#include "transaction/names.h"
 #include "actions/pkg.h"
 #include "actions/tgz.h"
 #include "error.h"
@@ -441,7 +441,7 @@ int gt_pkg_install(const struct gt_root *root, const char *family, const char *f
 		return run_capture(argv, output, how, howlen);
 	}
 	if (strcmp(family, "tgz") == 0)
-		return gt_tgz_install(root, file, j);
+		return gt_tgz_install(root, file, j, how, howlen);
 	return -GT_EUNSUPPORTED;
 }
 

@@ -3,7 +3,7 @@
  * Installing and removing a payload package with the distribution's own
  * tool: dpkg for deb, rpm for rpm (both with --root for a guest image), and
  * for tgz the extractor of actions/tgz.h. Package names are checked against
- * their family's grammar (actions/names.h) and always passed after "--",
+ * their family's grammar (transaction/names.h) and always passed after "--",
  * which dpkg's and rpm's option parsers (lib/dpkg/options.c, popt) take as
  * the end of the options.
  */

@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,7 +12,6 @@
 
 #include "actions/tgz.h"
 #include "error.h"
-#include "log.h"
 #include "strv.h"
 #include "transaction/journal.h"
 
@@ -91,11 +91,30 @@ struct extract {
 	const struct gt_root *root;
 	const char *file;
 	struct gt_journal *j;
+	char *why; /* the first refusal, for the caller to report */
+	size_t whylen;
 	struct archive *in, *out;
 	char **made_links;
 	size_t n_links;
 	int64_t total;
 };
+
+/* Say why the extraction stopped (the first reason only), prefixed by the file. */
+static void refuse(struct extract *x, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void refuse(struct extract *x, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!x->why || !x->whylen || x->why[0])
+		return;
+	snprintf(x->why, x->whylen, "%s: ", x->file);
+	n = strlen(x->why);
+	va_start(ap, fmt);
+	vsnprintf(x->why + n, x->whylen - n, fmt, ap);
+	va_end(ap);
+}
 
 /* Copy the data of the current entry. */
 static int copy_data(struct extract *x)
@@ -109,8 +128,7 @@ static int copy_data(struct extract *x)
 		if (archive_write_data_block(x->out, buf, size, off) != ARCHIVE_OK)
 			break;
 	if (r != ARCHIVE_EOF) {
-		gt_err("%s: %s", x->file,
-		       archive_error_string(r == ARCHIVE_OK ? x->out : x->in));
+		refuse(x, "%s", archive_error_string(r == ARCHIVE_OK ? x->out : x->in));
 		return -EIO;
 	}
 	return 0;
@@ -126,32 +144,33 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 
 	ret = gt_tgz_entry_path(name ? name : "", &path);
 	if (ret == -ENAMETOOLONG) {
-		gt_err("%s: an entry's path is longer than a path may be (%zu bytes): refused",
-		       x->file, name ? strlen(name) : 0);
+		refuse(x,
+		       "an entry's path is longer than a path may be (%zu bytes): refused",
+		       name ? strlen(name) : 0);
 		return ret;
 	}
 	if (ret < 0) {
-		gt_err("%s: %s: path leaves the root: refused", x->file,
-		       name ? name : "");
+		refuse(x, "%s: path leaves the root: refused", name ? name : "");
 		return ret;
 	}
 	if (archive_entry_hardlink(e) ||
 	    (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)) {
-		gt_err("%s: %s: hard links, devices and FIFOs are not allowed in a payload",
-		       x->file, path);
+		refuse(x,
+		       "%s: hard links, devices and FIFOs are not allowed in a payload",
+		       path);
 		ret = -GT_EESCAPE;
 		goto out;
 	}
 	if (!path[0]) { /* "./", the archive's top: the root itself */
 		ret = type == AE_IFDIR ? 0 : -GT_EESCAPE;
 		if (ret < 0)
-			gt_err("%s: an entry names the root itself as a file: refused",
-			       x->file);
+			refuse(x, "an entry names the root itself as a file: refused");
 		goto out;
 	}
 	if (through_own_link(x->made_links, path)) {
-		gt_err("%s: %s: written through a symlink the payload itself made: refused",
-		       x->file, path);
+		refuse(x,
+		       "%s: written through a symlink the payload itself made: refused",
+		       path);
 		ret = -GT_EESCAPE;
 		goto out;
 	}
@@ -161,7 +180,7 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 	}
 	x->total += archive_entry_size(e);
 	if (x->total > TGZ_MAX_BYTES) {
-		gt_err("%s: more than 1 GiB unpacked: refused", x->file);
+		refuse(x, "more than 1 GiB unpacked: refused");
 		ret = -GT_ETOOBIG;
 		goto out;
 	}
@@ -192,19 +211,19 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 	if (ret == 0)
 		ret = gt_journal_file_intent(x->j, abs);
 	if (ret < 0) {
-		gt_err("%s: %s: %s", x->file, path, gt_strerror(ret));
+		refuse(x, "%s: %s", path, gt_strerror(ret));
 		goto out;
 	}
 	archive_entry_copy_pathname(e, final);
 	if (archive_write_header(x->out, e) != ARCHIVE_OK) {
-		gt_err("%s: %s", x->file, archive_error_string(x->out));
+		refuse(x, "%s", archive_error_string(x->out));
 		ret = -EIO;
 		goto out;
 	}
 	if (type == AE_IFREG)
 		ret = copy_data(x);
 	if (ret == 0 && archive_write_finish_entry(x->out) != ARCHIVE_OK) {
-		gt_err("%s: %s", x->file, archive_error_string(x->out));
+		refuse(x, "%s", archive_error_string(x->out));
 		ret = -EIO;
 	}
 	/* Durable before the commit record that will say the run is done. */
@@ -223,13 +242,14 @@ out:
  * first (so "lib/systemd" follows a usr-merged /lib link to /usr/lib safely),
  * then libarchive writes it with the SECURE flags and nothing else may move.
  */
-int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journal *j)
+int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journal *j,
+                   char *why, size_t whylen)
 {
 	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 	                  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 	                  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
 	                  ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK;
-	struct extract x = { root, file, j, NULL, NULL, NULL, 0, 0 };
+	struct extract x = { root, file, j, why, whylen, NULL, NULL, NULL, 0, 0 };
 	struct archive_entry *e;
 	int ret = 0, cwd = -1, entries = 0, r = ARCHIVE_OK;
 
@@ -245,7 +265,7 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
 	archive_read_support_format_tar(x.in);
 	archive_write_disk_set_options(x.out, flags);
 	if (archive_read_open_filename(x.in, file, 65536) != ARCHIVE_OK) {
-		gt_err("%s: %s", file, archive_error_string(x.in));
+		refuse(&x, "%s", archive_error_string(x.in));
 		ret = -GT_EPARSE;
 		goto out;
 	}
@@ -256,15 +276,14 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
 	}
 	while (ret == 0 && (r = archive_read_next_header(x.in, &e)) == ARCHIVE_OK) {
 		if (++entries > TGZ_MAX_ENTRIES) {
-			gt_err("%s: more than %d entries: refused", file,
-			       TGZ_MAX_ENTRIES);
+			refuse(&x, "more than %d entries: refused", TGZ_MAX_ENTRIES);
 			ret = -GT_ETOOBIG;
 			break;
 		}
 		ret = extract_one(&x, e);
 	}
 	if (ret == 0 && r != ARCHIVE_EOF) {
-		gt_err("%s: %s", file, archive_error_string(x.in));
+		refuse(&x, "%s", archive_error_string(x.in));
 		ret = -GT_EPARSE;
 	}
 out:

@@ -10,6 +10,8 @@
 #ifndef GT_TGZ_H
 #define GT_TGZ_H
 
+#include <stddef.h>
+
 #include "root.h"
 
 struct gt_journal;
@@ -28,9 +30,10 @@ int gt_tgz_entry_path(const char *in, char **out);
 /*
  * gt_tgz_install - extract @file into @root through journal @j.
  * Returns 0, -GT_EESCAPE, -GT_ETOOBIG, -GT_EPARSE, -ENAMETOOLONG, -EIO
- * (each said on stderr with the entry's name), or -errno.
+ * (@why then says why, naming the file and the entry), or -errno.
  */
-int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journal *j);
+int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journal *j,
+                   char *why, size_t whylen);
 
 /*
  * gt_tgz_installed_version - the version of tgz package @name the installed

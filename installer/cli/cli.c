@@ -22,6 +22,7 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		                              { "help", no_argument, NULL, 'h' },
 		                              { "insecure-skip-signature", no_argument,
 		                                NULL, 'S' },
+		                              { "force", no_argument, NULL, 'f' },
 		                              { NULL, 0, NULL, 0 } };
 	char *end;
 	int c;
@@ -31,15 +32,32 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 	o->verbosity = GT_LOG_WARN;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+r:jM:l:Dynkd:m:qvh", opts, NULL)) != -1) {
+	for (;;) {
 		unsigned need = 0;
 
+		c = getopt_long(argc, argv, "+r:jM:l:Dynkd:m:qvhf", opts, NULL);
+		if (c == -1) {
+			/* Options may follow the operand; none is read after "--". */
+			bool dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+
+			if (optind < argc && (allowed & GT_OPT_OPERAND) && !o->operand) {
+				o->operand = argv[optind++];
+				if (!dashdash)
+					continue;
+			}
+			break;
+		}
 		switch (c) {
 		case 'r':
 			o->root = optarg;
 			break;
 		case 'j':
+			need = GT_OPT_JSON;
 			o->json = true;
+			break;
+		case 'f':
+			need = GT_OPT_FORCE;
+			o->force = true;
 			break;
 		case 'M':
 			need = GT_OPT_MEDIA;

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The options the subcommands share, parsed one way for all of them. */
+/*
+ * The options of every subcommand, parsed one way for all of them: a command
+ * names the options it takes beyond --root, -q, -v and --help (the GT_OPT_*
+ * bits); any other is a usage error, reported here.
+ */
 #ifndef GT_CLI_H
 #define GT_CLI_H
 
@@ -10,6 +14,10 @@ enum {
 	GT_OPT_CHANGE = 1 << 1, /* --dry-run, --yes */
 	GT_OPT_LOG = 1 << 2,
 	GT_OPT_OVERRIDE = 1 << 3, /* -d DISTRO -m MAJOR */
+	GT_OPT_JSON = 1 << 4,
+	GT_OPT_FORCE = 1 << 5, /* --force, -f */
+	GT_OPT_OPERAND =
+	        1 << 6, /* one operand (collect's OUT), before or after options */
 };
 
 struct gt_cli {
@@ -18,7 +26,8 @@ struct gt_cli {
 	const char *log;
 	const char *distro;
 	int major;
-	bool json, yes, dry_run;
+	const char *operand; /* GT_OPT_OPERAND: NULL when none was given */
+	bool json, yes, dry_run, force;
 	bool insecure_skip_signature; /* install: sigcheck.h */
 	int verbosity;
 };
@@ -26,7 +35,8 @@ struct gt_cli {
 /*
  * gt_cli_parse - parse @argv of command @name allowing the @allowed extra
  * options; --help prints @usage. Returns -1 to go on, or the exit code to
- * return now (0 after --help, 2 on a usage error, already reported).
+ * return now (0 after --help, 2 on a usage error, already reported). Sets
+ * the log's verbosity (-q, -v).
  */
 int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
                  const char *usage, struct gt_cli *out);

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "detect/arch.h"
+#include "cli/cli.h"
 #include "cli/cmd.h"
 #include "error.h"
 #include "cli/exitcode.h"
@@ -591,81 +591,42 @@ static int publish(const char *tmp, const char *out, bool force)
 	return rename(tmp, out) < 0 ? -errno : 0;
 }
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-	        "Usage: installer collect OUT.tar.gz [--root DIR] [--force] [-q] [-v]\n\n"
-	        "Write a support bundle: the files `installer detect` reads, so that\n"
-	        "`installer detect --root <unpacked bundle>` gives the same verdict\n"
-	        "elsewhere. Reads only (besides writing OUT).\n\n"
-	        "  --root DIR  collect from DIR instead of this system\n"
-	        "  --force     replace OUT if it exists\n"
-	        "  -q, -v      quieter, more verbose (-vv lists what was skipped)\n"
-	        "  -h, --help  show this help\n");
-}
+static const char usage[] =
+        "Usage: installer collect OUT.tar.gz [--root DIR] [--force] [-q] [-v]\n\n"
+        "Write a support bundle: the files `installer detect` reads, so that\n"
+        "`installer detect --root <unpacked bundle>` gives the same verdict\n"
+        "elsewhere. Reads only (besides writing OUT).\n\n"
+        "  --root DIR   collect from DIR instead of this system\n"
+        "  -f, --force  replace OUT if it exists\n"
+        "  -q, -v       quieter, more verbose (-vv lists what was skipped)\n"
+        "  -h, --help   show this help\n";
 
 int cmd_collect(int argc, char **argv)
 {
-	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
-		                              { "force", no_argument, NULL, 'f' },
-		                              { "quiet", no_argument, NULL, 'q' },
-		                              { "verbose", no_argument, NULL, 'v' },
-		                              { "help", no_argument, NULL, 'h' },
-		                              { NULL, 0, NULL, 0 } };
-	const char *rootdir = NULL, *out = NULL;
+	const char *out;
 	struct gt_root *root = NULL;
-	int c, ret, fd = -1, verbosity = GT_LOG_WARN, rc = GT_EXIT_FAILURE;
-	bool force = false, quiet = false;
+	int ret, fd = -1, rc;
 	size_t entries = 0;
+	struct gt_cli o;
 	struct stat st;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:fqvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			rootdir = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'q':
-			verbosity = GT_LOG_ERROR;
-			quiet = true;
-			break;
-		case 'v':
-			verbosity++;
-			break;
-		case 'h':
-			usage(stdout);
-			return GT_EXIT_OK;
-		default:
-			gt_err("collect: %s '%s'\nTry 'installer collect --help'.",
-			       optopt ? "unknown or incomplete option" : "bad option",
-			       argv[optind - 1]);
-			return GT_EXIT_USAGE;
-		}
-	}
-	/* getopt_long moved OUT after the options, wherever it was given. */
-	if (optind < argc)
-		out = argv[optind++];
-	if (!out || optind < argc || !*out) {
-		if (!out || !*out)
-			gt_err("collect: give the output file (OUT.tar.gz)\n"
-			       "Try 'installer collect --help'.");
-		else
-			gt_err("collect: unexpected argument '%s'\n"
-			       "Try 'installer collect --help'.",
-			       argv[optind]);
+	rc = gt_cli_parse(argc, argv, "collect", GT_OPT_FORCE | GT_OPT_OPERAND, usage,
+	                  &o);
+	if (rc >= 0)
+		return rc;
+	rc = GT_EXIT_FAILURE;
+	out = o.operand;
+	if (!out || !*out) {
+		gt_err("collect: give the output file (OUT.tar.gz)\nTry 'installer collect --help'.");
 		return GT_EXIT_USAGE;
 	}
-	gt_log_init(NULL, verbosity);
-	ret = gt_root_open(rootdir, &root);
+	ret = gt_root_open(o.root, &root);
 	if (ret < 0) {
 		gt_err("%s: cannot open the root directory: %s (give an existing directory to --root)",
-		       rootdir, gt_strerror(ret));
+		       o.root, gt_strerror(ret));
 		return GT_EXIT_USAGE;
 	}
-	if (!force && lstat(out, &st) == 0) {
+	if (!o.force && lstat(out, &st) == 0) {
 		gt_err("%s: already exists: give --force to replace it", out);
 		goto out;
 	}
@@ -675,7 +636,7 @@ int cmd_collect(int argc, char **argv)
 		goto out;
 	}
 	fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST && force && unlink(tmp_path) == 0)
+	if (fd < 0 && errno == EEXIST && o.force && unlink(tmp_path) == 0)
 		fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		          0600);
 	if (fd < 0) {
@@ -705,7 +666,7 @@ int cmd_collect(int argc, char **argv)
 	if (ret == -ENOMEM)
 		gt_err("collect: out of memory");
 	if (ret == 0) {
-		ret = publish(tmp_path, out, force);
+		ret = publish(tmp_path, out, o.force);
 		if (ret == -EEXIST)
 			gt_err("%s: already exists: give --force to replace it", out);
 		else if (ret < 0)
@@ -716,7 +677,7 @@ int cmd_collect(int argc, char **argv)
 		unlink(tmp_path);
 		goto out;
 	}
-	if (stat(out, &st) == 0 && !quiet)
+	if (stat(out, &st) == 0 && gt_log_verbosity() > GT_LOG_ERROR)
 		printf("%s: %zu entries, %lld bytes\n", out, entries,
 		       (long long)st.st_size);
 	rc = fflush(stdout) == 0 ? GT_EXIT_OK : GT_EXIT_FAILURE;

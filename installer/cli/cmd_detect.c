@@ -31,7 +31,7 @@ int cmd_detect(int argc, char **argv)
 	struct gt_cli o;
 	bool json;
 
-	ret = gt_cli_parse(argc, argv, "detect", 0, usage, &o);
+	ret = gt_cli_parse(argc, argv, "detect", GT_OPT_JSON, usage, &o);
 	if (ret >= 0)
 		return ret;
 	rootdir = o.root;

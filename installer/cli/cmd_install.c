@@ -34,6 +34,7 @@
 #include "actions/pkg.h"
 #include "actions/plan.h"
 #include "actions/service.h"
+#include "actions/undo_ops.h"
 #include "media/sigcheck.h"
 #include "spawn.h"
 #include "testseam/testseam.h"
@@ -331,6 +332,9 @@ static int apply_driver_steps(struct run *r, struct gt_journal *j)
 /* Say what a rollback or uninstall could not undo, one line each. */
 static void say_left(const struct gt_undo_report *u)
 {
+	if (u->unrecorded)
+		gt_warn("%zu undo steps were done but could not be written down (is the disk full?); a later run does them again, harmlessly",
+		        u->unrecorded);
 	for (size_t i = 0; i < u->n_left; i++)
 		gt_err("  left: %s", u->left[i]);
 }
@@ -339,10 +343,11 @@ static void say_left(const struct gt_undo_report *u)
 static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int err,
                      const char *how)
 {
-	int rb = gt_rollback_run(j, &r->undo);
+	int rb = gt_rollback_run(j, &gt_actions_undo_ops, &r->undo);
 
 	if (rb == 0 && r->undo.finished) {
 		r->result = "rolled-back";
+		say_left(&r->undo); /* only the steps not written down, if any */
 		return fail(
 		        r, GT_EXIT_ROLLEDBACK,
 		        "%s: %s failed while %s (%s); everything was rolled back and checked",
@@ -627,7 +632,8 @@ static int recover(struct run *r)
 	struct gt_journal_error err;
 	enum gt_recovery what = GT_RECOVERED_NOTHING;
 	char shown[4200];
-	int ret = gt_rollback_recover(r->state, &what, &r->undo, &err);
+	int ret = gt_rollback_recover(r->state, &gt_actions_undo_ops, &what, &r->undo,
+	                              &err);
 
 	if (ret == -GT_EPARSE)
 		return fail(
@@ -667,7 +673,8 @@ int cmd_install(int argc, char **argv)
 	int ret;
 
 	ret = gt_cli_parse(argc, argv, "install",
-	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE,
+	                   GT_OPT_MEDIA | GT_OPT_CHANGE | GT_OPT_LOG | GT_OPT_OVERRIDE |
+	                           GT_OPT_JSON,
 	                   usage, &r.o);
 	if (ret >= 0)
 		return ret;

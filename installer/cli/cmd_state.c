@@ -14,6 +14,7 @@
 #include "error.h"
 #include "cli/exitcode.h"
 #include "transaction/journal.h"
+#include "actions/undo_ops.h"
 #include "transaction/rollback.h"
 #include "transaction/statedir.h"
 #include "json.h"
@@ -24,18 +25,33 @@ static const char verify_usage[] =
         "Usage: installer verify [--root DIR] [--json] [-q] [-v]\n\n"
         "Check the installation: the agent installed, enabled and running, the\n"
         "virtualization mode and its devices, whether a reboot is due.\n"
-        "Exit 0: all good; 3: reboot needed; 1: the agent is missing or not running.\n";
+        "Exit 0: all good; 3: reboot needed; 1: the agent is missing or not running.\n\n"
+        "  --root DIR  check the guest image mounted at DIR instead of this system\n"
+        "  --json      print one JSON object on stdout\n"
+        "  -q, -v      quieter, more verbose\n"
+        "  -h, --help  show this help\n";
 static const char status_usage[] =
-        "Usage: installer status [--root DIR] [--json]\n\n"
+        "Usage: installer status [--root DIR] [--json] [-q] [-v]\n\n"
         "Show what guest-tools installed, by which run, from which ISO version.\n"
         "Exit 8 when the installed record cannot be read, 12 when the state\n"
-        "directory is not one to trust (see installer(8)).\n";
+        "directory is not one to trust (see installer(8)).\n\n"
+        "  --root DIR  read the record of the guest image mounted at DIR\n"
+        "  --json      print one JSON object on stdout\n"
+        "  -q, -v      quieter, more verbose\n"
+        "  -h, --help  show this help\n";
 static const char uninstall_usage[] =
-        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json]\n\n"
+        "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json] [-k] [-q] [-v]\n\n"
         "Remove what the installer's record says it installed, restore the files it\n"
         "backed up, check that everything is as it was before the first install, and\n"
         "forget the record. An uninstall that was interrupted is finished.\n"
-        "See installer(8) for the exit codes.\n";
+        "See installer(8) for the exit codes.\n\n"
+        "  --root DIR     uninstall from the guest image mounted at DIR\n"
+        "  --dry-run      print what would be done and change nothing\n"
+        "  -y, --yes, -n  do not ask for confirmation\n"
+        "  --json         print one JSON object on stdout\n"
+        "  -k             accepted for compatibility; the kernel is never changed\n"
+        "  -q, -v         quieter, more verbose\n"
+        "  -h, --help     show this help\n";
 
 /* Open the root and detect; prints and returns an exit code on failure, or -1. */
 static int setup(const struct gt_cli *o, struct gt_root **root, struct gt_detect **d)
@@ -66,7 +82,7 @@ int cmd_verify(int argc, char **argv)
 	struct gt_detect *d = NULL;
 	struct gt_verify *v = NULL;
 	struct gt_cli o;
-	int rc = gt_cli_parse(argc, argv, "verify", 0, verify_usage, &o);
+	int rc = gt_cli_parse(argc, argv, "verify", GT_OPT_JSON, verify_usage, &o);
 
 	if (rc >= 0 || (rc = setup(&o, &root, &d)) >= 0)
 		return rc;
@@ -195,7 +211,7 @@ int cmd_status(int argc, char **argv)
 	struct gt_state *st = NULL;
 	struct gt_cli o;
 	bool journal = false;
-	int rc = gt_cli_parse(argc, argv, "status", 0, status_usage, &o);
+	int rc = gt_cli_parse(argc, argv, "status", GT_OPT_JSON, status_usage, &o);
 
 	if (rc >= 0 || (rc = setup(&o, &root, &d)) >= 0)
 		return rc;
@@ -259,6 +275,9 @@ int cmd_status(int argc, char **argv)
 
 static void say_left(const struct gt_undo_report *u)
 {
+	if (u->unrecorded)
+		gt_warn("%zu undo steps were done but could not be written down (is the disk full?); a later run does them again, harmlessly",
+		        u->unrecorded);
 	for (size_t i = 0; i < u->n_left; i++)
 		gt_err("  left: %s", u->left[i]);
 }
@@ -301,8 +320,8 @@ int cmd_uninstall(int argc, char **argv)
 	struct gt_cli o;
 	bool journal = false;
 	pid_t holder = 0;
-	int rc = gt_cli_parse(argc, argv, "uninstall", GT_OPT_CHANGE, uninstall_usage,
-	                      &o),
+	int rc = gt_cli_parse(argc, argv, "uninstall", GT_OPT_CHANGE | GT_OPT_JSON,
+	                      uninstall_usage, &o),
 	    ret;
 
 	if (rc >= 0)
@@ -338,7 +357,7 @@ int cmd_uninstall(int argc, char **argv)
 		goto report;
 	}
 	/* A killed install is rolled back first; a killed uninstall is finished. */
-	ret = gt_rollback_recover(st, &what, &u, &err);
+	ret = gt_rollback_recover(st, &gt_actions_undo_ops, &what, &u, &err);
 	if (ret == 0 && u.n_left == 0 && what != GT_RECOVERED_UNINSTALL) {
 		if (what != GT_RECOVERED_NOTHING)
 			gt_warn("an interrupted run was %s first",
@@ -346,7 +365,7 @@ int cmd_uninstall(int argc, char **argv)
 			                                    : "rolled back");
 		ret = gt_journal_load(st, GT_INSTALLED_NAME, &log, &err);
 		if (ret == 0)
-			ret = gt_rollback_uninstall(st, &u, &err);
+			ret = gt_rollback_uninstall(st, &gt_actions_undo_ops, &u, &err);
 	} else if (ret == 0 && u.n_left == 0) {
 		ret = gt_journal_load(st, GT_INSTALLED_NAME, &log,
 		                      &err); /* gone: finished */

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "actions/names.h"
+#include "transaction/names.h"
 #include "error.h"
 #include "io.h"
 #include "sha256.h"

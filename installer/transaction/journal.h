@@ -28,7 +28,7 @@
  * without WAS) are read as such: what they lack is not checked.
  *
  * Everything read back is validated before use: the image under --root may
- * have written it (actions/names.h), and a record that does not follow the
+ * have written it (transaction/names.h), and a record that does not follow the
  * grammar stops the run before anything is undone.
  */
 #ifndef GT_JOURNAL_H

@@ -8,10 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "actions/pkg.h"
-#include "actions/service.h"
 #include "error.h"
-#include "log.h"
 #include "strv.h"
 #include "testseam/testseam.h"
 #include "transaction/rollback.h"
@@ -29,6 +26,7 @@ struct walk {
 	const struct gt_journal_log *log;
 	char **why; /* [count]: why an undo step failed, or NULL */
 	struct gt_undo_report *rep;
+	const struct gt_undo_ops *ops;
 };
 
 static const char *kind_of(const struct gt_journal_record *r)
@@ -76,7 +74,8 @@ static int undo_pkg(struct walk *w, const struct gt_journal_record *r, char *why
 	 * the check at the end says whether the run changed it. */
 	if (strcmp(r->fields[0], "tgz") == 0 || strcmp(r->fields[2], "-") != 0)
 		return 0;
-	ret = gt_pkg_remove(w->st->root, r->fields[0], r->fields[1], how, sizeof(how));
+	ret = w->ops->pkg_remove(w->st->root, r->fields[0], r->fields[1], how,
+	                         sizeof(how));
 	if (ret < 0)
 		snprintf(why, whylen, "%s", ret == -GT_ETOOL ? how : gt_strerror(ret));
 	return ret;
@@ -112,13 +111,14 @@ static int undo_service(struct walk *w, const struct gt_journal_record *r, char 
                         size_t whylen)
 {
 	const char *name = r->fields[0], *init = r->fields[1];
-	bool want = was_enabled(r), now = gt_service_enabled(w->st->root, name, init);
+	bool want = was_enabled(r),
+	     now = w->ops->service_enabled(w->st->root, name, init);
 	int ret = 0;
 
 	if (want && !now)
-		ret = gt_service_enable(w->st->root, name, init);
+		ret = w->ops->service_enable(w->st->root, name, init);
 	else if (!want && now)
-		ret = gt_service_disable(w->st->root, name, init);
+		ret = w->ops->service_disable(w->st->root, name, init);
 	if (ret < 0)
 		snprintf(why, whylen, "cannot be %s: %s",
 		         want ? "enabled again" : "disabled", gt_strerror(ret));
@@ -166,17 +166,14 @@ static void undo_all(struct walk *w)
 		ret = undo_record(w, r, why, sizeof(why));
 		w->rep->steps++;
 		gt_test_kill_point_n("undo", (unsigned)w->rep->steps);
-		if (ret < 0) {
-			gt_warn("undo: %s %s: %s", r->kind, r->fields[0],
-			        why[0] ? why : gt_strerror(ret));
+		if (ret < 0) { /* said in the report, if the check finds it left */
 			w->why[i] = strdup(why[0] ? why : gt_strerror(ret));
 			continue;
 		}
 		snprintf(idx, sizeof(idx), "%zu", i);
-		ret = gt_journal_append(w->st, w->name, "undone", idx, (char *)NULL);
-		if (ret < 0) /* done all the same; a later run finds it done */
-			gt_warn("%s/%s: cannot write down that a step was undone: %s",
-			        GT_STATE_DIR, w->name, gt_strerror(ret));
+		/* Not written down: done all the same; a later run finds it done. */
+		if (gt_journal_append(w->st, w->name, "undone", idx, (char *)NULL) < 0)
+			w->rep->unrecorded++;
 		gt_test_kill_point_n("undone", (unsigned)w->rep->steps);
 	}
 }
@@ -259,7 +256,7 @@ static int check_pkg(struct walk *w, size_t i)
 
 	if (strcmp(family, "tgz") == 0)
 		return 0; /* its files were checked one by one */
-	ret = gt_pkg_query(w->st->root, family, name, &state, &version);
+	ret = w->ops->pkg_query(w->st->root, family, name, &state, &version);
 	if (ret < 0)
 		ret = left(w, i,
 		           "package %s (%s): the package tool cannot tell its state: %s",
@@ -294,7 +291,7 @@ static int check_service(struct walk *w, size_t i)
 {
 	const struct gt_journal_record *r = &w->log->records[i];
 	bool want = was_enabled(r),
-	     now = gt_service_enabled(w->st->root, r->fields[0], r->fields[1]);
+	     now = w->ops->service_enabled(w->st->root, r->fields[0], r->fields[1]);
 
 	if (want != now)
 		return left(w, i, "service %s (%s): %s, was %s", r->fields[0],
@@ -327,10 +324,12 @@ static int check_all(struct walk *w)
 }
 
 /* Undo @log (file @name), check, and remove it when everything is back. */
-static int walk_log(struct gt_state *st, const char *name,
+static int walk_log(struct gt_state *st, const struct gt_undo_ops *ops, const char *name,
                     const struct gt_journal_log *log, struct gt_undo_report *rep)
 {
-	struct walk w = { st, name, log, calloc(log->count + 1, sizeof(char *)), rep };
+	struct walk w = {
+		st, name, log, calloc(log->count + 1, sizeof(char *)), rep, ops
+	};
 	size_t i;
 	int ret;
 
@@ -350,16 +349,19 @@ static int walk_log(struct gt_state *st, const char *name,
 	return 0;
 }
 
-int gt_rollback_run(struct gt_journal *j, struct gt_undo_report *rep)
+int gt_rollback_run(struct gt_journal *j, const struct gt_undo_ops *ops,
+                    struct gt_undo_report *rep)
 {
-	int ret = walk_log(gt_journal_state(j), GT_JOURNAL_NAME, gt_journal_log(j), rep);
+	int ret = walk_log(gt_journal_state(j), ops, GT_JOURNAL_NAME, gt_journal_log(j),
+	                   rep);
 
 	gt_journal_free(j);
 	return ret;
 }
 
-int gt_rollback_recover(struct gt_state *st, enum gt_recovery *what,
-                        struct gt_undo_report *rep, struct gt_journal_error *err)
+int gt_rollback_recover(struct gt_state *st, const struct gt_undo_ops *ops,
+                        enum gt_recovery *what, struct gt_undo_report *rep,
+                        struct gt_journal_error *err)
 {
 	struct gt_journal_log *log = NULL;
 	int ret;
@@ -375,7 +377,7 @@ int gt_rollback_recover(struct gt_state *st, enum gt_recovery *what,
 			ret = gt_journal_finish_commit(st, log);
 		} else {
 			*what = GT_RECOVERED_ROLLBACK;
-			ret = walk_log(st, GT_JOURNAL_NAME, log, rep);
+			ret = walk_log(st, ops, GT_JOURNAL_NAME, log, rep);
 		}
 		gt_journal_log_free(log);
 		return ret;
@@ -389,14 +391,14 @@ int gt_rollback_recover(struct gt_state *st, enum gt_recovery *what,
 		return ret;
 	if (log->uninstalling) {
 		*what = GT_RECOVERED_UNINSTALL;
-		ret = walk_log(st, GT_INSTALLED_NAME, log, rep);
+		ret = walk_log(st, ops, GT_INSTALLED_NAME, log, rep);
 	}
 	gt_journal_log_free(log);
 	return ret;
 }
 
-int gt_rollback_uninstall(struct gt_state *st, struct gt_undo_report *rep,
-                          struct gt_journal_error *err)
+int gt_rollback_uninstall(struct gt_state *st, const struct gt_undo_ops *ops,
+                          struct gt_undo_report *rep, struct gt_journal_error *err)
 {
 	struct gt_journal_log *log = NULL;
 	int ret = gt_journal_load(st, GT_INSTALLED_NAME, &log, err);
@@ -416,7 +418,7 @@ int gt_rollback_uninstall(struct gt_state *st, struct gt_undo_report *rep,
 		}
 		gt_test_kill_point("uninstall");
 	}
-	ret = walk_log(st, GT_INSTALLED_NAME, log, rep);
+	ret = walk_log(st, ops, GT_INSTALLED_NAME, log, rep);
 	gt_journal_log_free(log);
 	return ret;
 }

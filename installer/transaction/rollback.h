@@ -14,6 +14,10 @@
  * manager's own query, every directory and service against what it was.
  * Only when all of it holds is the log removed; otherwise it is kept (the
  * next run tries again) and the report lists what is left.
+ *
+ * Packages and services are undone and queried through the operations the
+ * caller hands in (struct gt_undo_ops: actions/undo_ops.h gives dpkg, rpm
+ * and the init systems'), so that transaction/ knows no package tool.
  */
 #ifndef GT_ROLLBACK_H
 #define GT_ROLLBACK_H
@@ -27,8 +31,30 @@
 struct gt_undo_report {
 	char **left; /* what is not as it was before, one line each */
 	size_t n_left;
-	size_t steps;  /* undo steps carried out by this call */
-	bool finished; /* everything is as before: the log was removed */
+	size_t steps;      /* undo steps carried out by this call */
+	size_t unrecorded; /* steps done whose "undone" record could not be written */
+	bool finished;     /* everything is as before: the log was removed */
+};
+
+/*
+ * What undo needs of the package tools and the init system. Each returns 0,
+ * -errno, or -GT_ETOOL (the tool failed: @how says how, when given).
+ */
+struct gt_undo_ops {
+	/* Remove package @name of @family (deb, rpm); not installed is success. */
+	int (*pkg_remove)(const struct gt_root *root, const char *family,
+	                  const char *name, char *how, size_t howlen);
+	/* What the package tool says: *state "installed", "not-installed", or
+	 * its word for a package half-way; *version or NULL (both freed by the
+	 * caller). */
+	int (*pkg_query)(const struct gt_root *root, const char *family, const char *name,
+	                 char **state, char **version);
+	bool (*service_enabled)(const struct gt_root *root, const char *name,
+	                        const char *init);
+	int (*service_enable)(const struct gt_root *root, const char *name,
+	                      const char *init);
+	int (*service_disable)(const struct gt_root *root, const char *name,
+	                       const char *init);
 };
 
 void gt_undo_report_clear(struct gt_undo_report *rep);
@@ -38,7 +64,8 @@ void gt_undo_report_clear(struct gt_undo_report *rep);
  * Returns 0 (see @rep: finished, or what is left) or -errno when the journal
  * cannot be read or written.
  */
-int gt_rollback_run(struct gt_journal *j, struct gt_undo_report *rep);
+int gt_rollback_run(struct gt_journal *j, const struct gt_undo_ops *ops,
+                    struct gt_undo_report *rep);
 
 enum gt_recovery {
 	GT_RECOVERED_NOTHING,   /* no journal, no interrupted uninstall */
@@ -56,15 +83,16 @@ enum gt_recovery {
  * -GT_EPARSE (a log is not one this installer writes: @err says where and
  * why, and nothing was done), or -errno.
  */
-int gt_rollback_recover(struct gt_state *st, enum gt_recovery *what,
-                        struct gt_undo_report *rep, struct gt_journal_error *err);
+int gt_rollback_recover(struct gt_state *st, const struct gt_undo_ops *ops,
+                        enum gt_recovery *what, struct gt_undo_report *rep,
+                        struct gt_journal_error *err);
 
 /*
  * gt_rollback_uninstall - undo the installed record (resuming an uninstall
  * under way). Returns 0 (@rep says whether everything is back), -ENOENT
  * (nothing is installed), -GT_EPARSE (@err) or -errno.
  */
-int gt_rollback_uninstall(struct gt_state *st, struct gt_undo_report *rep,
-                          struct gt_journal_error *err);
+int gt_rollback_uninstall(struct gt_state *st, const struct gt_undo_ops *ops,
+                          struct gt_undo_report *rep, struct gt_journal_error *err);
 
 #endif

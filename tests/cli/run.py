@@ -10,27 +10,16 @@ inputs are checked for their documented exit codes (installer(8)).
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
-import tempfile
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
 EXIT_OK, EXIT_USAGE, EXIT_INPUT = 0, 2, 8
-
-passed = failed = skipped = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def run(*args, timeout=30):
@@ -82,11 +71,9 @@ def test_fixtures():
 
 def test_ext3_mounted_by_ext4(tmp):
     """An ext3 root mounted by the ext4 driver: on_disk_type says ext3."""
-    global skipped
     mkfs = shutil.which("mke2fs") or "/sbin/mke2fs"
     if not os.path.exists(mkfs):
-        print("skipped ext3-by-ext4: mke2fs not installed (e2fsprogs)")
-        skipped += 1
+        harness.skip("ext3-by-ext4", "mke2fs not installed (e2fsprogs)")
         return
     root = os.path.join(tmp, "ext3root")
     shutil.copytree(os.path.join(FIXTURES, "xen-pvhvm"), root, symlinks=True)
@@ -214,20 +201,12 @@ def test_bad_input(tmp):
 def main():
     suite = sys.argv[1] if len(sys.argv) > 1 else "cli"
     results = sys.argv[2] if len(sys.argv) > 2 else None
-    tmp = tempfile.mkdtemp(prefix="gt-cli-")
-    try:
-        test_command_line(tmp)
-        test_fixtures()
-        test_ext3_mounted_by_ext4(tmp)
-        test_bad_input(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{suite}: {passed} passed, {failed} failed, {skipped} skipped")
-    if results:
-        os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, suite), "w") as f:
-            f.write(f"{passed} {failed} {skipped}\n")
-    return 1 if failed else 0
+    tmp = harness.tempdir("gt-cli-")
+    test_command_line(tmp)
+    test_fixtures()
+    test_ext3_mounted_by_ext4(tmp)
+    test_bad_input(tmp)
+    return harness.finish(suite, results)
 
 
 if __name__ == "__main__":

@@ -18,25 +18,16 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 MIB = 1024 * 1024
-
-passed = failed = skipped = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def run(*args, timeout=60):
@@ -183,14 +174,12 @@ def test_host(tmp):
 def test_peer_trees(tmp):
     """The peer corpora's trees (tests/peer/run.py builds them): the bundle of each
     gives the same detect answer as the tree itself."""
-    global skipped
     spec = importlib.util.spec_from_file_location(
         "gt_peer", os.path.join(REPO, "tests", "peer", "run.py"))
     peer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(peer)
     if not os.path.isdir(peer.PEER):
-        skipped += 1
-        print(f"skipped peer trees: peer corpus absent ({peer.PEER})")
+        harness.skip("peer trees", f"peer corpus absent ({peer.PEER})")
         return
     peer.INSTALLER = INSTALLER
     direct = peer.detect
@@ -280,27 +269,37 @@ def test_failures(tmp):
           (p.returncode, p.stderr))
 
 
+def test_command_line(tmp):
+    """collect's command line is the shared one (installer/cli/cli.c): OUT before
+    or after the options, "--" before an OUT that starts with "-", -f for
+    --force, and the options of other commands refused."""
+    tree = os.path.join(FIXTURES, "xen-pvhvm")
+    for i, args in enumerate((["{out}", "--root", tree], ["--root", tree, "{out}"],
+                              ["-q", "--root", tree, "--", "{out}"])):
+        out = os.path.join(tmp, f"-form{i}.tar.gz")
+        p = run("collect", *[a.replace("{out}", out) for a in args])
+        check(f"collect {' '.join(args)}", p.returncode == EXIT_OK and tarfile.is_tarfile(out),
+              (p.returncode, p.stderr))
+    p = run("collect", "-q", "-f", out, "--root", tree)
+    check("collect -q -f: replaced, nothing printed",
+          p.returncode == EXIT_OK and p.stdout == "", (p.returncode, p.stdout, p.stderr))
+    for opt in ("--json", "--yes", "--media=/x"):
+        p = run("collect", opt, out, "--root", tree)
+        check(f"collect {opt}: does not apply", p.returncode == EXIT_USAGE and
+              "does not apply here" in p.stderr, (p.returncode, p.stderr))
+
+
 def main():
     suite = sys.argv[1] if len(sys.argv) > 1 else "cli-collect"
     results = sys.argv[2] if len(sys.argv) > 2 else None
-    tmp = tempfile.mkdtemp(prefix="gt-collect-")
-    try:
-        test_fixtures(tmp)
-        test_links_and_content(tmp)
-        test_host(tmp)
-        test_peer_trees(tmp)
-        test_failures(tmp)
-    finally:
-        if failed:
-            print(f"{suite}: kept {tmp} for inspection")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{suite}: {passed} passed, {failed} failed, {skipped} skipped")
-    if results:
-        os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, suite), "w") as f:
-            f.write(f"{passed} {failed} {skipped}\n")
-    return 1 if failed else 0
+    tmp = harness.tempdir("gt-collect-")
+    test_fixtures(tmp)
+    test_links_and_content(tmp)
+    test_host(tmp)
+    test_peer_trees(tmp)
+    test_failures(tmp)
+    test_command_line(tmp)
+    return harness.finish(suite, results)
 
 
 if __name__ == "__main__":

@@ -340,10 +340,11 @@ boot() {
 	local out
 	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
 	echo "$out"
-	local p f
-	read -r p f < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p" <<<"$out")
+	local p f k
+	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-1}))
+	skipped=$((skipped + ${k:-0}))
 	if [ "${f:-1}" != 0 ]; then
 		echo "e2e: $s: last lines of $d/console.log:"
 		tail -n 30 "$d/console.log" 2>/dev/null | sed 's/^/#   /'

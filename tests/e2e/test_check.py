@@ -11,9 +11,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import harness  # noqa: E402
+
+harness.configure(tap=True)
 
 DETECT = {"schema": 1, "arch": "x86_64", "init": "systemd",
           "distro": {"id": "debian", "major": 12},
@@ -342,35 +345,23 @@ HOST_CASES += [
 
 
 def main():
-    passed = failed = 0
     cases = [(n, s, r, None, w) for n, s, r, w in CASES] + HOST_CASES
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, scenario, report, host, want) in enumerate(cases, 1):
-            path = os.path.join(tmp, f"{i}.log")
-            with open(path, "w", newline="") as f:
-                f.write(report)
-            argv = [sys.executable, os.path.join(HERE, "check.py"), scenario, path]
-            if host is not None:
-                argv.append(os.path.join(tmp, f"{i}.host.log"))
-                with open(argv[-1], "w") as f:
-                    f.write(host)
-            r = subprocess.run(argv, capture_output=True, text=True)
-            got = r.returncode == 0
-            if got == want and r.returncode in (0, 1):
-                passed += 1
-                print(f"ok {i} - check.py {'accepts' if want else 'rejects'}: {name}")
-            else:
-                failed += 1
-                print(f"not ok {i} - check.py should {'accept' if want else 'reject'}: {name}"
-                      f" (exit {r.returncode})")
-                for line in (r.stdout + r.stderr).splitlines():
-                    print(f"#   {line}")
-    print(f"e2e-selftest: {passed} passed, {failed} failed")
-    if len(sys.argv) > 1:
-        os.makedirs(sys.argv[1], exist_ok=True)
-        with open(os.path.join(sys.argv[1], "e2e-selftest"), "w") as f:
-            f.write(f"{passed} {failed} 0\n")
-    return 1 if failed else 0
+    tmp = harness.tempdir("gt-e2e-selftest-")
+    for i, (name, scenario, report, host, want) in enumerate(cases, 1):
+        path = os.path.join(tmp, f"{i}.log")
+        with open(path, "w", newline="") as f:
+            f.write(report)
+        argv = [sys.executable, os.path.join(HERE, "check.py"), scenario, path]
+        if host is not None:
+            argv.append(os.path.join(tmp, f"{i}.host.log"))
+            with open(argv[-1], "w") as f:
+                f.write(host)
+        r = subprocess.run(argv, capture_output=True, text=True)
+        got = r.returncode == 0
+        harness.check(f"check.py {'accepts' if want else 'rejects'}: {name}",
+                      got == want and r.returncode in (0, 1),
+                      f"exit {r.returncode}, wanted {0 if want else 1}\n" + r.stdout + r.stderr)
+    return harness.finish("e2e-selftest", sys.argv[1] if len(sys.argv) > 1 else None)
 
 
 if __name__ == "__main__":

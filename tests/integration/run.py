@@ -24,10 +24,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+harness.configure(show_passes=True)
 INSTALLER = os.path.abspath(os.environ.get("INSTALLER", os.path.join(REPO, "build/installer")))
 INSTALLER_TEST = os.environ.get("INSTALLER_TEST")
 INSTALLER_TEST = os.path.abspath(INSTALLER_TEST) if INSTALLER_TEST else None
@@ -43,17 +47,6 @@ VOLATILE = ("var/log/", "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old"
 
 SUITE = os.environ.get("GT_SUITE", "integration")
 REPORT_DIR = os.environ.get("GT_REPORT_DIR")
-passed = failed = skipped = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def sh(*args, **kw):
@@ -74,12 +67,10 @@ def installer(*args, env=None):
 
 def need_test_build(label):
     """True when the test build is there; else @label is counted skipped."""
-    global skipped
     if INSTALLER_TEST:
         return True
-    print(f"skipped {label}: INSTALLER_TEST not set (the fault tests need the installer "
-          "built with its test seams: make check-integration sets it)")
-    skipped += 1
+    harness.skip(label, "INSTALLER_TEST not set (the fault tests need the installer built "
+                 "with its test seams: make check-integration sets it)")
     return False
 
 
@@ -416,15 +407,13 @@ def test_media_tree(tmp, iso, deb_src):
 
 def test_noexec(tmp, tree, deb_src):
     """install.sh from a CD mounted noexec: it copies the installer off it."""
-    global skipped
     img = os.path.join(tmp, "noexec.img")
     mnt = os.path.join(tmp, "noexec-mnt")
     os.makedirs(mnt)
     sh("mke2fs", "-q", "-F", "-t", "ext4", "-d", tree, img, "8M", check=True)
     p = sh("mount", "-o", "loop,ro,noexec", img, mnt)
     if p.returncode:
-        print(f"skipped noexec: cannot loop-mount here: {p.stderr.strip()}")
-        skipped += 1
+        harness.skip("noexec", f"cannot loop-mount here: {p.stderr.strip()}")
         return
     try:
         root = copy_root(deb_src, os.path.join(tmp, "debroot-noexec"))
@@ -519,7 +508,6 @@ def test_kill(tmp, iso, deb_src):
 
 
 def test_readonly_and_full(tmp, iso):
-    global skipped
     for label, size, opts in (("read-only root", "4M", "loop,ro"), ("full disk", "4M", "loop")):
         src = tgz_root(tmp, "src-" + label.replace(" ", "-"))
         img = os.path.join(tmp, label.replace(" ", "-") + ".img")
@@ -532,8 +520,7 @@ def test_readonly_and_full(tmp, iso):
             continue
         p = sh("mount", "-o", opts, img, mnt)
         if p.returncode:
-            print(f"skipped {label}: cannot loop-mount here: {p.stderr.strip()}")
-            skipped += 1
+            harness.skip(label, f"cannot loop-mount here: {p.stderr.strip()}")
             continue
         try:
             if label == "full disk":
@@ -652,12 +639,10 @@ def test_drivers(tmp, iso, deb_src):
 
 def real_iso(label):
     """The ISO `make iso` built (REAL_ISO), or None with @label counted skipped."""
-    global skipped
     iso = os.environ.get("REAL_ISO")
     if iso and os.path.isfile(iso):
         return iso
-    print(f"skipped {label}: REAL_ISO not set (make check-integration sets it)")
-    skipped += 1
+    harness.skip(label, "REAL_ISO not set (make check-integration sets it)")
     return None
 
 
@@ -901,10 +886,9 @@ def test_leftover_mount(tmp, iso):
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
-        print(f"{SUITE}: skipped: needs root (dpkg --root, chroot, loop mounts)")
-        counts = (0, 0, 1)
+        harness.skip(SUITE, "needs root (dpkg --root, chroot, loop mounts)")
     else:
-        tmp = tempfile.mkdtemp(prefix="gt-int-")
+        tmp = harness.tempdir("gt-int-")
         try:
             deb_src = debian_root()
             installer_bin = os.path.join(tmp, "installer")
@@ -955,14 +939,7 @@ def main():
         finally:
             subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
                             f"grep '{tmp}' /proc/mounts | cut -d' ' -f2 | xargs -r umount"])
-            shutil.rmtree(tmp, ignore_errors=True)
-        counts = (passed, failed, skipped)
-    print(f"{SUITE}: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
-    if results:
-        os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, SUITE), "w") as f:
-            f.write("%d %d %d\n" % counts)
-    return 1 if counts[1] else 0
+    return harness.finish(SUITE, results)
 
 
 def wait_stopped(pid, timeout=120):
@@ -1493,9 +1470,7 @@ def test_seams_ignored(tmp, iso):
     with open(INSTALLER, "rb") as f:
         data = f.read()
     if data.startswith(b"#!"):
-        print("skipped test seams absent from the product: INSTALLER is a wrapper script")
-        global skipped
-        skipped += 1
+        harness.skip("test seams absent from the product", "INSTALLER is a wrapper script")
         return
     check("the shipped installer does not carry the test seams' names",
           b"GT_TEST_KILL_AT" not in data and b"GT_TEST_STOP_AT" not in data, "")

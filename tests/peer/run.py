@@ -14,7 +14,8 @@ peer's expectation:
   mountinfo      root fs type, flag    (rootfs-expected.tsv)
 
 Where we answer differently on purpose, the case and the reason are listed in
-DIFFERENCES below and printed; they are not failures. Usage:
+DIFFERENCES below and printed; they are neither passes nor failures, counted
+apart ("differ (documented)", tests/lib/harness.py). Usage:
   INSTALLER=build/installer tests/peer/run.py [RESULTS_DIR]
 """
 import csv
@@ -23,10 +24,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
 PEER = os.environ.get("GT_PEER_FIXTURES",
                       os.path.join(REPO, "..", "shared", "peer-fixtures"))
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
@@ -62,9 +64,12 @@ OTHER_HV = {"bhyve", "parallels", "vmm", "ldoms", "ldoms-guest", "powervm_lx86",
             "ibm_systemz-zvm"}
 
 
-class Results:
+class Results(harness.Suite):
+    """The peer checks, counted in a suite of their own (tests/cli's collect
+    suite runs them without counting them); failures are listed at the end."""
+
     def __init__(self):
-        self.passed = self.failed = self.skipped = 0
+        super().__init__()
         self.failures = []
 
     def ok(self):
@@ -75,8 +80,10 @@ class Results:
         self.failures.append(f"{corpus}: {case}: {msg}")
 
     def skip(self, corpus, case, why):
-        self.skipped += 1
-        print(f"  skipped {corpus}: {case}: {why}")
+        super().skip(f"{corpus}: {case}", why)
+
+    def differs(self, corpus, case, problems):
+        super().differs(f"{corpus}: {case}", f"{problems}: {DIFFERENCES[(corpus, case)]}")
 
 
 def read_tsv(name):
@@ -223,9 +230,7 @@ def run_distro(res, tmp):
         if not problems:
             res.ok()
         elif ("distro", case) in DIFFERENCES:
-            print(f"  differs on purpose: distro {case}: {'; '.join(problems)}: "
-                  f"{DIFFERENCES[('distro', case)]}")
-            res.ok()
+            res.differs("distro", case, "; ".join(problems))
         else:
             res.fail("distro", case, "; ".join(problems))
 
@@ -378,31 +383,24 @@ def run_rootfs(res, tmp):
 
 def main():
     results_dir = sys.argv[1] if len(sys.argv) > 1 else None
+    suite = os.environ.get("GT_PEER_SUITE", "peer")
     res = Results()
     if not os.path.isdir(PEER):
-        print(f"peer: skipped: peer corpus absent ({PEER})")
-        res.skipped = 1
+        res.skip("peer", "corpus", f"peer corpus absent ({PEER})")
     else:
-        tmp = tempfile.mkdtemp(prefix="gt-peer-")
-        try:
-            for name, fn in (("distro", run_distro), ("ansible", run_ansible),
-                             ("virt-what", run_virt_what), ("lscpu", run_lscpu),
-                             ("rootfs", run_rootfs)):
-                before = (res.passed, res.failed)
-                fn(res, os.path.join(tmp, name))
-                p, f = res.passed - before[0], res.failed - before[1]
-                print(f"peer {name}: {p}/{p + f} agree")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        tmp = res.tempdir("gt-peer-")
+        for name, fn in (("distro", run_distro), ("ansible", run_ansible),
+                         ("virt-what", run_virt_what), ("lscpu", run_lscpu),
+                         ("rootfs", run_rootfs)):
+            before = (res.passed, res.failed, res.differ)
+            fn(res, os.path.join(tmp, name))
+            p, f, d = (res.passed - before[0], res.failed - before[1],
+                       res.differ - before[2])
+            print(f"peer {name}: {p}/{p + f + d} agree" + (f", {d} differ (documented)"
+                                                          if d else ""))
         for line in res.failures:
             print("  FAIL " + line)
-    print(f"peer: {res.passed} passed, {res.failed} failed, {res.skipped} skipped")
-    if results_dir:
-        os.makedirs(results_dir, exist_ok=True)
-        suite = os.environ.get("GT_PEER_SUITE", "peer")
-        with open(os.path.join(results_dir, suite), "w") as f:
-            f.write(f"{res.passed} {res.failed} {res.skipped}\n")
-    return 1 if res.failed else 0
+    return res.finish(suite, results_dir)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,14 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+harness.configure(show_passes=True)
 spec = importlib.util.spec_from_file_location(
     "integration", os.path.join(REPO, "tests/integration/run.py"))
 integ = importlib.util.module_from_spec(spec)
@@ -33,17 +37,6 @@ MKISOTOOL = os.path.abspath(os.environ["MKISOTOOL"])
 KEY_A = os.path.abspath(os.environ["KEY_A"])
 KEY_B = os.path.abspath(os.environ["KEY_B"])
 
-passed = failed = skipped = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def sh(*args):
@@ -107,22 +100,11 @@ SUITE = os.environ.get("GT_SUITE", "signature")
 def main():
     results = sys.argv[1] if len(sys.argv) > 1 else None
     if os.geteuid() != 0:
-        print(f"{SUITE}: skipped: needs root (installer install refuses otherwise)")
-        counts = (0, 0, 1)
+        harness.skip(SUITE, "needs root (installer install refuses otherwise)")
     else:
-        tmp = tempfile.mkdtemp(prefix="gt-sig-")
-        try:
-            run(tmp)
-            integ.check_reports(check)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        counts = (passed, failed, skipped)
-    print(f"{SUITE}: {counts[0]} passed, {counts[1]} failed, {counts[2]} skipped")
-    if results:
-        os.makedirs(results, exist_ok=True)
-        with open(os.path.join(results, SUITE), "w") as f:
-            f.write("%d %d %d\n" % counts)
-    return 1 if counts[1] else 0
+        run(harness.tempdir("gt-sig-"))
+        integ.check_reports(check)
+    return harness.finish(SUITE, results)
 
 
 def run(tmp):
@@ -185,9 +167,7 @@ def run(tmp):
     p, out, logged, changed = install(tmp, "nokey", unsigned, "-v",
                                       installer=INSTALLER_NOKEY)
     if "signed by trusted key" in p.stderr or "does not trust" in p.stderr:
-        global skipped
-        skipped += 1
-        print("skip no built-in key: the default build was made with PUBKEYS")
+        harness.skip("no built-in key", "the default build was made with PUBKEYS")
     else:
         check("no built-in key: unsigned media installs", p.returncode == 0,
               (p.returncode, p.stderr[-400:]))
@@ -412,9 +392,7 @@ def unsafe_state_dirs(tmp, iso):
 
 def hostile_image(tmp, iso):
     if not os.path.exists("/usr/bin/dpkg") or not os.path.exists("/usr/bin/rpm"):
-        global skipped
-        skipped += 1
-        print("skip hostile image: dpkg and rpm are needed (make deps-check)")
+        harness.skip("hostile image", "dpkg and rpm are needed (make deps-check)")
         return
     canary_gone()
     try:

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "actions/names.h"
+#include "transaction/names.h"
 #include "actions/tgz.h"
 #include "error.h"
 #include "transaction/journal.h"

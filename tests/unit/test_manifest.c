@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "manifest.h"
+#include "manifest_helpers.h"
 
 static const char iso_text[] =
         "guest-tools-manifest 1\n"
@@ -42,19 +43,6 @@ static const char iso_text[] =
         "mode=0644 "
         "family=tgz arch=x86_64\n"
         "link Linux/install target=installer.x86_64\n";
-
-static struct gt_manifest *parse_ok(const char *text, enum gt_manifest_kind kind)
-{
-	struct gt_manifest *m = NULL;
-	struct gt_manifest_error err;
-	int ret = gt_manifest_parse(text, strlen(text), kind, &m, &err);
-
-	if (ret != 0)
-		print_error("unexpected parse error: line %u: %s\n", err.line, err.msg);
-	assert_int_equal(ret, 0);
-	assert_non_null(m);
-	return m;
-}
 
 /* Parses @text expecting failure @want on @line with @needle in the message. */
 static void parse_bad(const char *text, enum gt_manifest_kind kind, int want,

@@ -15,6 +15,7 @@
 #include "actions/plan.h"
 #include "error.h"
 #include "manifest.h"
+#include "manifest_helpers.h"
 
 #define HDR "guest-tools-manifest 1\nversion 1\n"
 #define SHA "sha256=0000000000000000000000000000000000000000000000000000000000000000"
@@ -31,19 +32,6 @@ static const char packages[] = HDR
         " family=deb arch=i686 distro=debian,ubuntu like=debian\n"
         "package Linux/generic/agent.tgz size=40 mode=0644 " SHA
         " family=tgz arch=x86_64\n";
-
-static struct gt_manifest *parse_ok(const char *text, enum gt_manifest_kind kind)
-{
-	struct gt_manifest *m = NULL;
-	struct gt_manifest_error err;
-	int ret = gt_manifest_parse(text, strlen(text), kind, &m, &err);
-
-	if (ret != 0)
-		print_error("unexpected parse error: line %u: %s\n", err.line, err.msg);
-	assert_int_equal(ret, 0);
-	assert_non_null(m);
-	return m;
-}
 
 static const char *find(const struct gt_manifest *m, struct gt_plan_query *q)
 {

@@ -8,7 +8,8 @@
 #include "actions/drivers/planner.h"
 #include "strv.h"
 
-/* The dracut drop-in we own; its whole content is ours. */
+/* The dracut drop-in we own; its whole content is ours (its path is also in
+ * the step description below, whole, so that the text can be grepped). */
 #define DRACUT_CONF "/etc/dracut.conf.d/guest-tools-xen.conf"
 #define DRACUT_TEXT                                                                      \
 	"# Written by guest-tools: the Xen PV frontends must be in the initramfs,\n"     \
@@ -114,8 +115,7 @@ int drv_plan_dracut(struct planner *pl)
 		return -ENOMEM;
 	ret = drv_add_write(
 	        pl, DRACUT_CONF, content,
-	        "add xen-blkfront and xen-netfront to dracut's drivers (" DRACUT_CONF
-	        ")");
+	        "add xen-blkfront and xen-netfront to dracut's drivers (/etc/dracut.conf.d/guest-tools-xen.conf)");
 	for (i = 0; i < pl->nk && ret == 0; i++) {
 		char *img, **backups = NULL, desc[700];
 		size_t nb = 0;

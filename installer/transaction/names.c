@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "actions/names.h"
+#include "transaction/names.h"
 
 #define NAME_MAX_LEN 200
 
