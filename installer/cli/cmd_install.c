@@ -363,14 +363,57 @@ static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int
 	return r->rc;
 }
 
+static int take_state(struct run *r, bool create);
+static int recover(struct run *r);
+
+/*
+ * A root that had no state directory gets it, locked, now, before the first
+ * change. A run that got there first may have installed meanwhile (it held
+ * the lock while this one waited): what is installed and the driver plan
+ * are looked at again. Returns 0 (*done: nothing is left to do) or the exit
+ * code.
+ */
+static int lock_late(struct run *r, bool *done)
+{
+	const char *family = gt_manifest_family_name(r->payload->family);
+	int ret;
+
+	*done = false;
+	if (r->state)
+		return 0;
+	if (take_state(r, true) != 0 || recover(r) != 0)
+		return r->rc;
+	free(r->previous);
+	r->previous = NULL;
+	gt_drivers_plan_free(r->drivers);
+	r->drivers = NULL;
+	ret = gt_pkg_installed_version(r->root, family, r->pkg.name, &r->previous);
+	if (ret == 0)
+		ret = gt_drivers_plan(r->root, r->d, &r->drivers);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "%s: cannot look again at what is installed: %s", r->pkg.name,
+		            gt_strerror(ret));
+	if (r->previous && strcmp(r->previous, r->pkg.version) == 0 &&
+	    r->drivers->n_steps == 0) {
+		r->result = "unchanged";
+		*done = true;
+	}
+	return 0;
+}
+
 static int install(struct run *r)
 {
 	const char *family = gt_manifest_family_name(r->payload->family);
 	struct gt_journal *j = NULL;
 	const char *stage = "starting";
 	char *output = NULL, how[160] = "";
+	bool done = false;
 	int ret;
 
+	ret = lock_late(r, &done);
+	if (ret != 0 || done)
+		return ret;
 	ret = gt_journal_begin(r->state, r->manifest->version, r->payload->dest, &j);
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE, "%s: cannot start the journal: %s",
@@ -556,15 +599,17 @@ static void write_log(const struct run *r)
 /*
  * Before anything else changes: the log and state directories are real
  * directories of root's, and this run holds the lock (a second one waits a
- * while, then says who holds it).
+ * while, then says who holds it). A root with no state directory yet gets
+ * one (@create) only before the run's first change: a run that changes
+ * nothing leaves the root as it was.
  */
-static int take_state(struct run *r)
+static int take_state(struct run *r, bool create)
 {
 	char why[256], shown[4200];
 	pid_t holder = 0;
 	int ret = 0, fd;
 
-	if (!r->o.log) {
+	if (!r->o.log && !create) {
 		fd = gt_safe_dir_open(r->root, GT_LOG_DIR, true, NULL, why, sizeof(why));
 		if (fd >= 0)
 			close(fd);
@@ -583,7 +628,9 @@ static int take_state(struct run *r)
 			                            sizeof(shown)),
 			            gt_strerror(ret));
 	}
-	ret = gt_state_open(r->root, true, &r->state, why, sizeof(why));
+	ret = gt_state_open(r->root, create, &r->state, why, sizeof(why));
+	if (ret == -ENOENT && !create)
+		return 0; /* made, and locked, before the first change */
 	if (ret == -GT_EUNSAFE)
 		return fail(
 		        r, GT_EXIT_UNSAFE,
@@ -713,7 +760,7 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	}
 	if (!r.o.dry_run) {
-		if (take_state(&r) != 0 || recover(&r) != 0)
+		if (take_state(&r, false) != 0 || (r.state && recover(&r) != 0))
 			goto out;
 		gt_leftover_sweep(); /* what runs killed with SIGKILL left */
 	}

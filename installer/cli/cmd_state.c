@@ -344,8 +344,12 @@ int cmd_uninstall(int argc, char **argv)
 	log = NULL;
 	ret = gt_state_lock(st, GT_LOCK_WAIT_SECONDS, &holder);
 	if (ret == -EWOULDBLOCK) {
-		gt_err("another installer run (pid %d) holds %s/lock; waited %d s. Let it finish, then run again; nothing was changed",
-		       (int)holder, shown, GT_LOCK_WAIT_SECONDS);
+		char pid[32] = "whose pid cannot be read";
+
+		if (holder > 0)
+			snprintf(pid, sizeof(pid), "pid %d", (int)holder);
+		gt_err("another installer run (%s) holds %s/lock; waited %d s. Let it finish, then run again; nothing was changed",
+		       pid, shown, GT_LOCK_WAIT_SECONDS);
 		rc = GT_EXIT_BUSY;
 		goto report;
 	}

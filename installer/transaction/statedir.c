@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,20 +162,39 @@ bool gt_state_exists(const struct gt_state *st, const char *name)
 	return fstatat(st->fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* The pid a lock holder wrote into @fd, or 0. */
-static pid_t read_holder(int fd)
+/*
+ * The pid that holds a flock on the file of @fd, from /proc/locks (the
+ * kernel's fs/locks.c lock_get_status(): "N: FLOCK  ADVISORY  WRITE PID
+ * MAJ:MIN:INO ..." with the device numbers in hex), or 0 when it cannot
+ * tell (no /proc, another pid namespace). Nothing is written into the lock
+ * file, so that a run that changes nothing leaves it as it was.
+ */
+static pid_t lock_holder(int fd)
 {
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	long pid;
-	char *end;
+	struct stat sb;
+	char line[256];
+	pid_t found = 0;
+	FILE *fp;
 
-	if (n <= 0)
+	if (fstat(fd, &sb) < 0)
 		return 0;
-	buf[n] = '\0';
-	pid = strtol(buf, &end, 10);
-	return pid > 0 && pid < INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t)pid
-	                                                                  : 0;
+	fp = fopen("/proc/locks", "re");
+	if (!fp)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp)) {
+		char kind[16];
+		unsigned maj, min;
+		unsigned long ino;
+		long pid;
+
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj,
+		           &min, &ino) == 5 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(sb.st_dev) &&
+		    min == minor(sb.st_dev) && ino == (unsigned long)sb.st_ino && pid > 0)
+			found = (pid_t)pid;
+	}
+	(void)fclose(fp);
+	return found;
 }
 
 /* Open the lock file safely: a regular file of root's, one link, no following. */
@@ -229,7 +249,6 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
 {
 	const struct timespec step = { 0, 100L * 1000 * 1000 };
 	unsigned long tries = (unsigned long)wait_seconds * 10 + 1;
-	char pid[32];
 	int fd = -1, ret;
 
 	*holder = 0;
@@ -249,7 +268,7 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
 		}
 		ret = errno == EWOULDBLOCK ? 0 : -errno;
 		if (ret == 0)
-			*holder = read_holder(fd);
+			*holder = lock_holder(fd);
 		close(fd);
 		fd = -1;
 		if (ret < 0)
@@ -259,12 +278,6 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
 	}
 	if (fd < 0)
 		return -EWOULDBLOCK;
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
 	st->lock_fd = fd;
 	*holder = 0;
 	return 0;
@@ -282,17 +295,16 @@ void gt_state_release(struct gt_state *st)
 
 	if (!st)
 		return;
-	if (st->lock_fd >= 0) {
-		/* Only the lock we hold, and while we hold it. */
+	/* With nothing recorded the directory goes, its lock file with it
+	 * (only the lock we hold, and while we hold it); otherwise the lock
+	 * file stays, so that the next run that changes nothing changes nothing. */
+	if (st->lock_fd >= 0 && !gt_state_exists(st, "journal") &&
+	    !gt_state_exists(st, "installed")) {
 		if (fstatat(st->fd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    lock_is_current(st, st->lock_fd))
 			(void)unlinkat(st->fd, LOCK_NAME, 0);
-		if (!gt_state_exists(st, "journal") &&
-		    !gt_state_exists(st, "installed")) {
-			rmdir_if_empty(st->fd, "backup");
-			rmdir_if_empty(st->parent_fd, STATE_NAME);
-		}
-		(void)fsync(st->fd);
+		rmdir_if_empty(st->fd, "backup");
+		rmdir_if_empty(st->parent_fd, STATE_NAME);
 		(void)fsync(st->parent_fd);
 	}
 	gt_state_close(st);

@@ -11,8 +11,10 @@
  * descriptor, never by its path again. The log directory gets the same check.
  *
  * One run at a time: install, uninstall and the recovery of a killed run
- * hold an exclusive flock(2) on ROOT/var/lib/guest-tools/lock for the whole
- * run; the lock file holds the holder's pid so that a second run can name it.
+ * hold an exclusive flock(2) on ROOT/var/lib/guest-tools/lock from before
+ * their first change to their end; a second run names the holder's pid from
+ * /proc/locks (nothing is written into the lock file, so that a run that
+ * changes nothing leaves the state directory as it was).
  */
 #ifndef GT_STATEDIR_H
 #define GT_STATEDIR_H
@@ -59,9 +61,9 @@ void gt_state_close(struct gt_state *st);
 
 /*
  * gt_state_lock - take the run lock, waiting up to @wait_seconds for a run
- * that holds it. Returns 0, -EWOULDBLOCK (still held: *holder is the pid
- * written in the lock file, or 0 when it cannot be read), -GT_EUNSAFE
- * (the lock file is not a regular file of root's), or -errno.
+ * that holds it. Returns 0, -EWOULDBLOCK (still held: *holder is its pid
+ * from /proc/locks, or 0 when that cannot tell), -GT_EUNSAFE (the lock file
+ * is not a regular file of root's), or -errno.
  */
 int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder);
 
@@ -72,13 +74,13 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder);
 bool gt_state_exists(const struct gt_state *st, const char *name);
 
 /*
- * gt_state_release - end of a run that holds the lock: the lock file is
- * removed (a run waiting on it finds it was replaced and takes the new one),
- * and when there is neither a journal nor an installed record, the backup
- * folder and the state directory too when they are empty, so that an
- * uninstall, a rolled-back install or a refused run leaves no trace. Links
- * are never followed; anything else stays. Then the lock is released and
- * @st freed (as gt_state_close).
+ * gt_state_release - end of a run that holds the lock: when there is
+ * neither a journal nor an installed record, the lock file, the backup
+ * folder and the state directory go when that leaves them empty (a run
+ * waiting on the old lock file finds it was replaced and takes a new one),
+ * so that an uninstall or a rolled-back first install leaves no trace.
+ * Links are never followed; anything else stays. Then the lock is released
+ * and @st freed (as gt_state_close).
  */
 void gt_state_release(struct gt_state *st);
 

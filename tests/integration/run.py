@@ -1211,16 +1211,16 @@ def test_concurrent(tmp, iso):
 
 
 def test_lock_refused(tmp, iso):
-    """A run that holds the lock (stopped by GT_TEST_STOP_AT after taking it):
-    a second run waits its bounded time, then exits 10 naming the holder's pid
-    and changing nothing; the first then finishes."""
+    """A run that holds the lock (stopped by GT_TEST_STOP_AT right after its
+    begin record): a second run waits its bounded time, then exits 10 naming
+    the holder's pid and changing nothing; the first then finishes."""
     import signal
     import time
     if not need_test_build("lock held by a stopped run"):
         return
     root = tgz_root(tmp, "tgz-lock")
     first = subprocess.Popen([INSTALLER_TEST, "install", "--root", root, "--media", iso, "--yes",
-                              "--json"], env=dict(os.environ, GT_TEST_STOP_AT="payload"),
+                              "--json"], env=dict(os.environ, GT_TEST_STOP_AT="begin"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         stopped = wait_stopped(first.pid)
