@@ -87,6 +87,9 @@ static int make_iso_manifest(struct build *b, char **buf, size_t *len)
 	iso.kind = GT_MANIFEST_ISO;
 	iso.version = b->version;
 	iso.source_dir = NULL;
+	/* When it was built (SOURCE_DATE_EPOCH when given): signed with the rest. */
+	iso.has_built = true;
+	iso.built = (long long)b->sde;
 	return gt_manifest_format(&iso, buf, len);
 }
 

@@ -18,6 +18,8 @@ enum gt_exit {
 	GT_EXIT_INCOMPLETE = 11, /* a rollback or uninstall could not undo everything */
 	GT_EXIT_UNSAFE =
 	        12, /* the state or log directory is a link, not root's, or open */
+	GT_EXIT_DOWNGRADE =
+	        13, /* the media is older than what is installed; nothing changed */
 };
 
 #endif

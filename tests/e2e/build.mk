@@ -9,7 +9,8 @@
 #                       install-ejected-mounted: QEMU ejects the CD over QMP
 #                       while the installer runs, tests/e2e/qmp-eject.py;
 #                       install-killed: kill -9 with the CD mounted, then
-#                       the next install cleans up;
+#                       the next install cleans up; install-sigint: Ctrl-C
+#                       at the prompt unmounts the CD;
 #                       install-powercut-pkg, -commit: QEMU quits (QMP,
 #                       no shutdown) right after that journal record, the
 #                       same disk boots again, the next install must leave

@@ -26,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-powercut-pkg install-powercut-commit"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint install-powercut-pkg install-powercut-commit"
 
 usage() {
 	cat <<USAGE
@@ -129,6 +129,14 @@ for s in $scenarios; do
 			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		elif ! has_stop_seam; then
 			why="no test ISO whose installer has the GT_TEST_STOP_AT test seam (--test-iso; make e2e builds build/guest-tools-test.iso)"
+		fi
+		;;
+	install-sigint)
+		# The installer mounts the CD itself and waits at its prompt.
+		if [ -z "$installer_path" ]; then
+			why="no Linux/installer.x86_64 (or Linux/installer) on the ISO"
+		elif ! grep -q '\.deb$' <<<"$listing"; then
+			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		fi
 		;;
 	install*)
@@ -302,10 +310,10 @@ boot() {
 	fi
 	install -m 0644 "$here/guest/scenario-$script.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
 	rm -f "$tree/root/gt-installer"
-	# The installer on the root disk: install-selfmount, install-killed and
-	# install-powercut-* run it; the install-ejected* scenarios ask it for
-	# the status once the CD is gone.
-	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] ||
+	# The installer on the root disk: install-selfmount, install-killed,
+	# install-sigint and install-powercut-* run it; the install-ejected*
+	# scenarios ask it for the status once the CD is gone.
+	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] || [ "$s" = install-sigint ] ||
 		[ "$s" != "${s#install-ejected}" ] || [ "$script" = install-powercut ]; then
 		xorriso -osirrox on -indev "$cd" -extract "$installer_path" "$tree/root/gt-installer" \
 			>/dev/null 2>&1 || { fail "$s: cannot copy $installer_path off $cd"; return; }
