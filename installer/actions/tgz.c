@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actions/tgz.h"
 #include "error.h"
 #include "strv.h"
+#include "transaction/fsops.h"
 #include "transaction/journal.h"
 
 /* A payload tgz holds a few files; these bounds stop decompression bombs. */
@@ -74,26 +76,13 @@ static bool through_own_link(char *const *links, const char *path)
 	return false;
 }
 
-/* Make the extracted file @rel (relative to the cwd, the root) durable. */
-static int sync_file(const char *rel)
-{
-	int fd = open(rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return errno == ELOOP ? 0 : -errno; /* a link: nothing to sync */
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 struct extract {
 	const struct gt_root *root;
 	const char *file;
 	struct gt_journal *j;
 	char *why; /* the first refusal, for the caller to report */
 	size_t whylen;
-	struct archive *in, *out;
+	struct archive *in;
 	char **made_links;
 	size_t n_links;
 	int64_t total;
@@ -116,22 +105,69 @@ static void refuse(struct extract *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copy the data of the current entry. */
-static int copy_data(struct extract *x)
+/* pwrite(2) all of @len bytes at @off. Returns 0 or -errno. */
+static int write_at(int fd, const char *buf, size_t len, off_t off)
 {
+	while (len > 0) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			off += n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Write the current entry's data as the new regular file @at (O_EXCL, no
+ * link followed), with its permissions and times, synced before it returns:
+ * the commit record that follows must not name a file a power cut can lose.
+ */
+static int write_file(struct extract *x, struct archive_entry *e,
+                      const struct gt_root_at *at)
+{
+	struct timespec times[2];
 	const void *buf;
 	size_t size;
 	int64_t off;
-	int r;
+	int fd, r = ARCHIVE_OK, ret = 0;
 
-	while ((r = archive_read_data_block(x->in, &buf, &size, &off)) == ARCHIVE_OK)
-		if (archive_write_data_block(x->out, buf, size, off) != ARCHIVE_OK)
-			break;
-	if (r != ARCHIVE_EOF) {
-		refuse(x, "%s", archive_error_string(r == ARCHIVE_OK ? x->out : x->in));
-		return -EIO;
+	fd = gt_fs_create_at(at, 0600);
+	if (fd < 0)
+		return fd;
+	/* Blocks come with their offsets: a sparse member keeps its holes. */
+	while (ret == 0 &&
+	       (r = archive_read_data_block(x->in, &buf, &size, &off)) == ARCHIVE_OK)
+		ret = write_at(fd, buf, size, (off_t)off);
+	if (ret == 0 && r != ARCHIVE_EOF) {
+		refuse(x, "%s", archive_error_string(x->in));
+		ret = -EIO;
 	}
-	return 0;
+	times[1].tv_sec = archive_entry_mtime(e);
+	times[1].tv_nsec =
+	        archive_entry_mtime_is_set(e) ? archive_entry_mtime_nsec(e) : UTIME_OMIT;
+	times[0] = times[1];
+	if (ret == 0 && (ftruncate(fd, (off_t)archive_entry_size(e)) < 0 ||
+	                 fchmod(fd, archive_entry_perm(e) & 0777) < 0 ||
+	                 futimens(fd, times) < 0 || fsync(fd) < 0))
+		ret = -errno;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+/* Make @at a symlink to the entry's target (kept as written). */
+static int write_link(struct archive_entry *e, const struct gt_root_at *at)
+{
+	const char *target = archive_entry_symlink(e);
+
+	return target && target[0] ? gt_fs_symlink_at(target, at) : -GT_EPARSE;
 }
 
 /* Check, record and write one entry. */
@@ -139,7 +175,8 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 {
 	mode_t type = archive_entry_filetype(e);
 	const char *name = archive_entry_pathname(e);
-	char *path = NULL, *abs = NULL, *rel = NULL, *final = NULL, *slash;
+	struct gt_root_at at = { -1, "" };
+	char *path = NULL, *abs = NULL, *slash;
 	int ret;
 
 	ret = gt_tgz_entry_path(name ? name : "", &path);
@@ -184,10 +221,6 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 		ret = -GT_ETOOBIG;
 		goto out;
 	}
-	/* No set-user-ID or set-group-ID file comes from a payload. */
-	archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
 	if (asprintf(&abs, "/%s", path) < 0) {
 		abs = NULL;
 		ret = -ENOMEM;
@@ -200,62 +233,46 @@ static int extract_one(struct extract *x, struct archive_entry *e)
 	slash = strrchr(abs, '/');
 	*slash = '\0';
 	ret = abs[0] ? gt_journal_dir(x->j, abs) : 0;
-	/* The parent, resolved inside the root (a usr-merged /lib -> usr/lib). */
-	if (ret == 0)
-		ret = gt_root_resolve(x->root, abs[0] ? abs : "/", true, &rel);
 	*slash = '/';
-	if (ret == 0 && asprintf(&final, "%s/%s", rel, slash + 1) < 0) {
-		final = NULL;
-		ret = -ENOMEM;
-	}
+	/* Resolved once inside the root (a usr-merged /lib -> usr/lib is
+	 * followed there, the last name never), then held: the writes below act
+	 * on that directory, not on a path walked again (root.h). */
+	if (ret == 0)
+		ret = gt_root_at(x->root, abs, 0, &at);
 	if (ret == 0)
 		ret = gt_journal_file_intent(x->j, abs);
-	if (ret < 0) {
+	/* What was there is backed up: it goes, the entry takes its place. No
+	 * set-user-ID or set-group-ID file comes from a payload, and everything
+	 * is root's (made by this root process). */
+	if (ret == 0)
+		ret = gt_fs_unlink_at(&at);
+	if (ret == 0)
+		ret = type == AE_IFREG ? write_file(x, e, &at) : write_link(e, &at);
+	if (ret < 0)
 		refuse(x, "%s: %s", path, gt_strerror(ret));
-		goto out;
-	}
-	archive_entry_copy_pathname(e, final);
-	if (archive_write_header(x->out, e) != ARCHIVE_OK) {
-		refuse(x, "%s", archive_error_string(x->out));
-		ret = -EIO;
-		goto out;
-	}
-	if (type == AE_IFREG)
-		ret = copy_data(x);
-	if (ret == 0 && archive_write_finish_entry(x->out) != ARCHIVE_OK) {
-		refuse(x, "%s", archive_error_string(x->out));
-		ret = -EIO;
-	}
-	/* Durable before the commit record that will say the run is done. */
-	if (ret == 0 && type == AE_IFREG && final)
-		ret = sync_file(final);
 out:
-	free(final);
-	free(rel);
+	if (at.dirfd >= 0)
+		gt_root_at_close(&at);
 	free(abs);
 	free(path);
 	return ret;
 }
 
 /*
- * Extract @file into @root. Each entry's parent is resolved inside the root
- * first (so "lib/systemd" follows a usr-merged /lib link to /usr/lib safely),
- * then libarchive writes it with the SECURE flags and nothing else may move.
+ * Extract @file into @root. libarchive only reads: each entry's path is
+ * made canonical and checked, its place resolved once inside the root (so
+ * "lib/systemd" follows a usr-merged /lib link to /usr/lib safely) and held
+ * as a directory fd, and the file or link is made there (fsops.h).
  */
 int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journal *j,
                    char *why, size_t whylen)
 {
-	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-	                  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-	                  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
-	                  ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK;
-	struct extract x = { root, file, j, why, whylen, NULL, NULL, NULL, 0, 0 };
+	struct extract x = { root, file, j, why, whylen, NULL, NULL, 0, 0 };
 	struct archive_entry *e;
-	int ret = 0, cwd = -1, entries = 0, r = ARCHIVE_OK;
+	int ret = 0, entries = 0, r = ARCHIVE_OK;
 
 	x.in = archive_read_new();
-	x.out = archive_write_disk_new();
-	if (!x.in || !x.out) {
+	if (!x.in) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -263,15 +280,9 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
 	archive_read_support_filter_xz(x.in);
 	archive_read_support_filter_zstd(x.in);
 	archive_read_support_format_tar(x.in);
-	archive_write_disk_set_options(x.out, flags);
 	if (archive_read_open_filename(x.in, file, 65536) != ARCHIVE_OK) {
 		refuse(&x, "%s", archive_error_string(x.in));
 		ret = -GT_EPARSE;
-		goto out;
-	}
-	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || fchdir(root->fd) < 0) {
-		ret = -errno;
 		goto out;
 	}
 	while (ret == 0 && (r = archive_read_next_header(x.in, &e)) == ARCHIVE_OK) {
@@ -287,15 +298,6 @@ int gt_tgz_install(const struct gt_root *root, const char *file, struct gt_journ
 		ret = -GT_EPARSE;
 	}
 out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && ret == 0)
-			ret = -errno;
-		close(cwd);
-	}
-	if (x.out) {
-		archive_write_close(x.out);
-		archive_write_free(x.out);
-	}
 	if (x.in)
 		archive_read_free(x.in);
 	gt_strv_free(x.made_links);

@@ -393,9 +393,9 @@ static int recover(struct run *r);
 /*
  * A root that had no state directory gets it, locked, now, before the first
  * change. A run that got there first may have installed meanwhile (it held
- * the lock while this one waited): what is installed and the driver plan
- * are looked at again. Returns 0 (*done: nothing is left to do) or the exit
- * code.
+ * the lock while this one waited): what is installed, the driver plan and
+ * the downgrade rule are looked at again. Returns 0 (*done: nothing is left to do) or the
+ * exit code.
  */
 static int lock_late(struct run *r, bool *done)
 {
@@ -407,6 +407,9 @@ static int lock_late(struct run *r, bool *done)
 		return 0;
 	if (take_state(r, true) != 0 || recover(r) != 0)
 		return r->rc;
+	/* SIGINT/TERM/HUP while it waited (media.h): stop before the first change. */
+	if (gt_media_interrupted())
+		return fail(r, GT_EXIT_FAILURE, "cancelled; nothing was changed");
 	free(r->previous);
 	r->previous = NULL;
 	gt_drivers_plan_free(r->drivers);
@@ -418,6 +421,8 @@ static int lock_late(struct run *r, bool *done)
 		return fail(r, GT_EXIT_FAILURE,
 		            "%s: cannot look again at what is installed: %s", r->pkg.name,
 		            gt_strerror(ret));
+	if (!r->o.allow_downgrade && refuse_downgrade(r))
+		return r->rc;
 	if (r->previous && strcmp(r->previous, r->pkg.version) == 0 &&
 	    r->drivers->n_steps == 0) {
 		r->result = "unchanged";
@@ -677,6 +682,10 @@ static int take_state(struct run *r, bool create)
 		        pid, gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
 		        GT_LOCK_WAIT_SECONDS);
 	}
+	if (ret == -EINTR)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cancelled while waiting for %s/lock; nothing was changed",
+		            gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)));
 	if (ret < 0)
 		return fail(r, ret == -GT_EUNSAFE ? GT_EXIT_UNSAFE : GT_EXIT_FAILURE,
 		            "%s/lock: cannot take the lock: %s; nothing was changed",

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "strv.h"
 #include "testseam/testseam.h"
+#include "transaction/fsops.h"
 #include "transaction/rollback.h"
 
 void gt_undo_report_clear(struct gt_undo_report *rep)
@@ -84,15 +85,11 @@ static int undo_pkg(struct walk *w, const struct gt_journal_record *r, char *why
 static int undo_dir(struct walk *w, const struct gt_journal_record *r, char *why,
                     size_t whylen)
 {
-	char *rel = NULL;
-	int ret = gt_root_resolve(w->st->root, r->fields[0], false, &rel);
+	/* Only an empty directory goes: anything put there since stays. A
+	 * missing one is already undone; the parent is synced (fsops.h). */
+	int ret = gt_fs_rmdir(w->st->root, r->fields[0]);
 
-	/* Only an empty directory goes: anything put there since stays. */
-	if (ret == 0 && unlinkat(w->st->root->fd, rel, AT_REMOVEDIR) < 0 &&
-	    errno != ENOENT)
-		ret = -errno;
-	free(rel);
-	if (ret == -ENOTEMPTY || ret == -EEXIST)
+	if (ret == -ENOTEMPTY)
 		snprintf(why, whylen,
 		         "is not empty: it holds files the installer did not put there");
 	else if (ret < 0)

@@ -42,7 +42,8 @@ static int check_dir_stat(const struct stat *st, char *why, size_t whylen)
 int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
                      int *parent_fd, char *why, size_t whylen)
 {
-	char *parent = strdup(path), *slash, *rel = NULL, target[PATH_MAX];
+	char *parent = strdup(path), *slash, target[PATH_MAX];
+	struct gt_root_at at;
 	const char *name;
 	struct stat st;
 	int pfd = -1, fd = -1, ret;
@@ -59,13 +60,14 @@ int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
 	*slash = '\0';
 	name = slash + 1;
 	ret = create && parent[0] ? gt_fs_mkdirs(root, parent) : 0;
+	/* The parent resolved once, inside the root (links followed there: a
+	 * /var/lib that is a link stays usable), then held (root.h). */
 	if (ret == 0)
-		ret = gt_root_resolve(root, parent[0] ? parent : "/", true, &rel);
-	if (ret != 0 || !rel) {
-		ret = ret < 0 ? ret : -ENOMEM;
+		ret = gt_root_at(root, parent[0] ? parent : "/", GT_AT_FOLLOW, &at);
+	if (ret != 0)
 		goto out;
-	}
-	pfd = openat(root->fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pfd = openat(at.dirfd, at.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	gt_root_at_close(&at);
 	if (pfd < 0) {
 		ret = -errno;
 		goto out;
@@ -107,7 +109,6 @@ int gt_safe_dir_open(const struct gt_root *root, const char *path, bool create,
 	ret = check_dir_stat(&st, why, whylen);
 out:
 	free(parent);
-	free(rel);
 	if (ret < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -162,6 +163,39 @@ bool gt_state_exists(const struct gt_state *st, const char *name)
 	return fstatat(st->fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* One /proc/locks line: is it a FLOCK on @sb's file? Then its pid, else 0. */
+static pid_t flock_line_pid(char *line, const struct stat *sb)
+{
+	char *field[6], *save = NULL, *end;
+	unsigned long maj, min, ino;
+	long pid;
+	int n;
+
+	for (n = 0; n < 6; n++) {
+		field[n] = strtok_r(n ? NULL : line, " \t\n", &save);
+		if (!field[n])
+			return 0;
+	}
+	/* "N:" "FLOCK" "ADVISORY" "WRITE" "PID" "MAJ:MIN:INO" (a waiter's
+	 * line has "->" second, and is no holder). */
+	if (strcmp(field[1], "FLOCK") != 0)
+		return 0;
+	pid = strtol(field[4], &end, 10);
+	if (*end || pid <= 0 || pid > INT_MAX)
+		return 0;
+	maj = strtoul(field[5], &end, 16);
+	if (*end != ':')
+		return 0;
+	min = strtoul(end + 1, &end, 16);
+	if (*end != ':')
+		return 0;
+	ino = strtoul(end + 1, &end, 10);
+	if (*end || maj != major(sb->st_dev) || min != minor(sb->st_dev) ||
+	    ino != (unsigned long)sb->st_ino)
+		return 0;
+	return (pid_t)pid;
+}
+
 /*
  * The pid that holds a flock on the file of @fd, from /proc/locks (the
  * kernel's fs/locks.c lock_get_status(): "N: FLOCK  ADVISORY  WRITE PID
@@ -181,18 +215,8 @@ static pid_t lock_holder(int fd)
 	fp = fopen("/proc/locks", "re");
 	if (!fp)
 		return 0;
-	while (!found && fgets(line, sizeof(line), fp)) {
-		char kind[16];
-		unsigned maj, min;
-		unsigned long ino;
-		long pid;
-
-		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj,
-		           &min, &ino) == 5 &&
-		    strcmp(kind, "FLOCK") == 0 && maj == major(sb.st_dev) &&
-		    min == minor(sb.st_dev) && ino == (unsigned long)sb.st_ino && pid > 0)
-			found = (pid_t)pid;
-	}
+	while (!found && fgets(line, sizeof(line), fp))
+		found = flock_line_pid(line, &sb);
 	(void)fclose(fp);
 	return found;
 }
@@ -273,8 +297,10 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder)
 		fd = -1;
 		if (ret < 0)
 			return ret;
-		if (tries > 0)
-			nanosleep(&step, NULL);
+		/* A caught signal (SIGINT at the terminal: the handler has no
+		 * SA_RESTART) ends the wait: the caller stops, nothing changed. */
+		if (tries > 0 && nanosleep(&step, NULL) < 0 && errno == EINTR)
+			return -EINTR;
 	}
 	if (fd < 0)
 		return -EWOULDBLOCK;

@@ -62,8 +62,9 @@ void gt_state_close(struct gt_state *st);
 /*
  * gt_state_lock - take the run lock, waiting up to @wait_seconds for a run
  * that holds it. Returns 0, -EWOULDBLOCK (still held: *holder is its pid
- * from /proc/locks, or 0 when that cannot tell), -GT_EUNSAFE (the lock file
- * is not a regular file of root's), or -errno.
+ * from /proc/locks, or 0 when that cannot tell), -EINTR (a signal came
+ * while it waited), -GT_EUNSAFE (the lock file is not a regular file of
+ * root's), or -errno.
  */
 int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder);
 

@@ -1254,7 +1254,9 @@ def cut_while_stopped(label, stop_at, image, cut, root, before):
           (proc.returncode, msg, stderr[-300:]))
     d = diff(before, snapshot(root))
     check(f"{label}: root unchanged", d is None, d)
-    left = set(glob.glob("/run/guest-tools-*")) - tmp_before
+    # Only this run's folders (guest-tools-PID-*): /run is shared with
+    # whatever else runs on the machine meanwhile.
+    left = set(glob.glob(f"/run/guest-tools-{proc.pid}-*")) - tmp_before
     check(f"{label}: no journal, no private copy left in /run",
           not os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")) and not left,
           left)
