@@ -23,6 +23,7 @@
 #include "actions/drivers.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "cli/undo_words.h"
 #include "transaction/fsops.h"
 #include "transaction/journal.h"
 #include "transaction/rollback.h"
@@ -353,16 +354,6 @@ static int apply_driver_steps(struct run *r, struct gt_journal *j)
 	return ret;
 }
 
-/* Say what a rollback or uninstall could not undo, one line each. */
-static void say_left(const struct gt_undo_report *u)
-{
-	if (u->unrecorded)
-		gt_warn("%zu undo steps were done but could not be written down (is the disk full?); a later run does them again, harmlessly",
-		        u->unrecorded);
-	for (size_t i = 0; i < u->n_left; i++)
-		gt_err("  left: %s", u->left[i]);
-}
-
 /* The run failed while @stage: roll back, and say truly how far that went. */
 static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int err,
                      const char *how)
@@ -371,7 +362,7 @@ static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int
 
 	if (rb == 0 && r->undo.finished) {
 		r->result = "rolled-back";
-		say_left(&r->undo); /* only the steps not written down, if any */
+		gt_say_left(&r->undo); /* only the steps not written down, if any */
 		return fail(
 		        r, GT_EXIT_ROLLEDBACK,
 		        "%s: %s failed while %s (%s); everything was rolled back and checked",
@@ -383,7 +374,7 @@ static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int
 	     "%s: %s failed while %s (%s); the rollback is incomplete (%s): what is not as it was is listed below; the journal is kept, and the next run tries again",
 	     r->payload->dest, r->pkg.name, stage, how && how[0] ? how : gt_strerror(err),
 	     rb < 0 ? gt_strerror(rb) : "checked after the undo");
-	say_left(&r->undo);
+	gt_say_left(&r->undo);
 	return r->rc;
 }
 
@@ -736,7 +727,7 @@ static int recover(struct run *r)
 		fail(r, GT_EXIT_INCOMPLETE,
 		     "an interrupted earlier %s could not be undone completely; nothing new was installed. What is not as it was is listed below: fix it (the messages say why), then run the installer again",
 		     what == GT_RECOVERED_UNINSTALL ? "uninstall" : "run");
-		say_left(&r->undo);
+		gt_say_left(&r->undo);
 		return r->rc;
 	}
 	r->recovered = what != GT_RECOVERED_NOTHING;

@@ -13,6 +13,7 @@
 #include "detect/detect.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "cli/undo_words.h"
 #include "transaction/journal.h"
 #include "actions/undo_ops.h"
 #include "transaction/rollback.h"
@@ -275,15 +276,6 @@ int cmd_status(int argc, char **argv)
 	return rc;
 }
 
-static void say_left(const struct gt_undo_report *u)
-{
-	if (u->unrecorded)
-		gt_warn("%zu undo steps were done but could not be written down (is the disk full?); a later run does them again, harmlessly",
-		        u->unrecorded);
-	for (size_t i = 0; i < u->n_left; i++)
-		gt_err("  left: %s", u->left[i]);
-}
-
 static void uninstall_json(const struct gt_cli *o, const char *result, int rc,
                            const struct gt_journal_log *log,
                            const struct gt_undo_report *u)
@@ -399,7 +391,7 @@ int cmd_uninstall(int argc, char **argv)
 		result = "failed";
 	} else if (u.n_left > 0) {
 		gt_err("uninstall: incomplete: what is not as it was before the installation is listed below; the record is kept: fix what the messages say, then run 'installer uninstall' again");
-		say_left(&u);
+		gt_say_left(&u);
 		rc = GT_EXIT_INCOMPLETE;
 		result = "rollback-incomplete";
 	} else {

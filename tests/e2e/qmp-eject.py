@@ -138,14 +138,24 @@ def summary(b):
             "tray_open": b.get("tray_open"), "medium": ins.get("file") if ins else None}
 
 
-def eject(args, report):
-    t = time.monotonic()
+def connect(args, report):
+    """A QMP session in command mode; QEMU's version goes into the report."""
     q = Qmp(args.socket, 10)
     try:
         report["qemu"] = q.greeting["QMP"].get("version", {}).get("qemu")
         r = q.cmd("qmp_capabilities")
         if "return" not in r:
             raise QmpError(f"qmp_capabilities: {r}")
+    except BaseException:
+        q.close()
+        raise
+    return q
+
+
+def eject(args, report):
+    t = time.monotonic()
+    q = connect(args, report)
+    try:
         r = q.cmd("query-block")
         if "return" not in r:
             raise QmpError(f"query-block: {r}")
@@ -179,12 +189,8 @@ def eject(args, report):
 def quit_qemu(args, report):
     """QMP quit: QEMU exits without telling the guest (a power cut)."""
     t = time.monotonic()
-    q = Qmp(args.socket, 10)
+    q = connect(args, report)
     try:
-        report["qemu"] = q.greeting["QMP"].get("version", {}).get("qemu")
-        r = q.cmd("qmp_capabilities")
-        if "return" not in r:
-            raise QmpError(f"qmp_capabilities: {r}")
         try:
             r = q.cmd("quit")
         except QmpError:  # QEMU closed the socket before answering: it is gone
