@@ -1160,6 +1160,7 @@ def main():
             test_procsys_faults(tmp, iso, deb_src)
             test_concurrent(tmp, iso)
             test_lock_refused(tmp, iso)
+            test_lock_wait_cancelled(tmp, iso)
             test_undo_kills(tmp)
             test_rollback_incomplete(tmp, deb_src, installer_bin)
             test_upgrade_uninstall(tmp, deb_src, installer_bin)
@@ -1486,6 +1487,54 @@ def test_lock_refused(tmp, iso):
     check("lock: the installed record matches the disk", ok, why)
     shutil.rmtree(root)
 
+
+def test_lock_wait_cancelled(tmp, iso):
+    """Ctrl-C while a run waits for the lock (SIGINT, caught without
+    SA_RESTART since the media was opened): the wait ends at once, exit 1
+    "cancelled while waiting", nothing changed by it; the holder finishes.
+    The waiter starts on a root with no state directory (stopped at
+    'payload' before the holder makes one), so it waits in the late lock,
+    after its media is open."""
+    import signal
+    import time
+    if not need_test_build("SIGINT during the lock wait"):
+        return
+    root = tgz_root(tmp, "tgz-lock-sigint")
+    cmd = [INSTALLER_TEST, "install", "--root", root, "--media", iso, "--yes", "--json"]
+    waiter = subprocess.Popen(cmd, env=dict(os.environ, GT_TEST_STOP_AT="payload"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        check("lock wait: the waiter stopped before the state directory exists",
+              wait_stopped(waiter.pid) and not os.path.lexists(state_file(root, "lock")), "")
+        holder = subprocess.Popen(cmd, env=dict(os.environ, GT_TEST_STOP_AT="begin"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check("lock wait: the holder stopped with the lock", wait_stopped(holder.pid), "")
+        before = snapshot(root)
+        os.kill(waiter.pid, signal.SIGCONT)
+        time.sleep(3)  # the payload is read, then the wait (20 s) begins
+        t0 = time.monotonic()
+        os.kill(waiter.pid, signal.SIGINT)
+        stdout, stderr = waiter.communicate(timeout=60)
+        took = time.monotonic() - t0
+        check("lock wait: SIGINT ends it at once: exit 1, cancelled, nothing changed",
+              waiter.returncode == 1 and took < 5 and
+              "cancelled while waiting for" in stderr and "nothing was changed" in stderr,
+              (waiter.returncode, round(took, 1), stderr[-300:]))
+        check("lock wait: ... and the root is as the holder left it",
+              diff(before, snapshot(root)) is None, diff(before, snapshot(root)))
+    finally:
+        if waiter.returncode is None:
+            waiter.kill()
+            waiter.communicate()
+        if holder:
+            os.kill(holder.pid, signal.SIGCONT)
+            _, hstderr = holder.communicate(timeout=300)
+    check("lock wait: the holder then finishes (exit 0)", holder and holder.returncode == 0,
+          holder and (holder.returncode, hstderr[-300:]))
+    ok, why = record_matches_disk(root)
+    check("lock wait: the installed record matches the disk", ok, why)
+    shutil.rmtree(root)
 
 def test_undo_kills(tmp):
     """SIGKILL at every undo step (after the step, before its record; and
