@@ -33,9 +33,10 @@
 
 struct gt_state {
 	const struct gt_root *root;
-	int parent_fd; /* ROOT/var/lib, to remove the state directory when empty */
-	int fd;        /* ROOT/var/lib/guest-tools, opened without following links */
-	int lock_fd;   /* the lock file while locked, else -1 */
+	int parent_fd;     /* ROOT/var/lib, to remove the state directory when empty */
+	int fd;            /* ROOT/var/lib/guest-tools, opened without following links */
+	int lock_fd;       /* the lock file while locked, else -1 */
+	bool lock_created; /* this run made the lock file (and removes it) */
 };
 
 /*
@@ -75,11 +76,12 @@ int gt_state_lock(struct gt_state *st, unsigned wait_seconds, pid_t *holder);
 bool gt_state_exists(const struct gt_state *st, const char *name);
 
 /*
- * gt_state_release - end of a run that holds the lock: when there is
- * neither a journal nor an installed record, the lock file, the backup
- * folder and the state directory go when that leaves them empty (a run
- * waiting on the old lock file finds it was replaced and takes a new one),
- * so that an uninstall or a rolled-back first install leaves no trace.
+ * gt_state_release - end of a run that holds the lock: the lock file goes
+ * if this run made it (a run waiting on the old lock file finds it was
+ * replaced and takes a new one); when there is neither a journal nor an
+ * installed record, the backup folder and the state directory go when that
+ * leaves them empty, so that an uninstall or a rolled-back first install
+ * leaves no trace.
  * Links are never followed; anything else stays. Then the lock is released
  * and @st freed (as gt_state_close).
  */
