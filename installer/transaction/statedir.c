@@ -222,21 +222,12 @@ static pid_t lock_holder(int fd)
 }
 
 /* Open the lock file safely: a regular file of root's, one link, no following. */
-static int open_lock_file(struct gt_state *st)
+static int open_lock_file(const struct gt_state *st)
 {
-	const int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct stat sb;
-	int fd = openat(st->fd, LOCK_NAME, flags);
+	int fd = openat(st->fd, LOCK_NAME,
+	                O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 
-	/* Made by this run only when there was none: it is removed at the end
-	 * (gt_state_release), one that was there stays. */
-	st->lock_created = false;
-	if (fd < 0 && errno == ENOENT) {
-		fd = openat(st->fd, LOCK_NAME, flags | O_CREAT | O_EXCL, 0600);
-		st->lock_created = fd >= 0;
-		if (fd < 0 && errno == EEXIST) /* another run made it meanwhile */
-			fd = openat(st->fd, LOCK_NAME, flags);
-	}
 	if (fd < 0)
 		return errno == ELOOP ? -GT_EUNSAFE : -errno;
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
@@ -327,19 +318,23 @@ static void rmdir_if_empty(int dirfd, const char *name)
 void gt_state_release(struct gt_state *st)
 {
 	struct stat sb;
+	bool recorded;
 
 	if (!st)
 		return;
-	/* The lock file goes if this run made it (only the lock we hold, and
-	 * while we hold it): a run that changes nothing leaves the state
-	 * directory as it found it. With nothing recorded the directory goes
-	 * too, when that leaves it empty. */
-	if (st->lock_fd >= 0 && st->lock_created &&
+	/* The lock file goes at the end of every run that holds it (only the
+	 * lock we hold, and while we hold it): one a killed run left goes too,
+	 * and a run that made it leaves the directory as it found it. With
+	 * nothing recorded, the backup folder and the state directory go when
+	 * that leaves them empty. */
+	recorded = gt_state_exists(st, "journal") || gt_state_exists(st, "installed");
+	if (st->lock_fd >= 0 &&
 	    fstatat(st->fd, LOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    lock_is_current(st, st->lock_fd))
+	    lock_is_current(st, st->lock_fd)) {
 		(void)unlinkat(st->fd, LOCK_NAME, 0);
-	if (st->lock_fd >= 0 && !gt_state_exists(st, "journal") &&
-	    !gt_state_exists(st, "installed")) {
+		(void)fsync(st->fd);
+	}
+	if (st->lock_fd >= 0 && !recorded) {
 		rmdir_if_empty(st->fd, "backup");
 		rmdir_if_empty(st->parent_fd, STATE_NAME);
 		(void)fsync(st->parent_fd);

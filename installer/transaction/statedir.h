@@ -33,10 +33,9 @@
 
 struct gt_state {
 	const struct gt_root *root;
-	int parent_fd;     /* ROOT/var/lib, to remove the state directory when empty */
-	int fd;            /* ROOT/var/lib/guest-tools, opened without following links */
-	int lock_fd;       /* the lock file while locked, else -1 */
-	bool lock_created; /* this run made the lock file (and removes it) */
+	int parent_fd; /* ROOT/var/lib, to remove the state directory when empty */
+	int fd;        /* ROOT/var/lib/guest-tools, opened without following links */
+	int lock_fd;   /* the lock file while locked, else -1 */
 };
 
 /*
@@ -77,11 +76,10 @@ bool gt_state_exists(const struct gt_state *st, const char *name);
 
 /*
  * gt_state_release - end of a run that holds the lock: the lock file goes
- * if this run made it (a run waiting on the old lock file finds it was
- * replaced and takes a new one); when there is neither a journal nor an
- * installed record, the backup folder and the state directory go when that
- * leaves them empty, so that an uninstall or a rolled-back first install
- * leaves no trace.
+ * (a run waiting on the old lock file finds it was replaced and takes a new
+ * one); with neither a journal nor an installed record, the backup folder
+ * and the state directory too when that leaves them empty, so that an
+ * uninstall or a rolled-back first install leaves no trace.
  * Links are never followed; anything else stays. Then the lock is released
  * and @st freed (as gt_state_close).
  */
