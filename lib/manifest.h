@@ -145,7 +145,9 @@ void gt_manifest_free(struct gt_manifest *m);
  * manifests, size= and sha256= required in ISO manifests. Every value is
  * checked against the same rules as the parser, so the output always parses.
  * On success *buf (owned by the caller, NUL-terminated) holds *len bytes.
- * Returns 0, -EINVAL (a value the format cannot hold) or -ENOMEM.
+ * Returns 0, -EINVAL (a value the format cannot hold), -GT_ETOOBIG (an
+ * on-ISO manifest over GT_MANIFEST_MAX_ENTRIES or GT_MANIFEST_MAX_SIZE, which
+ * the parser would refuse) or -ENOMEM.
  */
 int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len);
 
@@ -180,6 +182,13 @@ enum gt_arch gt_manifest_arch_from_machine(const char *machine);
  * Returns NULL when valid, else a static description of the problem.
  */
 const char *gt_manifest_check_dest(const char *dest);
+
+/*
+ * gt_manifest_check_target - whether @target can be a link's target: a
+ * relative path of components as for destinations, "." and ".." allowed.
+ * Returns NULL when valid, else a static description of the problem.
+ */
+const char *gt_manifest_check_target(const char *target);
 
 /*
  * gt_manifest_check_version - whether @version can be a manifest's version

@@ -154,6 +154,13 @@ const char *gt_manifest_check_dest(const char *dest)
 	return mf_check_path(dest, false, GT_MANIFEST_MAX_PATH);
 }
 
+const char *gt_manifest_check_target(const char *target)
+{
+	if (*target == '/')
+		return "an absolute path (a link on the image must be relative)";
+	return mf_check_path(target, true, GT_MANIFEST_MAX_VALUE);
+}
+
 /* Words with no spaces or controls: labels, versions, ids. */
 bool mf_all_chars(const char *s, const char *extra, bool upper_ok)
 {

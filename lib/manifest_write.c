@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "manifest.h"
 #include "manifest_rules.h"
 #include "sha256.h"
@@ -109,8 +110,9 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 
 	bool contents = m->kind == GT_MANIFEST_CONTENTS;
 
-	if ((m->kind == GT_MANIFEST_ISO && m->n_entries > GT_MANIFEST_MAX_ENTRIES) ||
-	    (!contents &&
+	if (m->kind == GT_MANIFEST_ISO && m->n_entries > GT_MANIFEST_MAX_ENTRIES)
+		return -GT_ETOOBIG;
+	if ((!contents &&
 	     (!m->version ||
 	      mf_check_version_refs(m->version, m->kind == GT_MANIFEST_BUILD))) ||
 	    (m->label && mf_check_label(m->label)) ||
@@ -136,7 +138,7 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 	if (fclose(fp) != 0 && ret == 0)
 		ret = -ENOMEM;
 	if (ret == 0 && m->kind == GT_MANIFEST_ISO && n > GT_MANIFEST_MAX_SIZE)
-		ret = -EINVAL;
+		ret = -GT_ETOOBIG;
 	if (ret < 0) {
 		free(b);
 		return ret;

@@ -2,8 +2,10 @@
 # mkisotool/: the build-side CLI (host variant only: glibc, dynamic). It
 # masters the ISO with the libisofs C API and reads it back with libarchive.
 MKISOTOOL_SRCS := $(wildcard mkisotool/*.c)
+# XXH3 (libxxhash) is the read-back's check of every file's content.
 MKISOTOOL_LIBS := -lisofs $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || \
-	echo -larchive) $(LIBGT_HOST_LIBS)
+	echo -larchive) $(shell $(PKG_CONFIG) --libs libxxhash 2>/dev/null || \
+	echo -lxxhash) -lpthread $(LIBGT_HOST_LIBS)
 
 $(BUILD)/host/mkisotool: $(call objs,host,$(MKISOTOOL_SRCS)) $(BUILD)/host/libgt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(MKISOTOOL_LIBS)

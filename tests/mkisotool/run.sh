@@ -81,6 +81,7 @@ make_tree() {
 
 # The expected layout, as bsdtar lists it (sorted, no leading ./).
 expected_layout='Linux
+Linux/CONTENTS
 Linux/MANIFEST
 Linux/deb
 Linux/deb/agent.deb
@@ -167,7 +168,7 @@ if bsdtar -xf "$out/a.iso" -C "$x" 2>"$work/stderr" &&
 	[ "$(stat -c %a "$x/README.txt")" = 644 ] &&
 	[ "$(readlink "$x/Linux/install")" = install.sh ] &&
 	(cd "$x" && sha256sum --quiet -c SHA256SUMS) >"$work/stderr" 2>&1 &&
-	[ "$(wc -l <"$x/SHA256SUMS")" -eq 7 ]; then
+	[ "$(wc -l <"$x/SHA256SUMS")" -eq 8 ]; then
 	ok extract-content
 else
 	fail extract-content "content, mode, link or SHA256SUMS differ"
@@ -179,6 +180,15 @@ if grep -qx 'package Linux/el7/agent.rpm size=100000 sha256='"$(sha "$t/pkgs/el7
 	ok on-iso-manifest
 else
 	fail on-iso-manifest "$(cat "$x/Linux/MANIFEST")"
+fi
+# What lies outside Linux/ is in Linux/CONTENTS, which Linux/MANIFEST pins.
+if grep -qx "file Linux/CONTENTS size=$(stat -c %s "$x/Linux/CONTENTS") sha256=$(sha "$x/Linux/CONTENTS") mode=0644" "$x/Linux/MANIFEST" &&
+	grep -qx "file Windows/setup.exe size=3000 sha256=$(sha "$t/win/setup.exe") mode=0644" "$x/Linux/CONTENTS" &&
+	grep -qx 'file README.txt size=24 sha256='"$(sha "$t/README.txt")"' mode=0644' "$x/Linux/CONTENTS" &&
+	! grep -q 'README.txt\|Windows/' "$x/Linux/MANIFEST" && ! grep -q 'Linux/' "$x/Linux/CONTENTS"; then
+	ok on-iso-contents
+else
+	fail on-iso-contents "$(cat "$x/Linux/CONTENTS")"
 fi
 
 # ls, human and JSON.
@@ -214,7 +224,7 @@ assert d["sha256"] == sys.argv[2], d
 assert d["bytes"] == int(sys.argv[4]), d
 assert d["unique_bytes"] == d["bytes"] - 100000, d
 assert d["iso_size"] == int(sys.argv[3]), d
-assert d["files"] == 8, d
+assert d["files"] == 9, d
 ' "$work/stdout" "$(sha "$out/j.iso")" "$(stat -c %s "$out/j.iso")" \
 	"$(cd "$t" && cat README.txt install.sh installer pkgs/el7/agent.rpm \
 		pkgs/deb/same-content.deb win/setup.exe | wc -c)" 2>"$work/stderr"; then
