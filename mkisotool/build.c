@@ -408,6 +408,11 @@ int cmd_build(int argc, char **argv)
 	 * read once and hashed as it is read, the image hashed as written. */
 	if ((rc = write_image(&b)) != 0)
 		goto out;
+	/* The image tree is written: its memory goes before the read-back's comes. */
+	iso_image_unref(b.image);
+	b.image = NULL;
+	for (int k = 0; k < GEN_COUNT; k++)
+		b.gen[k].stream = NULL;
 	/* 7. Read the image back before anyone sees it; only then rename it. */
 	if ((rc = verify_and_publish(&b)) != 0)
 		goto out;

@@ -62,7 +62,6 @@ struct item {
 	uint64_t size;
 	dev_t dev; /* the source as the walk found it: it must not change */
 	ino_t ino;
-	struct timespec mtime;
 	uint8_t sha256[GT_SHA256_LEN];
 	XXH128_hash_t xxh;  /* of the same bytes as sha256: the read-back's check */
 	struct item *first; /* the first item with the same content (itself if none) */
@@ -80,9 +79,12 @@ enum gen_file { GEN_CONTENTS, GEN_MANIFEST, GEN_SIG, GEN_SUMS, GEN_COUNT };
 struct gen {
 	const char *dest;
 	bool present;
-	size_t size; /* planned before mastering: the content must have it */
-	char *data;  /* made once every input is hashed */
+	size_t size;  /* planned before mastering: the content must have it */
+	char *data;   /* made once every input is hashed; freed once written,
+	               * but Linux/MANIFEST's (the signature and the read-back use it) */
+	bool written; /* libisofs read it: its data is gone */
 	uint8_t sha256[GT_SHA256_LEN];
+	XXH128_hash_t xxh; /* what the read-back compares */
 	IsoStream *stream;
 };
 

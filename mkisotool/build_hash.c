@@ -29,7 +29,7 @@
 #include "io.h"
 #include "log.h"
 
-#define READ_CHUNK (256 * 1024)
+#define READ_CHUNK  (256 * 1024)
 #define MAX_THREADS 4
 
 int mk_hasher_init(struct mk_hasher *h, bool sha)
@@ -51,8 +51,7 @@ void mk_hasher_update(struct mk_hasher *h, const void *buf, size_t len)
 	XXH3_128bits_update(h->xxh, buf, len);
 }
 
-void mk_hasher_final(struct mk_hasher *h, uint8_t sha[GT_SHA256_LEN],
-                     XXH128_hash_t *xxh)
+void mk_hasher_final(struct mk_hasher *h, uint8_t sha[GT_SHA256_LEN], XXH128_hash_t *xxh)
 {
 	if (h->sha)
 		gt_sha256_final(h->sha, sha); /* frees the context */
@@ -102,7 +101,8 @@ static void hash_item(struct prehash *ph, struct item *it, unsigned char *buf)
 	for (;;) {
 		/* One byte past the size tells a file that grew. */
 		uint64_t left = it->size - got + 1;
-		ssize_t n = gt_read_full(fd, buf, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		ssize_t n = gt_read_full(fd, buf,
+		                         left < READ_CHUNK ? (size_t)left : READ_CHUNK);
 
 		if (n < 0) {
 			it->read_error = (int)n;
@@ -168,7 +168,8 @@ static void run_prehash(struct build *b, struct prehash *ph, uint64_t bytes)
 			ph->v[i]->read_error = -ENOMEM;
 		else
 			hash_item(ph, ph->v[i], buf);
-		mk_progress_update(&b->progress, "hashing", atomic_load(&ph->done), bytes);
+		mk_progress_update(&b->progress, "hashing", atomic_load(&ph->done),
+		                   bytes);
 	}
 	for (k = 0; k < started; k++)
 		pthread_join(th[k], NULL);
@@ -219,9 +220,10 @@ static void report_read(struct build *b, const struct item *it)
 
 	mk_item_source(it, src, sizeof(src));
 	if (it->read_error == -GT_EINTEGRITY || it->read_error == -GT_ENOTREG)
-		mk_problem(b, MK_EXIT_INPUT, it->e->line,
-		           "%s: source %s changed while it was read: build again once it is complete",
-		           it->dest, src);
+		mk_problem(
+		        b, MK_EXIT_INPUT, it->e->line,
+		        "%s: source %s changed while it was read: build again once it is complete",
+		        it->dest, src);
 	else
 		mk_problem(b, MK_EXIT_INPUT, it->e->line, "%s: reading %s: %s", it->dest,
 		           src, gt_strerror(it->read_error));
@@ -253,7 +255,8 @@ static int prehash_leaders(struct build *b, struct item **lead, size_t n_lead)
 			struct item *it = lead[k];
 
 			if (it->size == 0) {
-				/* Every empty file is one content, known without reading. */
+				/* Every empty file is one content, known without reading.
+				 */
 				if (!first_empty)
 					first_empty = it;
 				it->first = first_empty;

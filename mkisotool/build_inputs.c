@@ -132,7 +132,6 @@ static int add_file_entry(struct build *b, struct gt_manifest_entry *e)
 		it->size = (uint64_t)st.st_size;
 		it->dev = st.st_dev;
 		it->ino = st.st_ino;
-		it->mtime = st.st_mtim;
 	}
 out:
 	free(path);
@@ -414,8 +413,15 @@ int mk_check_inputs(struct build *b)
 		goto nomem;
 	if (b->problems)
 		return stop(b);
-	if (b->n_items)
+	if (b->n_items) {
+		struct item *fit = realloc(b->items, b->n_items * sizeof(*fit));
+
+		if (fit) { /* no room kept for more: the walk is over */
+			b->items = fit;
+			b->cap_items = b->n_items;
+		}
 		qsort(b->items, b->n_items, sizeof(*b->items), cmp_item_dest);
+	}
 	if (check_destinations(b) < 0)
 		goto nomem;
 	check_links(b);

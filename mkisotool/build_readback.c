@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The build's read-back: the temporary output read with libarchive (an
- * implementation independent of libisofs) in one sequential pass, and
- * every path on it compared with what the build meant to write:
+ * implementation independent of libisofs) in one sequential pass, each
+ * path compared as it streams by (nothing of the image is kept) with what
+ * the build meant to write:
  *   - each item's type, mode, size and link target;
  *   - each file's content, by the XXH3-128 taken of the very bytes whose
  *     SHA-256 went into the manifests (build_hash.c, build_stream.c): a
  *     second SHA-256 of everything would cost as much as the first and
  *     prove nothing more about the image;
- *   - the generated files byte for byte, and Linux/MANIFEST parsed as the
- *     installer will parse it;
+ *   - the generated files by the XXH3-128 of what was made for them, and
+ *     Linux/MANIFEST parsed as the installer will parse it;
  *   - nothing else on the image but the directories that hold these.
  * `mkisotool verify` (verify.c) checks an image against its own manifests
  * with SHA-256, for images whose build is not at hand.
@@ -44,33 +45,58 @@ static struct item *find_item(struct build *b, const char *path)
 	return NULL;
 }
 
-/* A generated file: exactly the bytes made for it, mode 0644. */
-static bool check_generated(struct build *b, struct image *im, struct image_entry *e)
+/* What the read-back keeps while the image streams by. */
+struct readback {
+	struct build *b;
+	XXH128_hash_t *got; /* per item: the XXH3 of the data at its path */
+	bool *seen;         /* per item */
+	bool gen_seen[GEN_COUNT];
+	size_t files;
+};
+
+static const struct gen *gen_at(const struct build *b, const char *path)
 {
 	int k;
 
-	for (k = 0; k < GEN_COUNT; k++) {
-		const struct gen *g = &b->gen[k];
+	for (k = 0; k < GEN_COUNT; k++)
+		if (b->gen[k].present && strcmp(path, b->gen[k].dest) == 0)
+			return &b->gen[k];
+	return NULL;
+}
 
-		if (!g->present || strcmp(e->path, g->dest) != 0)
-			continue;
-		if (e->type != AE_IFREG)
-			mk_image_bad(im, e->path, "is %s, not a file",
-			             mk_image_type_word(e->type));
-		else if (!e->data || e->data_len != g->size ||
-		         memcmp(e->data, g->data, g->size) != 0)
-			mk_image_bad(im, e->path, "differs from what was written");
-		else if (e->mode != 0644)
-			mk_image_bad(im, e->path, "has mode %04o, not 0644", e->mode);
-		return true;
+/* A generated file: exactly the bytes made for it, mode 0644. */
+static void check_generated(struct readback *rb, struct image *im,
+                            const struct image_entry *e, const struct gen *g)
+{
+	bool *seen = &rb->gen_seen[g - rb->b->gen];
+
+	if (*seen) {
+		mk_image_bad(im, e->path, "appears twice in the image");
+		return;
 	}
-	return false;
+	*seen = true;
+	if (e->type != AE_IFREG || e->hardlink)
+		mk_image_bad(im, e->path, "is %s, not a file of its own",
+		             mk_image_type_word(e->type));
+	else if (e->size != g->size || !XXH128_isEqual(e->xxh, g->xxh))
+		mk_image_bad(im, e->path, "differs from what was written");
+	else if (e->mode != 0644)
+		mk_image_bad(im, e->path, "has mode %04o, not 0644", e->mode);
 }
 
 /* One item: what the image holds at its path is what the build wrote. */
-static void check_item(struct image *im, const struct item *it,
+static void check_item(struct readback *rb, struct image *im, struct item *it,
                        const struct image_entry *e)
 {
+	size_t i = (size_t)(it - rb->b->items);
+	XXH128_hash_t xxh = e->xxh;
+	uint64_t size = e->size;
+
+	if (rb->seen[i]) {
+		mk_image_bad(im, e->path, "appears twice in the image");
+		return;
+	}
+	rb->seen[i] = true;
 	if (it->type == GT_ENTRY_LINK) {
 		if (e->type != AE_IFLNK)
 			mk_image_bad(im, e->path, "is %s, not a symbolic link",
@@ -80,16 +106,58 @@ static void check_item(struct image *im, const struct item *it,
 			             it->target);
 		return;
 	}
-	if (e->type != AE_IFREG)
-		mk_image_bad(im, e->path, "is %s, not a file", mk_image_type_word(e->type));
-	else if (e->size != it->size)
+	if (e->type != AE_IFREG) {
+		mk_image_bad(im, e->path, "is %s, not a file",
+		             mk_image_type_word(e->type));
+		return;
+	}
+	if (e->hardlink) {
+		/* Data shared with a path read before: that one's. */
+		struct item *t = find_item(rb->b, e->hardlink);
+
+		if (!t || t->type == GT_ENTRY_LINK || !rb->seen[t - rb->b->items]) {
+			mk_image_bad(im, e->path,
+			             "hard link to %s, which holds no data read before",
+			             e->hardlink);
+			return;
+		}
+		xxh = rb->got[t - rb->b->items];
+		size = t->size;
+	}
+	rb->got[i] = xxh;
+	if (size != it->size)
 		mk_image_bad(im, e->path, "has %llu bytes, not %llu",
-		             (unsigned long long)e->size, (unsigned long long)it->size);
+		             (unsigned long long)size, (unsigned long long)it->size);
 	else if (e->mode != it->mode)
 		mk_image_bad(im, e->path, "has mode %04o, not %04o", e->mode, it->mode);
-	else if (!XXH128_isEqual(e->xxh, it->first->xxh))
+	else if (!XXH128_isEqual(xxh, it->first->xxh))
 		mk_image_bad(im, e->path, "its content is not what was read from %s",
 		             it->first->dest);
+}
+
+static void on_entry(void *ctx, struct image *im, struct image_entry *e)
+{
+	struct readback *rb = ctx;
+	struct build *b = rb->b;
+	const struct gen *g = gen_at(b, e->path);
+	struct item *it;
+
+	if (e->type == AE_IFREG)
+		rb->files++;
+	if (g) {
+		check_generated(rb, im, e, g);
+		return;
+	}
+	it = find_item(b, e->path);
+	if (it)
+		check_item(rb, im, it, e);
+	else if (e->type != AE_IFDIR)
+		mk_image_bad(im, e->path, "%s the build did not write",
+		             mk_image_type_word(e->type));
+	else if (!mk_on_image(b, e->path))
+		mk_image_bad(im, e->path, "a directory the build did not make");
+	else if (e->mode != 0755)
+		mk_image_bad(im, e->path, "has mode %04o, not 0755", e->mode);
 }
 
 /* Linux/MANIFEST as the installer reads it: parses, within its bound. */
@@ -101,72 +169,58 @@ static void check_manifest_parses(struct build *b, struct image *im)
 	int ret = gt_manifest_parse(g->data, g->size, GT_MANIFEST_ISO, &m, &perr);
 
 	if (ret < 0)
-		mk_image_bad(im, GT_MANIFEST_ISO_PATH, "line %u: %s", perr.line, perr.msg);
+		mk_image_bad(im, GT_MANIFEST_ISO_PATH, "line %u: %s", perr.line,
+		             perr.msg);
 	gt_manifest_free(m);
 }
 
 int mk_read_back(struct build *b, const char *path)
 {
 	struct image im;
-	bool *seen = NULL;
+	struct readback rb;
+	struct image_sink sink = { on_entry, &rb };
 	uint64_t iso_size = 0;
-	size_t i, files = 0;
+	size_t i;
 	int ret, rc = MK_EXIT_VERIFY;
 
 	memset(&im, 0, sizeof(im));
+	memset(&rb, 0, sizeof(rb));
 	im.display = b->out;
+	rb.b = b;
 	mk_progress_init(&b->progress, b->progress.enabled);
+	rb.got = calloc(b->n_items ? b->n_items : 1, sizeof(*rb.got));
+	rb.seen = calloc(b->n_items ? b->n_items : 1, sizeof(*rb.seen));
+	if (!rb.got || !rb.seen) {
+		gt_err("out of memory");
+		rc = MK_EXIT_FAILURE;
+		goto out;
+	}
 	if (mk_image_check_pvd(&im, path, b->m->label, &iso_size))
 		goto out;
 	if (iso_size != b->iso_size)
 		mk_image_bad(&im, NULL, "has %llu bytes, %llu were written",
-		             (unsigned long long)iso_size, (unsigned long long)b->iso_size);
-	ret = mk_image_read(&im, path, MK_HASH_XXH3, &b->progress, iso_size);
+		             (unsigned long long)iso_size,
+		             (unsigned long long)b->iso_size);
+	ret = mk_image_stream(&im, path, MK_HASH_XXH3, &b->progress, iso_size, &sink);
 	if (ret < 0) {
 		rc = MK_EXIT_FAILURE;
 		goto out;
 	}
 	if (ret)
 		goto out;
-	seen = calloc(b->n_items ? b->n_items : 1, sizeof(*seen));
-	if (!seen) {
-		gt_err("out of memory");
-		rc = MK_EXIT_FAILURE;
-		goto out;
-	}
-	for (i = 0; i < im.n; i++) {
-		struct image_entry *e = &im.items[i];
-		struct item *it;
-
-		if (e->type == AE_IFREG)
-			files++;
-		if (check_generated(b, &im, e))
-			continue;
-		it = find_item(b, e->path);
-		if (it) {
-			seen[it - b->items] = true;
-			check_item(&im, it, e);
-		} else if (e->type != AE_IFDIR) {
-			mk_image_bad(&im, e->path, "%s the build did not write",
-			             mk_image_type_word(e->type));
-		} else if (!mk_on_image(b, e->path)) {
-			mk_image_bad(&im, e->path, "a directory the build did not make");
-		} else if (e->mode != 0755) {
-			mk_image_bad(&im, e->path, "has mode %04o, not 0755", e->mode);
-		}
-	}
 	for (i = 0; i < b->n_items; i++)
-		if (!seen[i])
+		if (!rb.seen[i])
 			mk_image_bad(&im, b->items[i].dest, "missing from the image");
 	for (i = 0; i < GEN_COUNT; i++)
-		if (b->gen[i].present && !mk_image_find(&im, b->gen[i].dest))
+		if (b->gen[i].present && !rb.gen_seen[i])
 			mk_image_bad(&im, b->gen[i].dest, "missing from the image");
 	check_manifest_parses(b, &im);
-	b->files = files;
+	b->files = rb.files;
 	if (!im.problems)
 		rc = 0;
 out:
-	free(seen);
+	free(rb.got);
+	free(rb.seen);
 	mk_image_free(&im);
 	return rc;
 }

@@ -211,7 +211,9 @@ static void item_free(IsoStream *stream)
 static int gen_open(IsoStream *stream)
 {
 	struct gen_stream *s = stream->data;
-	int ret = mk_make_generated(s->b, s->which);
+	/* Made once; a large one is gone once written (it is not read twice). */
+	int ret =
+	        s->b->gen[s->which].written ? -EINVAL : mk_make_generated(s->b, s->which);
 
 	s->pos = 0;
 	s->failed = ret < 0;
@@ -234,9 +236,17 @@ static int gen_read(IsoStream *stream, void *buf, size_t count)
 	return (int)n;
 }
 
+/* A large generated file (SHA256SUMS, Linux/CONTENTS) is not kept once written. */
 static int gen_close(IsoStream *stream)
 {
-	(void)stream;
+	struct gen_stream *s = stream->data;
+	struct gen *g = &s->b->gen[s->which];
+
+	if (!s->failed && s->which != GEN_MANIFEST && s->which != GEN_SIG) {
+		free(g->data);
+		g->data = NULL;
+		g->written = true;
+	}
 	return 1;
 }
 
@@ -292,13 +302,35 @@ static int cmp_ino(IsoStream *s1, IsoStream *s2)
 }
 
 static IsoStreamIface item_class = {
-	3, "user", item_open, item_close, item_get_size, item_read, is_repeatable,
-	item_get_id, item_free, update_size, get_input_stream, cmp_ino, NULL,
+	3,
+	"user",
+	item_open,
+	item_close,
+	item_get_size,
+	item_read,
+	is_repeatable,
+	item_get_id,
+	item_free,
+	update_size,
+	get_input_stream,
+	cmp_ino,
+	NULL,
 };
 
 static IsoStreamIface gen_class = {
-	3, "user", gen_open, gen_close, gen_get_size, gen_read, is_repeatable,
-	gen_get_id, gen_free, update_size, get_input_stream, cmp_ino, NULL,
+	3,
+	"user",
+	gen_open,
+	gen_close,
+	gen_get_size,
+	gen_read,
+	is_repeatable,
+	gen_get_id,
+	gen_free,
+	update_size,
+	get_input_stream,
+	cmp_ino,
+	NULL,
 };
 
 static int new_stream(IsoStreamIface *class, void *data, IsoStream **out)

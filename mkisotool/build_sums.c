@@ -324,8 +324,8 @@ int mk_make_generated(struct build *b, enum gen_file which)
 	char *text = NULL;
 	int k, ret;
 
-	if (g->data)
-		return 0;
+	if (g->data || g->written)
+		return 0; /* made before (and maybe written: its hashes stay) */
 	/* Every input must have been read: libisofs writes these last. */
 	for (i = 0; i < b->n_items; i++) {
 		const struct item *it = &b->items[i];
@@ -347,6 +347,7 @@ int mk_make_generated(struct build *b, enum gen_file which)
 		return -EINVAL; /* the plan and the content disagree: a bug */
 	}
 	gt_sha256_buf(text, len, g->sha256);
+	g->xxh = XXH3_128bits(text, len);
 	g->data = text;
 	return 0;
 }

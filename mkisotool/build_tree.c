@@ -141,7 +141,8 @@ static int add_link(struct walk *w, int dfd, const char *name, char *dest)
 		p = *end ? end + 1 : end;
 	}
 	if (target[0] == '/' || depth < 0) {
-		problem(w, "a symbolic link to %s, outside the tree: not kept; exclude it or copy what it names into the tree",
+		problem(w,
+		        "a symbolic link to %s, outside the tree: not kept; exclude it or copy what it names into the tree",
 		        target);
 		free(dest);
 		return 0;
@@ -177,7 +178,8 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 		char m[16];
 
 		snprintf(m, sizeof(m), "%04o", mode);
-		problem(w, "mode %s: set-id and sticky bits cannot be kept on the image; clear them (chmod) or exclude the file",
+		problem(w,
+		        "mode %s: set-id and sticky bits cannot be kept on the image; clear them (chmod) or exclude the file",
 		        m);
 		free(dest);
 		return 0;
@@ -186,7 +188,8 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 		char m[16];
 
 		snprintf(m, sizeof(m), "%04o", mode);
-		problem(w, "mode %s: its owner cannot read it (the image keeps modes 0400 to 0777); chmod u+r or exclude it",
+		problem(w,
+		        "mode %s: its owner cannot read it (the image keeps modes 0400 to 0777); chmod u+r or exclude it",
 		        m);
 		free(dest);
 		return 0;
@@ -205,7 +208,6 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 	it->size = (uint64_t)st->st_size;
 	it->dev = st->st_dev;
 	it->ino = st->st_ino;
-	it->mtime = st->st_mtim;
 	w->t->files++;
 	return 0;
 }
@@ -229,7 +231,8 @@ static int walk_name(struct walk *w, int dfd, const char *name, unsigned depth)
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
-		problem(w, "%s: only files, directories and symbolic links can be on the image; exclude it",
+		problem(w,
+		        "%s: only files, directories and symbolic links can be on the image; exclude it",
 		        S_ISFIFO(st.st_mode)   ? "a FIFO"
 		        : S_ISSOCK(st.st_mode) ? "a socket"
 		                               : "a device");
@@ -240,7 +243,8 @@ static int walk_name(struct walk *w, int dfd, const char *name, unsigned depth)
 		return -ENOMEM;
 	why = gt_manifest_check_dest(dest);
 	if (why) {
-		problem(w, "the image cannot hold this name as it is: %s; rename it or exclude it",
+		problem(w,
+		        "the image cannot hold this name as it is: %s; rename it or exclude it",
 		        why);
 		free(dest);
 		return 0;
@@ -280,7 +284,8 @@ static int walk_dir(struct walk *w, int fd, unsigned depth)
 		return ret == -ENOMEM ? ret : 0;
 	}
 	if (n && depth >= GT_MANIFEST_MAX_DEPTH) {
-		problem(w, "what this directory holds would be more than 8 levels deep (the ISO 9660 limit); move it up or exclude it");
+		problem(w,
+		        "what this directory holds would be more than 8 levels deep (the ISO 9660 limit); move it up or exclude it");
 		n = 0;
 	}
 	for (i = 0; i < n && ret == 0; i++) {
@@ -358,8 +363,8 @@ static int walk_tree(struct build *b, struct tree *t)
 		fd = dup(t->dirfd);
 		ret = fd < 0 ? -errno : walk_dir(w, fd, depth);
 		free(w);
-		gt_info("tree %s: %zu files and %zu links from %s (%zu excluded)", e->dest,
-		        t->files, t->links, t->root, t->excluded);
+		gt_info("tree %s: %zu files and %zu links from %s (%zu excluded)",
+		        e->dest, t->files, t->links, t->root, t->excluded);
 		if (ret == 0 && b->n_items == before && !b->problems)
 			gt_warn("%s:%u: tree %s: %s holds no file or link%s: nothing of it is on the image",
 			        b->manifest_path, e->line, e->dest, t->root,

@@ -161,6 +161,26 @@ static void check_sig(struct image *im, const struct image_entry *mi,
 		             "bad signature: Linux/MANIFEST was altered after signing");
 }
 
+/* True when some path on the image lies below the directory @dir. */
+static bool holds_something(const struct image *im, const char *dir)
+{
+	size_t n = strlen(dir), lo = 0, hi = im->n;
+
+	/* The first path at or after "dir/" (im->items is sorted by strcmp). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *p = im->items[mid].path;
+		int c = strncmp(p, dir, n);
+
+		if (c < 0 || (c == 0 && (unsigned char)p[n] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < im->n && strncmp(im->items[lo].path, dir, n) == 0 &&
+	       im->items[lo].path[n] == '/';
+}
+
 /*
  * Linux/CONTENTS, when Linux/MANIFEST lists it (check_entry() has compared
  * its sha256 with the one there, which the signature covers): every entry
@@ -261,13 +281,9 @@ int mk_verify_image(const char *path, const char *display,
 		if (it->seen)
 			continue;
 		if (it->type == AE_IFDIR) {
-			/* A directory must hold something listed: the next path in order.
-			 */
-			size_t len = strlen(it->path);
-
-			if (i + 1 < im.n &&
-			    strncmp(im.items[i + 1].path, it->path, len) == 0 &&
-			    im.items[i + 1].path[len] == '/')
+			/* A directory must hold something: "w8" holds "w8/x", which
+			 * need not come next ("w8.1" sorts between). */
+			if (holds_something(&im, it->path))
 				continue;
 			mk_image_bad(&im, it->path,
 			             "empty directory not in the manifest");

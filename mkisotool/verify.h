@@ -26,11 +26,11 @@ struct image_entry {
 	mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK, or anything else */
 	uint64_t size;
 	unsigned mode;
-	char *target;   /* symbolic links */
-	char *hardlink; /* a hard-link entry: the path holding the data */
+	char *target;                  /* symbolic links */
+	char *hardlink;                /* a hard-link entry: the path holding the data */
 	uint8_t sha256[GT_SHA256_LEN]; /* MK_HASH_SHA256 */
 	XXH128_hash_t xxh;             /* MK_HASH_XXH3 */
-	char *data; /* the files mkisotool writes: their content */
+	char *data;                    /* the files mkisotool writes: their content */
 	size_t data_len;
 	bool seen; /* matched by a manifest entry */
 };
@@ -65,11 +65,31 @@ int mk_image_check_pvd(struct image *im, const char *path, const char *label,
  * mk_image_read - every entry of the ISO at @path into @im, in one
  * sequential pass, then sorted by path; a hard link takes its target's
  * size, hash and data. The content of Linux/MANIFEST, Linux/MANIFEST.sig,
- * Linux/CONTENTS and SHA256SUMS is kept. Returns 0, 1 when the image
+ * Linux/CONTENTS and SHA256SUMS is kept (not when streamed). Returns 0, 1 when the image
  * cannot be read at all (reported), -ENOMEM.
  */
 int mk_image_read(struct image *im, const char *path, enum mk_hash hash,
                   struct mk_progress *pr, uint64_t iso_size);
+
+/*
+ * A streamed read (the build's read-back): nothing is kept. @entry gets
+ * each entry after its data was hashed; its strings are freed when it
+ * returns. A hard link comes after the entry holding its data (libarchive's
+ * order), with size 0.
+ */
+struct image_sink {
+	void (*entry)(void *ctx, struct image *im, struct image_entry *e);
+	void *ctx;
+};
+
+/*
+ * mk_image_stream - every entry of the ISO at @path handed to @sink in one
+ * sequential pass, each file's data hashed as @hash says. Returns 0, 1 when
+ * the image cannot be read at all (reported), -ENOMEM.
+ */
+int mk_image_stream(struct image *im, const char *path, enum mk_hash hash,
+                    struct mk_progress *pr, uint64_t iso_size,
+                    const struct image_sink *sink);
 
 /* The entry at @path, or NULL. */
 struct image_entry *mk_image_find(struct image *im, const char *path);

@@ -133,13 +133,13 @@ static void hash_update(struct data_hash *h, const void *p, size_t n)
 		XXH3_128bits_update(h->xxh, p, n);
 }
 
-/* Reads one regular file's data: hash it, keep it when it is one of ours. */
+/* Reads one regular file's data: hash it; keep it when it is one of ours. */
 static int read_data(struct image *im, struct archive *a, struct image_entry *it,
-                     struct data_hash *h, struct mk_progress *pr, uint64_t iso_size)
+                     struct data_hash *h, struct mk_progress *pr, uint64_t iso_size,
+                     bool keep)
 {
 	static const unsigned char zeros[4096];
 	uint64_t got = 0;
-	bool keep = keep_data(it->path);
 	int ret = -ENOMEM;
 
 	if (h->kind == MK_HASH_NONE && !keep)
@@ -165,7 +165,8 @@ static int read_data(struct image *im, struct archive *a, struct image_entry *it
 
 		if (r == ARCHIVE_EOF) {
 			mk_image_bad(im, it->path, "ends after %llu of %llu bytes",
-			             (unsigned long long)got, (unsigned long long)it->size);
+			             (unsigned long long)got,
+			             (unsigned long long)it->size);
 			break;
 		}
 		if (r < ARCHIVE_WARN || off < 0 || (uint64_t)off < got ||
@@ -177,8 +178,9 @@ static int read_data(struct image *im, struct archive *a, struct image_entry *it
 		}
 		/* A hole the reader skipped reads as zeros. */
 		while (got < (uint64_t)off) {
-			size_t z = (uint64_t)off - got < sizeof(zeros) ? (size_t)((uint64_t)off - got)
-			                                              : sizeof(zeros);
+			size_t z = (uint64_t)off - got < sizeof(zeros)
+			                   ? (size_t)((uint64_t)off - got)
+			                   : sizeof(zeros);
 
 			hash_update(h, zeros, z);
 			if (keep)
@@ -240,7 +242,8 @@ static int resolve_hardlinks(struct image *im)
 			continue;
 		t = mk_image_find(im, it->hardlink);
 		if (!t || t->type != AE_IFREG || t->hardlink) {
-			mk_image_bad(im, it->path, "hard link to missing file %s", it->hardlink);
+			mk_image_bad(im, it->path, "hard link to missing file %s",
+			             it->hardlink);
 			continue;
 		}
 		it->size = t->size;
@@ -257,15 +260,37 @@ static int resolve_hardlinks(struct image *im)
 	return 0;
 }
 
-int mk_image_read(struct image *im, const char *path, enum mk_hash hash,
-                  struct mk_progress *pr, uint64_t iso_size)
+/* The entry being read: at the end of the array, or the one streamed. */
+static struct image_entry *next_entry(struct image *im, struct image_entry *one,
+                                      const struct image_sink *sink)
+{
+	if (!sink)
+		return new_entry(im);
+	memset(one, 0, sizeof(*one));
+	return one;
+}
+
+static void entry_free(struct image_entry *it)
+{
+	free(it->path);
+	free(it->target);
+	free(it->hardlink);
+	free(it->data);
+	memset(it, 0, sizeof(*it));
+}
+
+/* Every entry of the image, stored in @im or handed to @sink. */
+static int read_entries(struct image *im, const char *path, enum mk_hash hash,
+                        struct mk_progress *pr, uint64_t iso_size,
+                        const struct image_sink *sink)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct data_hash h = { hash, NULL, NULL };
-	size_t i;
+	struct image_entry one;
 	int r, ret = -ENOMEM;
 
+	memset(&one, 0, sizeof(one));
 	if (!a)
 		return -ENOMEM;
 	if (hash == MK_HASH_XXH3 && !(h.xxh = XXH3_createState()))
@@ -288,14 +313,15 @@ int mk_image_read(struct image *im, const char *path, enum mk_hash hash,
 			ret = 1;
 			goto out;
 		}
-		it = new_entry(im);
+		it = next_entry(im, &one, sink);
 		if (!it || !(it->path = clean_path(archive_entry_pathname(e))))
 			goto out;
 		if (it->path[0] == '\0' || strcmp(it->path, ".") == 0) {
-			free(it->path); /* the root directory */
+			entry_free(it); /* the root directory */
 			continue;
 		}
-		im->n++;
+		if (!sink)
+			im->n++;
 		it->type = archive_entry_filetype(e);
 		it->mode = archive_entry_perm(e) & 07777;
 		it->size = archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e)
@@ -312,24 +338,51 @@ int mk_image_read(struct image *im, const char *path, enum mk_hash hash,
 			if (!it->target)
 				goto out;
 		} else if (it->type == AE_IFREG) {
-			if (read_data(im, a, it, &h, pr, iso_size) < 0)
+			if (read_data(im, a, it, &h, pr, iso_size,
+			              !sink && keep_data(it->path)) < 0)
 				goto out;
+		}
+		if (sink) {
+			sink->entry(sink->ctx, im, it);
+			entry_free(it);
 		}
 	}
 	mk_progress_end(pr);
-	if (im->n > 0) /* an empty image has no array (qsort wants one) */
-		qsort(im->items, im->n, sizeof(*im->items), cmp_entry);
-	for (i = 0; i + 1 < im->n; i++)
-		if (strcmp(im->items[i].path, im->items[i + 1].path) == 0)
-			mk_image_bad(im, im->items[i].path, "appears twice in the image");
-	ret = resolve_hardlinks(im);
+	ret = 0;
 out:
+	entry_free(&one);
 	if (ret < 0)
 		gt_err("out of memory");
 	if (h.xxh)
 		XXH3_freeState(h.xxh);
 	archive_read_free(a);
 	return ret;
+}
+
+int mk_image_read(struct image *im, const char *path, enum mk_hash hash,
+                  struct mk_progress *pr, uint64_t iso_size)
+{
+	size_t i;
+	int ret = read_entries(im, path, hash, pr, iso_size, NULL);
+
+	if (ret)
+		return ret;
+	if (im->n > 0) /* an empty image has no array (qsort wants one) */
+		qsort(im->items, im->n, sizeof(*im->items), cmp_entry);
+	for (i = 0; i + 1 < im->n; i++)
+		if (strcmp(im->items[i].path, im->items[i + 1].path) == 0)
+			mk_image_bad(im, im->items[i].path, "appears twice in the image");
+	ret = resolve_hardlinks(im);
+	if (ret < 0)
+		gt_err("out of memory");
+	return ret;
+}
+
+int mk_image_stream(struct image *im, const char *path, enum mk_hash hash,
+                    struct mk_progress *pr, uint64_t iso_size,
+                    const struct image_sink *sink)
+{
+	return read_entries(im, path, hash, pr, iso_size, sink);
 }
 
 int mk_image_check_pvd(struct image *im, const char *path, const char *label,
