@@ -70,6 +70,7 @@ struct item {
 	bool prehash;       /* hashed before mastering (shares its size, or pinned) */
 	bool owned;         /* dest and target are ours to free */
 	bool in_contents;   /* listed in Linux/CONTENTS, not Linux/MANIFEST */
+	bool sparse;        /* fewer blocks than its size: read around its holes */
 	int read_error;     /* from a read in another thread: -errno or -GT_E* */
 };
 
@@ -193,6 +194,37 @@ void mk_trees_free(struct build *b);
  * while mastering reads them. Reports problems. Returns 0 or -ENOMEM.
  */
 int mk_plan_contents(struct build *b);
+/*
+ * A source read from start to end, its holes (when it is sparse) given as
+ * zeros without reading them: the kernel zero-fills a hole it reads, which
+ * is slow, and a sparse input is how a test makes a file of several GiB.
+ */
+struct mk_source {
+	const struct item *it;
+	int fd;
+	uint64_t got;        /* bytes delivered */
+	uint64_t region_end; /* the current data or hole region ends here */
+	bool hole;           /* the current region is a hole */
+	size_t zeroed;       /* the caller's buffer holds this many zeros (a hole) */
+	bool moved;          /* the file offset must be set before reading */
+};
+/*
+ * Opens @it's source and checks it is the file the walk found: 0 or
+ * -errno/-GT_E*. The caller reads with one buffer (holes leave zeros in it).
+ */
+int mk_source_open(struct mk_source *s, const struct item *it);
+/*
+ * The next bytes of the source into @buf, at most @want (never past the
+ * size the walk found). Returns how many (0 at that size), or -errno; a
+ * short count before the size means the file shrank.
+ */
+ssize_t mk_source_read(struct mk_source *s, unsigned char *buf, size_t want);
+/*
+ * At the end: -GT_EINTEGRITY when the file is not the size the walk found
+ * any more (it grew or shrank), else 0. Closes it.
+ */
+int mk_source_close(struct mk_source *s, bool check);
+
 /* The hashes of @len bytes: one context of each, for one source. */
 struct mk_hasher {
 	struct gt_sha256 *sha; /* NULL: the sha256 is known already */

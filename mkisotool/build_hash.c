@@ -81,48 +81,35 @@ struct prehash {
 static void hash_item(struct prehash *ph, struct item *it, unsigned char *buf)
 {
 	struct mk_hasher h = { NULL, NULL };
-	uint64_t got = 0;
-	struct stat st;
-	int fd = mk_item_open(it);
+	struct mk_source src;
+	int ret = mk_source_open(&src, it);
 
-	if (fd < 0) {
-		it->read_error = fd;
+	if (ret < 0) {
+		it->read_error = ret;
 		return;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != it->dev ||
-	    st.st_ino != it->ino) {
-		it->read_error = -GT_ENOTREG;
-		goto out;
-	}
-	if (mk_hasher_init(&h, true) < 0) {
-		it->read_error = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		/* One byte past the size tells a file that grew. */
-		uint64_t left = it->size - got + 1;
-		ssize_t n = gt_read_full(fd, buf,
-		                         left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+	ret = mk_hasher_init(&h, true);
+	while (ret == 0) {
+		ssize_t n = mk_source_read(&src, buf, READ_CHUNK);
 
-		if (n < 0) {
-			it->read_error = (int)n;
-			goto out;
+		if (n <= 0) {
+			ret = (int)n;
+			break;
 		}
 		mk_hasher_update(&h, buf, (size_t)n);
-		got += (uint64_t)n;
 		atomic_fetch_add(&ph->done, (uint64_t)n);
-		if (got > it->size || (size_t)n < (left < READ_CHUNK ? left : READ_CHUNK))
-			break;
 	}
-	if (got != it->size) {
-		it->read_error = -GT_EINTEGRITY;
-		goto out;
+	if (ret == 0)
+		ret = mk_source_close(&src, true);
+	else
+		mk_source_close(&src, false);
+	if (ret == 0) {
+		mk_hasher_final(&h, it->sha256, &it->xxh);
+		it->hashed = true;
+	} else {
+		it->read_error = ret;
 	}
-	mk_hasher_final(&h, it->sha256, &it->xxh);
-	it->hashed = true;
-out:
 	mk_hasher_free(&h);
-	close(fd);
 }
 
 static void *hash_worker(void *arg)

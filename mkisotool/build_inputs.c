@@ -132,6 +132,7 @@ static int add_file_entry(struct build *b, struct gt_manifest_entry *e)
 		it->size = (uint64_t)st.st_size;
 		it->dev = st.st_dev;
 		it->ino = st.st_ino;
+		it->sparse = (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size;
 	}
 out:
 	free(path);
@@ -174,9 +175,15 @@ static int add_entries(struct build *b)
 	return 0;
 }
 
+/* By destination; equal ones (reported) by their line, so messages are stable. */
 static int cmp_item_dest(const void *a, const void *b)
 {
-	return strcmp(((const struct item *)a)->dest, ((const struct item *)b)->dest);
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->dest, y->dest);
+
+	if (c)
+		return c;
+	return x->e->line < y->e->line ? -1 : x->e->line > y->e->line;
 }
 
 static int cmp_ptr_casedest(const void *a, const void *b)
@@ -270,7 +277,7 @@ static int check_destinations(struct build *b)
 		    strcmp(v[i]->dest, v[i + 1]->dest) != 0)
 			mk_problem(
 			        b, MK_EXIT_MANIFEST, v[i + 1]->e->line,
-			        "%s: differs only in case from %s %s %u (Joliet readers cannot tell them apart)",
+			        "%s: differs only in case from %s (%s %u) (Joliet readers cannot tell them apart)",
 			        v[i + 1]->dest, v[i]->dest, origin(v[i]), v[i]->e->line);
 	free(v);
 	for (i = 0; i < b->n_items; i++) {

@@ -33,12 +33,11 @@ struct item_stream {
 	struct build *b;
 	struct item *it;
 	unsigned long serial;
-	int fd;
+	struct mk_source src; /* src.fd -1: closed */
 	struct mk_hasher h;
 	unsigned char *buf;
 	bool own_buf; /* not the build's shared buffer */
 	size_t fill, pos;
-	uint64_t got; /* bytes read from the source */
 	int error;
 };
 
@@ -66,20 +65,14 @@ static int item_open(IsoStream *stream)
 {
 	struct item_stream *s = stream->data;
 	struct item *it = s->it;
-	struct stat st;
+	int ret;
 
 	s->fill = s->pos = 0;
-	s->got = 0;
 	s->error = 0;
-	s->fd = mk_item_open(it);
-	if (s->fd < 0) {
-		fail_item(s, s->fd);
+	ret = mk_source_open(&s->src, it);
+	if (ret < 0) {
+		fail_item(s, ret);
 		return 1; /* read() ends at once: libisofs writes zeros, we fail after */
-	}
-	if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != it->dev ||
-	    st.st_ino != it->ino) {
-		fail_item(s, -GT_ENOTREG);
-		return 1;
 	}
 	if (mk_hasher_init(&s->h, !it->hashed) < 0) {
 		fail_item(s, -ENOMEM);
@@ -101,22 +94,21 @@ static int item_open(IsoStream *stream)
 /* Reads the next chunk of the source (never past its size) and hashes it. */
 static void refill(struct item_stream *s)
 {
-	uint64_t left = s->it->size - s->got;
-	size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
 	ssize_t n;
 
 	s->fill = s->pos = 0;
-	if (want == 0 || s->error)
+	if (s->error || s->src.got == s->it->size)
 		return;
-	n = gt_read_full(s->fd, s->buf, want);
+	n = mk_source_read(&s->src, s->buf, READ_CHUNK);
 	if (n < 0) {
 		fail_item(s, (int)n);
 		return;
 	}
-	if ((size_t)n < want)
-		fail_item(s, -GT_EINTEGRITY); /* it shrank: deliver what there is */
+	if (n == 0) {
+		fail_item(s, -GT_EINTEGRITY); /* it shrank: libisofs pads with zeros */
+		return;
+	}
 	mk_hasher_update(&s->h, s->buf, (size_t)n);
-	s->got += (uint64_t)n;
 	s->fill = (size_t)n;
 }
 
@@ -129,8 +121,6 @@ static int item_read(IsoStream *stream, void *buf, size_t count)
 		size_t n;
 
 		if (s->pos == s->fill) {
-			if (s->error)
-				break;
 			refill(s);
 			if (s->fill == 0)
 				break;
@@ -149,14 +139,10 @@ static int item_close(IsoStream *stream)
 	struct item *it = s->it;
 	uint8_t sha[GT_SHA256_LEN];
 	XXH128_hash_t xxh;
-	char extra;
+	int ret = mk_source_close(&s->src, !s->error);
 
-	if (s->fd >= 0 && !s->error) {
-		if (s->got != it->size)
-			fail_item(s, -GT_EINTEGRITY);
-		else if (read(s->fd, &extra, 1) > 0)
-			fail_item(s, -GT_EINTEGRITY); /* it grew */
-	}
+	if (ret < 0)
+		fail_item(s, ret);
 	if (s->h.xxh && !s->error) {
 		bool sha_wanted = s->h.sha != NULL;
 
@@ -172,9 +158,6 @@ static int item_close(IsoStream *stream)
 	mk_hasher_free(&s->h);
 	if (s->error && !it->read_error)
 		it->read_error = s->error;
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
 	if (s->own_buf)
 		free(s->buf);
 	else if (s->buf)
@@ -200,8 +183,7 @@ static void item_free(IsoStream *stream)
 {
 	struct item_stream *s = stream->data;
 
-	if (s->fd >= 0)
-		close(s->fd);
+	mk_source_close(&s->src, false);
 	mk_hasher_free(&s->h);
 	if (s->own_buf)
 		free(s->buf);
@@ -356,7 +338,7 @@ int mk_stream_for_item(struct build *b, struct item *it, IsoStream **out)
 		return (int)ISO_OUT_OF_MEM;
 	s->b = b;
 	s->it = it;
-	s->fd = -1;
+	s->src.fd = -1;
 	s->serial = next_serial(b);
 	return new_stream(&item_class, s, out);
 }

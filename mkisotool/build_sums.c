@@ -295,11 +295,18 @@ int mk_plan_generated(struct build *b)
 
 			for (i = 0; i < b->n_items; i++)
 				n += !b->items[i].in_contents;
-			mk_problem(
-			        b, MK_EXIT_MANIFEST, 0,
-			        "Linux/MANIFEST would list %zu entries; the installer reads at most %d entries and %d bytes: put what the installer does not need below Linux/ into a tree entry",
-			        n + b->gen[GEN_CONTENTS].present, GT_MANIFEST_MAX_ENTRIES,
-			        GT_MANIFEST_MAX_SIZE);
+			n += b->gen[GEN_CONTENTS].present;
+			if (n > GT_MANIFEST_MAX_ENTRIES)
+				mk_problem(
+				        b, MK_EXIT_MANIFEST, 0,
+				        "Linux/MANIFEST would list %zu entries; the installer reads at most %d entries and %d bytes: put what the installer does not need below Linux/ into a tree entry",
+				        n, GT_MANIFEST_MAX_ENTRIES, GT_MANIFEST_MAX_SIZE);
+			else
+				mk_problem(
+				        b, MK_EXIT_MANIFEST, 0,
+				        "Linux/MANIFEST would list %zu entries in more than %d bytes; the installer reads at most %d entries and %d bytes: put what the installer does not need below Linux/ into a tree entry",
+				        n, GT_MANIFEST_MAX_SIZE, GT_MANIFEST_MAX_ENTRIES,
+				        GT_MANIFEST_MAX_SIZE);
 			return MK_EXIT_MANIFEST;
 		}
 		if (ret < 0) {

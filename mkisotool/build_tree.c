@@ -208,6 +208,7 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 	it->size = (uint64_t)st->st_size;
 	it->dev = st->st_dev;
 	it->ino = st->st_ino;
+	it->sparse = (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
 	w->t->files++;
 	return 0;
 }

@@ -22,12 +22,137 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "manifest.h"
 #include "verify.h"
 
 /* libarchive's reads from the image: large, so that it takes few. */
 #define READ_BLOCK (1 << 20)
+
+/*
+ * The image as libarchive reads it: data regions through read(2), holes (a
+ * sparse image: mkisotool writes runs of zeros as holes) as a block of
+ * zeros that is never read, because the kernel zero-fills a hole it reads
+ * and that costs more than the check itself on a sparse image of GiBs.
+ */
+struct image_file {
+	int fd;
+	uint64_t size, pos;
+	uint64_t region_end; /* the data or hole region at pos ends here */
+	bool hole;
+	unsigned char *buf;
+};
+
+static unsigned char zero_block[READ_BLOCK];
+
+static la_ssize_t file_read(struct archive *a, void *ctx, const void **out)
+{
+	struct image_file *f = ctx;
+	size_t n;
+	ssize_t got;
+
+	if (f->pos >= f->size)
+		return 0;
+	if (f->pos >= f->region_end) {
+		off_t data = lseek(f->fd, (off_t)f->pos, SEEK_DATA);
+
+		if (data < 0 && errno == ENXIO) {
+			f->hole = true;
+			f->region_end = f->size;
+		} else if (data < 0) {
+			f->hole = false; /* no SEEK_DATA here: read it all */
+			f->region_end = f->size;
+		} else if ((uint64_t)data > f->pos) {
+			f->hole = true;
+			f->region_end = (uint64_t)data;
+		} else {
+			off_t hole = lseek(f->fd, (off_t)f->pos, SEEK_HOLE);
+
+			f->hole = false;
+			f->region_end = hole > 0 ? (uint64_t)hole : f->size;
+		}
+		if (f->region_end > f->size)
+			f->region_end = f->size;
+	}
+	n = f->region_end - f->pos < READ_BLOCK ? (size_t)(f->region_end - f->pos)
+	                                        : READ_BLOCK;
+	if (f->hole) {
+		*out = zero_block;
+		f->pos += n;
+		return (la_ssize_t)n;
+	}
+	if (lseek(f->fd, (off_t)f->pos, SEEK_SET) < 0 ||
+	    (got = gt_read_full(f->fd, f->buf, n)) < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	*out = f->buf;
+	f->pos += (uint64_t)got;
+	if (got == 0)
+		f->size = f->pos; /* it ended early: the PVD check says so */
+	return (la_ssize_t)got;
+}
+
+static la_int64_t file_skip(struct archive *a, void *ctx, la_int64_t request)
+{
+	struct image_file *f = ctx;
+	uint64_t left = f->size - f->pos;
+	uint64_t n = request < 0                ? 0
+	             : (uint64_t)request < left ? (uint64_t)request
+	                                        : left;
+
+	(void)a;
+	f->pos += n;
+	return (la_int64_t)n;
+}
+
+static la_int64_t file_seek(struct archive *a, void *ctx, la_int64_t offset, int whence)
+{
+	struct image_file *f = ctx;
+	la_int64_t base = whence == SEEK_SET   ? 0
+	                  : whence == SEEK_CUR ? (la_int64_t)f->pos
+	                                       : (la_int64_t)f->size;
+
+	(void)a;
+	if (base + offset < 0)
+		return ARCHIVE_FATAL;
+	f->pos = (uint64_t)(base + offset);
+	f->region_end = 0; /* find the region again */
+	return (la_int64_t)f->pos;
+}
+
+/* Opens @path for libarchive through the callbacks above. */
+static int open_image(struct archive *a, struct image_file *f, const char *path)
+{
+	struct stat st;
+
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0 || fstat(f->fd, &st) < 0) {
+		archive_set_error(a, errno, "%s: %s", path, strerror(errno));
+		return ARCHIVE_FATAL;
+	}
+	f->size = (uint64_t)st.st_size;
+	f->buf = malloc(READ_BLOCK);
+	if (!f->buf) {
+		archive_set_error(a, ENOMEM, "out of memory");
+		return ARCHIVE_FATAL;
+	}
+	archive_read_set_read_callback(a, file_read);
+	archive_read_set_skip_callback(a, file_skip);
+	archive_read_set_seek_callback(a, file_seek);
+	archive_read_set_callback_data(a, f);
+	return archive_read_open1(a);
+}
+
+static void close_image(struct image_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	free(f->buf);
+	f->buf = NULL;
+}
 
 void mk_image_bad(struct image *im, const char *path, const char *fmt, ...)
 {
@@ -287,6 +412,7 @@ static int read_entries(struct image *im, const char *path, enum mk_hash hash,
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct data_hash h = { hash, NULL, NULL };
+	struct image_file file = { -1, 0, 0, 0, false, NULL };
 	struct image_entry one;
 	int r, ret = -ENOMEM;
 
@@ -296,7 +422,7 @@ static int read_entries(struct image *im, const char *path, enum mk_hash hash,
 	if (hash == MK_HASH_XXH3 && !(h.xxh = XXH3_createState()))
 		goto out;
 	archive_read_support_format_iso9660(a);
-	if (archive_read_open_filename(a, path, READ_BLOCK) != ARCHIVE_OK) {
+	if (open_image(a, &file, path) != ARCHIVE_OK) {
 		mk_image_bad(im, NULL, "not readable as an ISO image: %s",
 		             archive_error_string(a));
 		ret = 1;
@@ -356,6 +482,7 @@ out:
 	if (h.xxh)
 		XXH3_freeState(h.xxh);
 	archive_read_free(a);
+	close_image(&file);
 	return ret;
 }
 

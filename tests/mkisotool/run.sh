@@ -5,6 +5,9 @@
 # ($MKISOTOOL) on manifests made here, reads the images back with bsdtar and
 # xorriso (independent readers), and checks every documented failure: exit
 # code, the manifest line in the message, and no output file left behind.
+# trees.sh (tree entries) and scale.sh (20,000- and 100,000-file trees, the
+# installer's bound, an image over 6 GiB) are parts of it; $INSTALLER, when
+# set, reads the images as a guest would.
 # Writes "passed failed skipped" to RESULTS_DIR/SUITE. The work directory is
 # kept when a test fails (its path is printed).
 set -u
@@ -25,9 +28,9 @@ cleanup() {
 	done
 	chmod -R u+w "$work" 2>/dev/null
 	if [ "$failed" -eq 0 ]; then
-		rm -rf "$work"
+		rm -rf "$work" ${extra_dirs:-}
 	else
-		echo "$suite: work directory kept: $work" >&2
+		echo "$suite: work directory kept: $work ${extra_dirs:-}" >&2
 	fi
 }
 trap cleanup EXIT
@@ -516,20 +519,9 @@ else
 fi
 rm -f "$b/o/e.iso"
 
-# A file over 4 GiB needs ISO level 3. It writes 4.5 GB, so only on request.
-if [ "${MKISOTOOL_SLOW_TESTS:-0}" = 1 ]; then
-	truncate -s 4500M "$b/huge.bin"
-	bad_manifest 'file huge.bin src=huge.bin'
-	run build -q -m "$m" -o "$b/o/huge.iso" --source-date-epoch $SDE
-	if [ "$rc" -eq 0 ] && bsdtar -tvf "$b/o/huge.iso" | grep -q ' 4718592000 .* huge.bin$'; then
-		ok over-4GiB
-	else
-		fail over-4GiB "exit $rc"
-	fi
-	rm -f "$b/huge.bin" "$b/o/huge.iso"
-else
-	skip over-4GiB "writes 4.5 GB; run with MKISOTOOL_SLOW_TESTS=1"
-fi
+# --- tree entries, and real tools-ISO scale (trees.sh, scale.sh). ----------
+. "$top/tests/mkisotool/trees.sh"
+. "$top/tests/mkisotool/scale.sh"
 
 # --- verify catches damage. ---------------------------------------------------
 cp "$out/a.iso" "$out/bad.iso"
