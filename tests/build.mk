@@ -18,8 +18,11 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_LDFLAGS) -o $@ $^ $(INSTALLER_HOST_LIBS) $(CMOCKA_LIBS)
 
-# Keep test objects: they are inputs of two programs each.
-.SECONDARY:
+# Keep the unit test objects (pattern-rule intermediates) between runs. Only
+# these: a bare .SECONDARY makes every target an intermediate, and make then
+# skips a new lib/*.o whose source is older than the archive (a merged file).
+.SECONDARY: $(patsubst tests/unit/%.c,$(BUILD)/host/obj/tests/unit/%.o,$(UNIT_SRCS)) \
+	$(patsubst tests/unit/%.c,$(BUILD)/asan/obj/tests/unit/%.o,$(UNIT_SRCS))
 .PHONY: check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
 # Unit tests find their fixtures through GT_FIXTURES.
@@ -42,14 +45,27 @@ check-cli: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/peer/run.py $(BUILD)/results
-# The 32-bit installer that goes on the ISO, through the same suites (it runs
-# on this x86_64 kernel).
+# The 32-bit installer that goes on the ISO, through the same suites. Where
+# this x86_64 kernel refuses 32-bit programs (ENOEXEC: IA-32 emulation off, as
+# on PVM hosts), the binary runs under qemu-i386-static (user-mode emulation:
+# the same i686 code, its system calls translated) and the suites say so;
+# without QEMU they are skipped, counted as skips.
+I686_RUN := $(BUILD)/i686/installer
 check-i686: i686
-	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/run.py cli-i686 $(BUILD)/results
-	@INSTALLER=$(BUILD)/i686/installer $(PYTHON) tests/cli/test_collect.py cli-collect-i686 \
-		$(BUILD)/results
-	@INSTALLER=$(BUILD)/i686/installer GT_PEER_SUITE=peer-i686 \
-		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null
+	@if $(I686_RUN) --version >/dev/null 2>&1; then run=$(I686_RUN); \
+	elif command -v qemu-i386-static >/dev/null; then \
+		echo "check-i686: this kernel cannot execute 32-bit programs; running the i686 installer under qemu-i386-static"; \
+		run=tests/lib/qemu-i386-installer; \
+	else \
+		echo "check-i686: skipped: this kernel cannot execute 32-bit programs and qemu-i386-static is not installed (make deps-check)"; \
+		for s in cli-i686 cli-collect-i686 peer-i686; do echo "0 0 1" >$(BUILD)/results/$$s; done; \
+		exit 0; \
+	fi; \
+	export GT_I686_INSTALLER=$(abspath $(I686_RUN)) INSTALLER=$$run; rc=0; \
+	$(PYTHON) tests/cli/run.py cli-i686 $(BUILD)/results || rc=1; \
+	$(PYTHON) tests/cli/test_collect.py cli-collect-i686 $(BUILD)/results || rc=1; \
+	GT_PEER_SUITE=peer-i686 $(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null || rc=1; \
+	exit $$rc
 # Real package tools into real roots, real ISOs (needs root and the static build).
 INTEGRATION_RUN = MKISOTOOL=$(BUILD)/mkisotool REAL_ISO=$(BUILD)/guest-tools.iso \
 	$(PYTHON) tests/integration/run.py $(BUILD)/results

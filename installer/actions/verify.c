@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "transaction/journal.h"
+#include "actions/drivers.h"
 #include "actions/pkg.h"
 #include "actions/service.h"
 #include "strv.h"
@@ -12,6 +13,47 @@
 static char *dup_field(char *const *f, size_t i)
 {
 	return i < gt_strv_len(f) ? strdup(f[i]) : NULL;
+}
+
+/*
+ * A reboot is due only when it can change the verdict: a Xen HVM guest whose
+ * blocking devices have PV frontends on offer, not taken because their
+ * driver is not loaded yet (the verdict's reboot_may_switch), and whose
+ * installed kernels have those frontends with nothing left to add to the
+ * initramfs (the driver plan is empty). Never for a guest that is PVHVM, not
+ * Xen, or HVM for a reason a reboot does not touch (a loaded driver that
+ * left the device alone, xen_emul_unplug=never, no PV device on offer).
+ */
+static int reboot_can_switch(const struct gt_root *root, const struct gt_detect *d,
+                             bool *yes)
+{
+	const struct gt_virt *v = d->virt;
+	struct gt_driver_plan *p = NULL;
+	bool disk = false, nic = false;
+	size_t i;
+	int ret;
+
+	*yes = false;
+	if (strcmp(v->hypervisor, "xen") != 0 || strcmp(v->mode, "hvm") != 0 ||
+	    !v->reboot_may_switch)
+		return 0;
+	for (i = 0; i < v->ndevices; i++) {
+		if (!v->devices[i].judged || strcmp(v->devices[i].role, "emulated") != 0)
+			continue;
+		if (strcmp(v->devices[i].kind, "disk") == 0)
+			disk = true;
+		else
+			nic = true;
+	}
+	ret = gt_drivers_plan(root, d, &p);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0)
+		return 0; /* the kernels cannot be read: no promise */
+	*yes = (!disk || p->blkfront_available) && (!nic || p->netfront_available) &&
+	       p->n_steps == 0;
+	gt_drivers_plan_free(p);
+	return 0;
 }
 
 int gt_verify_run(const struct gt_root *root, const struct gt_detect *d,
@@ -48,8 +90,10 @@ int gt_verify_run(const struct gt_root *root, const struct gt_detect *d,
 	}
 	v->running_expected = strcmp(d->virt->hypervisor, "xen") == 0 &&
 	                      strcmp(d->virt->mode, "dom0") != 0;
-	v->reboot_needed = strcmp(d->virt->hypervisor, "xen") == 0 &&
-	                   strcmp(d->virt->mode, "hvm") == 0;
+	if (reboot_can_switch(root, d, &v->reboot_needed) < 0) {
+		gt_verify_free(v);
+		return -ENOMEM;
+	}
 	*out = v;
 	return 0;
 }
@@ -113,4 +157,6 @@ void gt_verify_human(FILE *fp, const struct gt_verify *v, const struct gt_root *
 	if (v->reboot_needed)
 		fprintf(fp,
 		        "Reboot:         needed, to switch to the PV drivers (PVHVM)\n");
+	else
+		fprintf(fp, "Reboot:         not needed\n");
 }

@@ -20,8 +20,8 @@ struct gt_verify {
 	bool enabled, running;
 	bool running_expected; /* the agent runs only on Xen (it exits elsewhere, by
 	                          design) */
-	bool reboot_needed; /* Xen HVM with emulated devices: the switch happens at boot
-	                     */
+	bool reboot_needed;    /* a reboot can switch this Xen HVM guest to PVHVM (see
+	                          verify.c reboot_can_switch) */
 };
 
 /* gt_verify_run - check @root (with @d from detect). Returns 0 or -ENOMEM. */

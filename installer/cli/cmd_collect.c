@@ -38,6 +38,7 @@
 #include "root.h"
 #include "strv.h"
 #include "detect/virt.h"
+#include "detect/virt_xenstore.h"
 
 /* Every file is bounded: nothing detect reads is near this. */
 #define FILE_MAX    ((size_t)1024 * 1024)
@@ -53,13 +54,13 @@ enum what {
 
 /*
  * THE FILE LIST: everything `installer detect` reads. Keep it in step with
- * lib/distro.c, installer/arch.c, installer/initsys.c, installer/rootfs.c
- * and installer/virt.c: a path read there and missing here makes detect on
- * the bundle disagree with detect on the system (tests/cli/test_collect.py
- * catches that for the fixture trees). A "*" in a component stands for
- * every name in that directory (fnmatch). arch.c's /bin/sh and
- * /usr/bin/env are not copied: .guest-tools/arch replaces them; virt.c's
- * CPUID instruction is .guest-tools/cpuid.
+ * lib/distro.c and installer/detect/ (arch.c, initsys.c, rootfs.c, virt_*.c):
+ * a path read there and missing here makes detect on the bundle disagree
+ * with detect on the system (tests/cli/test_collect.py catches that for the
+ * fixture trees). A "*" in a component stands for every name in that
+ * directory (fnmatch). arch.c's /bin/sh and /usr/bin/env are not copied:
+ * .guest-tools/arch replaces them; virt_cpuid.c's CPUID instruction is
+ * .guest-tools/cpuid, virt_xenstore.c's live xenstore .guest-tools/xenstore/.
  */
 static const struct source {
 	const char *path;
@@ -95,7 +96,7 @@ static const struct source {
 	{ "/sys/dev/block/*", LINK },
 	{ "/sys/class/block/*", LINK },
 	{ "/sys/class/block/*/partition", TEST },
-	/* installer/virt.c: containers */
+	/* installer/detect/virt_probe.c: containers */
 	{ "/.dockerenv", TEST },
 	{ "/.dockerinit", TEST },
 	{ "/run/.containerenv", TEST },
@@ -105,9 +106,10 @@ static const struct source {
 	{ "/proc/vz", TEST },
 	{ "/proc/bc", TEST },
 	{ "/proc/1/cgroup", READ },
-	/* installer/virt.c: hypervisor signs */
+	/* installer/detect/virt_probe.c: hypervisor signs */
 	{ "/sys/hypervisor/type", READ },
 	{ "/sys/hypervisor/guest_type", READ },
+	{ "/sys/hypervisor/properties/features", READ },
 	{ "/sys/class/dmi/id/sys_vendor", READ },
 	{ "/sys/class/dmi/id/product_name", READ },
 	{ "/proc/xen", TEST },
@@ -121,17 +123,37 @@ static const struct source {
 	{ "/dev/mdesc", TEST },
 	{ "/proc/bus/pci/devices", READ },
 	{ "/proc/cmdline", READ },
-	/* installer/virt.c: devices and the drivers bound to them */
+	/* installer/detect/virt_devices.c: the xenbus frontends (their xenstore
+	 * values are added by write_bundle), the NICs and what carries the
+	 * network, the disks under the root through device-mapper and md, and
+	 * the bus and driver of each device or of the controller behind it */
 	{ "/sys/bus/xen/drivers/vbd", TEST },
 	{ "/sys/bus/xen/drivers/vif", TEST },
 	{ "/sys/bus/xen/devices", LIST },
 	{ "/sys/bus/xen/devices/*/driver", LINK },
+	{ "/sys/bus/xen/devices/*/nodename", READ },
+	{ "/sys/bus/xen/devices/*/state", READ },
 	{ "/sys/bus/xen/devices/*/block", LIST },
 	{ "/sys/bus/xen/devices/*/net", LIST },
 	{ "/sys/class/net", LIST },
 	{ "/sys/class/net/*/device/driver", LINK },
+	{ "/sys/class/net/*/lower_*", LINK },
+	{ "/proc/net/route", READ },
+	{ "/proc/net/if_inet6", READ },
+	{ "/proc/net/ipv6_route", READ },
 	{ "/sys/class/block/*/device/driver", LINK },
+	{ "/sys/class/block/*/slaves", LIST },
+	{ "/sys/class/block/*/holders", LIST },
+	{ "/sys/class/block/*/dm/name", READ },
+	{ "/sys/class/block/*/dm/uuid", READ },
+	{ "/sys/class/block/*/md/level", READ },
+	{ "/sys/bus/pci/devices", TEST },
+	{ "/sys/bus/pci/devices/*/vendor", READ },
+	{ "/sys/bus/pci/devices/*/device", READ },
+	{ "/sys/bus/pci/devices/*/driver", LINK },
+	{ "/sys/bus/virtio/devices/*/driver", LINK },
 	{ "/sys/bus/vmbus/devices", LIST },
+	{ "/sys/bus/vmbus/devices/*/driver", LINK },
 };
 
 struct bundle {
@@ -476,6 +498,36 @@ out:
 	free(glob);
 }
 
+/*
+ * .guest-tools/xenstore/<path>: the xenstore values detect reads about the
+ * xenbus frontends (each vbd's device-type, each frontend's state and backend,
+ * the backend's state), from the live store or the --root tree's files. The
+ * paths are checked by gt_xenstore_read(): no "..", no stray characters.
+ */
+static void put_xenstore(struct bundle *b, time_t now)
+{
+	char **pairs = NULL;
+	size_t i;
+
+	if (gt_xenstore_snapshot(b->root, &pairs) < 0) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; pairs[i] && pairs[i + 1] && !b->err; i += 2) {
+		char *name = NULL;
+		const char *path = pairs[i][0] == '/' ? pairs[i] + 1 : pairs[i];
+
+		if (asprintf(&name, "%s/%s", GT_XENSTORE_DIR, path) < 0) {
+			b->err = -ENOMEM;
+			break;
+		}
+		put(b, name, AE_IFREG, 0644, now, pairs[i + 1], strlen(pairs[i + 1]),
+		    NULL);
+		free(name);
+	}
+	gt_strv_free(pairs);
+}
+
 /* .guest-tools/cpuid: this machine's CPUID leaves, or the --root tree's file. */
 static int cpuid_text(const struct gt_root *root, const char *arch, char **out)
 {
@@ -544,6 +596,8 @@ static int write_bundle(const struct gt_root *root, int fd, size_t *entries)
 	    NULL);
 	for (i = 0; i < sizeof(sources) / sizeof(sources[0]) && !b.err; i++)
 		expand(&b, "", sources[i].path, &sources[i]);
+	if (!b.err)
+		put_xenstore(&b, now);
 	/* The log says what could not be read: last, so that it is complete. */
 	if (!b.err)
 		put(&b, ".guest-tools/collect.log", AE_IFREG, 0644, now, b.log, b.loglen,

@@ -106,6 +106,8 @@ int cmd_verify(int argc, char **argv)
 			gt_json_kv_string(&j, "kind", d->virt->devices[i].kind);
 			gt_json_kv_string(&j, "driver", d->virt->devices[i].driver);
 			gt_json_kv_bool(&j, "pv", d->virt->devices[i].pv);
+			gt_json_kv_string(&j, "role", d->virt->devices[i].role);
+			gt_json_kv_bool(&j, "judged", d->virt->devices[i].judged);
 			gt_json_end_object(&j);
 		}
 		gt_json_end_array(&j);

@@ -35,7 +35,7 @@ static int add_warnings(struct gt_detect *d)
 	if (ret == 0 && strcmp(v->hypervisor, "xen") == 0 && strcmp(v->mode, "hvm") == 0)
 		ret = warn(
 		        d, "xen-hvm",
-		        "this Xen guest uses emulated devices only; see virt.reasons for what keeps it from PVHVM");
+		        "this Xen guest's root disk or network runs on emulated devices; see virt.reasons for what keeps it from PVHVM");
 	if (ret == 0 && strcmp(v->mode, "dom0") == 0)
 		ret = warn(d, "xen-dom0",
 		           "this is a Xen control domain (dom0), not a guest");
@@ -150,6 +150,9 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 		gt_json_kv_string(&j, "kind", v->devices[i].kind);
 		gt_json_kv_string(&j, "driver", v->devices[i].driver);
 		gt_json_kv_bool(&j, "pv", v->devices[i].pv);
+		gt_json_kv_string(&j, "role", v->devices[i].role);
+		gt_json_kv_bool(&j, "judged", v->devices[i].judged);
+		gt_json_kv_string(&j, "note", v->devices[i].note);
 		gt_json_end_object(&j);
 	}
 	gt_json_end_array(&j);
@@ -200,9 +203,9 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 		fprintf(fp, ", mode %s", v->mode);
 	fputc('\n', fp);
 	for (i = 0; i < v->ndevices; i++)
-		fprintf(fp, "  %-4s %-12s driver %-12s %s\n", v->devices[i].kind,
+		fprintf(fp, "  %-4s %-12s driver %-12s %-11s %s\n", v->devices[i].kind,
 		        v->devices[i].name, or_dash(v->devices[i].driver),
-		        v->devices[i].pv ? "PV" : "emulated");
+		        v->devices[i].role, or_dash(v->devices[i].note));
 	for (i = 0; v->reasons[i]; i++)
 		fprintf(fp, "  why: %s\n", v->reasons[i]);
 	fprintf(fp, "Root fs:        %s on %s", or_dash(d->rootfs->type),

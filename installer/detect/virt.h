@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The virtualization verdict, from evidence: /sys/hypervisor, /proc/xen,
- * the CPUID hypervisor leaves, DMI, the xenbus and vmbus devices and the
- * drivers bound to them, the drivers behind the NICs and the root disk, and
- * the kernel command line. Every fact used goes to `evidence`; when a Xen
- * guest is not PVHVM/PVH, `reasons` says why in words a user can act on.
+ * The virtualization verdict: which hypervisor, which Xen mode, and the role
+ * of each disk and NIC, from evidence. Three layers:
+ *
+ *   probes (virt_cpuid.c, virt_probe.c, virt_devices.c, virt_xenstore.c)
+ *     read CPUID, DMI, /sys, /proc and xenstore into
+ *   an inventory of facts (virt_facts.h), which
+ *   gt_virt_decide() (virt_verdict.c) turns into this verdict, reading nothing.
+ *
+ * Every fact used goes to `evidence`; when a Xen guest is not PVHVM (or PVH),
+ * `reasons` names the device(s) responsible and what to do.
  */
 #ifndef GT_VIRT_H
 #define GT_VIRT_H
@@ -16,33 +21,53 @@
 #include "detect/rootfs.h"
 
 struct gt_virt_device {
-	char *name;       /* "xvda", "eth0", "vbd-768" */
+	char *name;       /* "xvda", "eth0", "vbd-5632" */
 	const char *kind; /* "disk" or "nic" */
-	char *driver;     /* the bound driver ("vbd", "vif", "e1000"...), or NULL */
-	bool pv;          /* driven by a paravirtual (Xen or Hyper-V synthetic) driver */
+	char *driver; /* the driver moving its data ("vbd", "vif", "ata_piix"...), or NULL
+	               */
+	bool pv;      /* role is "pv" and a driver is bound */
+	/*
+	 * "pv" (xen-blkfront/netfront, virtio, Hyper-V synthetic, vmxnet3,
+	 * pvscsi), "emulated" (a model the hypervisor emulates), "passthrough"
+	 * (a real PCI function given to the guest: an SR-IOV VF, a GPU) or
+	 * "ignored" (a CD, a loop or RAM disk, a frontend no driver took).
+	 */
+	const char *role;
+	bool judged; /* it carries the root filesystem or the network: the verdict counts
+	                it */
+	char *note;  /* why this role, and why it counts (or not) */
 };
 
 struct gt_virt {
 	const char *hypervisor; /* xen hyperv kvm qemu vmware virtualbox container none
 	                           other */
-	const char *mode;       /* Xen: pv hvm pvhvm pvh dom0; others: n/a */
-	char *cpuid;            /* the CPUID signature seen, or NULL */
+	const char *mode;       /* Xen: pv hvm pvhvm pvh dom0 unknown; others: n/a */
+	char *cpuid;            /* the CPUID signature the verdict rests on, or NULL */
 	struct gt_virt_device *devices;
 	size_t ndevices;
 	char **evidence; /* NULL-terminated */
 	size_t nevidence;
 	char **reasons; /* NULL-terminated */
 	size_t nreasons;
-	bool legacy_nic; /* Hyper-V legacy (emulated tulip) network adapter in use */
+	bool legacy_nic; /* a Hyper-V legacy (emulated tulip) adapter carries the network
+	                  */
+	/*
+	 * Xen HVM whose every blocking device has a PV frontend on offer that no
+	 * driver took yet, and nothing on the command line forbids the switch:
+	 * a boot with the frontends in place can make it PVHVM.
+	 */
+	bool reboot_may_switch;
 };
 
 /*
  * gt_virt_detect - decide the hypervisor and mode of @root.
  * @arch: from gt_arch_detect() (CPUID is only meaningful on x86).
- * @rootfs: the root mount (for the driver behind the root disk); may be NULL.
- * Under --root the CPUID signature comes from DIR/.guest-tools/cpuid (one
- * signature a line; absent or empty = no hypervisor leaf); on the host the
- * CPUID instruction runs. Returns 0 or -ENOMEM; *out is owned by the caller.
+ * @rootfs: the root mount (the root's device leads to the disks under it);
+ * may be NULL. Under --root the CPUID signatures come from
+ * DIR/.guest-tools/cpuid (one a line) and xenstore values from files under
+ * DIR/.guest-tools/xenstore/; on the host the CPUID instruction runs and, on
+ * Xen, xenstore is asked through /dev/xen/xenbus.
+ * Returns 0 or -ENOMEM; *out is owned by the caller.
  */
 int gt_virt_detect(const struct gt_root *root, const char *arch,
                    const struct gt_rootfs *rootfs, struct gt_virt **out);

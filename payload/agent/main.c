@@ -53,7 +53,7 @@ struct agent {
 	size_t nov;
 	int interval; /* seconds between memory refreshes */
 	bool once;
-	struct xs_conn xs;
+	struct gt_xs_conn xs;
 	struct kvlist os; /* collected once (again on SIGHUP) */
 	/* What the store holds from us, sorted; empty after a reconnect. */
 	struct kvlist last;
@@ -146,22 +146,22 @@ static int xs_connect(struct agent *a)
 		return 0;
 	kv_clear(&a->last);
 	if (a->xs_path)
-		return xs_open(&a->xs, AT_FDCWD, a->xs_path, a->xs_path);
+		return gt_xs_open(&a->xs, AT_FDCWD, a->xs_path, a->xs_path);
 	dev = find_xenbus(a->root);
 	if (!dev)
 		return -ENOENT;
 	ret = gt_root_resolve(a->root, dev, true, &rel);
 	if (ret < 0)
 		return ret;
-	ret = xs_open(&a->xs, a->root->fd, rel,
-	              gt_root_display(a->root, dev, disp, sizeof(disp)));
+	ret = gt_xs_open(&a->xs, a->root->fd, rel,
+	                 gt_root_display(a->root, dev, disp, sizeof(disp)));
 	free(rel);
 	return ret;
 }
 
 static void xs_drop(struct agent *a)
 {
-	xs_close(&a->xs);
+	gt_xs_close(&a->xs);
 	kv_clear(&a->last);
 }
 
@@ -248,10 +248,10 @@ static int publish_tx(struct agent *a, const struct kvlist *now)
 	char stamp[32];
 	int ret;
 
-	ret = xs_transaction_start(&a->xs);
+	ret = gt_xs_transaction_start(&a->xs);
 	if (ret < 0)
 		return ret;
-	if (vifs && (ret = xs_rm(&a->xs, "attr/vif")) < 0)
+	if (vifs && (ret = gt_xs_rm(&a->xs, "attr/vif")) < 0)
 		goto abort;
 	for (size_t i = 0; i < now->n; i++) {
 		const char *old = kv_get(&a->last, now->v[i].key);
@@ -259,7 +259,7 @@ static int publish_tx(struct agent *a, const struct kvlist *now)
 		if (is_vif_key(now->v[i].key) ? !vifs
 		                              : old && strcmp(old, now->v[i].value) == 0)
 			continue;
-		if ((ret = xs_write(&a->xs, now->v[i].key, now->v[i].value)) < 0)
+		if ((ret = gt_xs_write(&a->xs, now->v[i].key, now->v[i].value)) < 0)
 			goto abort;
 		say(LOG_DEBUG, "write %s = %s", now->v[i].key, now->v[i].value);
 	}
@@ -270,24 +270,24 @@ static int publish_tx(struct agent *a, const struct kvlist *now)
 
 		for (size_t j = 0; j < now->n && !have; j++)
 			have = gt_startswith(now->v[j].key, managed_keys[i]);
-		if (!have && (ret = xs_rm(&a->xs, managed_keys[i])) < 0)
+		if (!have && (ret = gt_xs_rm(&a->xs, managed_keys[i])) < 0)
 			goto abort;
 	}
 	/* Keys we wrote before that no longer apply (a version now unknown). */
 	for (size_t i = 0; i < a->last.n; i++) {
 		if (is_vif_key(a->last.v[i].key) || kv_get(now, a->last.v[i].key))
 			continue;
-		if ((ret = xs_rm(&a->xs, a->last.v[i].key)) < 0)
+		if ((ret = gt_xs_rm(&a->xs, a->last.v[i].key)) < 0)
 			goto abort;
 	}
 	/* Older xapi re-reads the guest's keys only when data/updated changes. */
 	snprintf(stamp, sizeof(stamp), "%lld", (long long)time(NULL));
-	if ((ret = xs_write(&a->xs, "data/updated", stamp)) < 0)
+	if ((ret = gt_xs_write(&a->xs, "data/updated", stamp)) < 0)
 		goto abort;
-	return xs_transaction_end(&a->xs, 1);
+	return gt_xs_transaction_end(&a->xs, 1);
 abort:
-	if (!xs_conn_lost(ret))
-		xs_transaction_end(&a->xs, 0);
+	if (!gt_xs_conn_lost(ret))
+		gt_xs_transaction_end(&a->xs, 0);
 	return ret;
 }
 
@@ -325,7 +325,7 @@ static int publish(struct agent *a)
 			break;
 	}
 	if (ret < 0) {
-		if (xs_conn_lost(ret))
+		if (gt_xs_conn_lost(ret))
 			xs_drop(a);
 		goto out;
 	}

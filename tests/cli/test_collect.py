@@ -150,6 +150,53 @@ def test_links_and_content(tmp):
           b["virt"]["hypervisor"] == "container", diff(a, b))
 
 
+def test_xenstore_and_stacks(tmp):
+    """What the verdict reads beyond files: xenstore values (.guest-tools/xenstore/)
+    and the device-mapper/md stacks under the root (slaves links)."""
+    bundle = os.path.join(tmp, "cd.tar.gz")
+    p = run("collect", bundle, "--root", os.path.join(FIXTURES, "xen-pvhvm-tools-cd"))
+    check("tools CD tree: collect", p.returncode == EXIT_OK, (p.returncode, p.stderr))
+    with tarfile.open(bundle, "r:gz") as tf:
+        xs = ".guest-tools/xenstore/"
+        check("the CD vbd's device-type is in the bundle",
+              member(tf, xs + "device/vbd/5632/device-type") == b"cdrom",
+              member(tf, xs + "device/vbd/5632/device-type"))
+        backend = (member(tf, xs + "device/vbd/5632/backend") or b"").decode()
+        check("and its backend's state", backend.startswith("/local/domain/0/backend/vbd/") and
+              member(tf, xs + backend[1:] + "/state") == b"2", backend)
+        check("the disk's state", member(tf, xs + "device/vbd/51712/state") == b"4",
+              member(tf, xs + "device/vbd/51712/state"))
+    bundle = os.path.join(tmp, "luks.tar.gz")
+    run("collect", bundle, "--root", os.path.join(FIXTURES, "xen-pvhvm-luks-lvm"))
+    with tarfile.open(bundle, "r:gz") as tf:
+        by = {m.name: m for m in tf.getmembers()}
+        for upper, lower in (("dm-1", "dm-0"), ("dm-0", "xvda2")):
+            m = by.get(f"sys/devices/virtual/block/{upper}/slaves/{lower}")
+            check(f"{upper}/slaves/{lower} is a link in the bundle", m is not None and m.issym(),
+                  m and m.type)
+
+    # A hostile tree: a nodename and a backend that try to leave the store's
+    # folder are neither followed nor written into the bundle.
+    root = os.path.join(tmp, "hostile-xs")
+    shutil.copytree(os.path.join(FIXTURES, "xen-pvhvm-tools-cd"), root, symlinks=True)
+    with open(os.path.join(root, "sys/devices/vbd-5632/nodename"), "w") as f:
+        f.write("device/vbd/../../../../etc\n")
+    with open(os.path.join(root, ".guest-tools/xenstore/device/vbd/51712/backend"), "w") as f:
+        f.write("/local/domain/0/../../../../etc/shadow")
+    bundle = os.path.join(tmp, "hostile.tar.gz")
+    p = run("collect", bundle, "--root", root)
+    with tarfile.open(bundle, "r:gz") as tf:
+        names = [m.name for m in tf.getmembers()]
+    check("hostile xenstore paths: collect still succeeds", p.returncode == EXIT_OK,
+          (p.returncode, p.stderr))
+    check("hostile xenstore paths: nothing with '..' stored",
+          not any(".." in n.split("/") for n in names),
+          [n for n in names if ".." in n])
+    p, out = detect(root)
+    check("hostile xenstore paths: detect still decides", out is not None and
+          out["virt"]["mode"] == "pvhvm", (p.returncode, out and out["virt"]["mode"]))
+
+
 def test_host(tmp):
     bundle = os.path.join(tmp, "host.tar.gz")
     p = run("collect", bundle)
@@ -295,6 +342,7 @@ def main():
     tmp = harness.tempdir("gt-collect-")
     test_fixtures(tmp)
     test_links_and_content(tmp)
+    test_xenstore_and_stacks(tmp)
     test_host(tmp)
     test_peer_trees(tmp)
     test_failures(tmp)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the agent's xenstore client (payload/agent/xs.c): request
- * framing, reply matching, error replies, unsolicited watch events, and
- * broken peers. The store's side is the other end of a socketpair, with
- * replies queued before the call (the client writes first, then reads).
- * The agent is not part of libinstaller.a, so its unit is included here.
+ * Unit tests of the xenstore client the agent and the installer share
+ * (lib/xs.c): request framing, reply matching, error replies, unsolicited
+ * watch events, broken peers and a store that never answers. The store's
+ * side is the other end of a socketpair, with replies queued before the
+ * call (the client writes first, then reads). The unit is included here so
+ * that its framing header (static) can be built and checked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +20,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../payload/agent/xs.c"
+#include "../../lib/xs.c"
 
 struct pair {
-	struct xs_conn c;
+	struct gt_xs_conn c;
 	int peer;
 };
 
@@ -44,7 +45,7 @@ static int teardown(void **state)
 {
 	struct pair *p = *state;
 
-	xs_close(&p->c);
+	gt_xs_close(&p->c);
 	if (p->peer >= 0)
 		close(p->peer);
 	free(p);
@@ -78,13 +79,13 @@ static void test_read_value(void **state)
 	struct xs_hdr h;
 	char body[64], *v = NULL;
 
-	reply(p, XS_READ, 1, 0, "rocky", 5);
-	assert_int_equal(xs_read(&p->c, "data/os_distro", &v), 0);
+	reply(p, GT_XS_READ, 1, 0, "rocky", 5);
+	assert_int_equal(gt_xs_read(&p->c, "data/os_distro", &v), 0);
 	assert_string_equal(v, "rocky");
 	free(v);
 	assert_int_equal(request(p, &h, body, sizeof(body)),
 	                 strlen("data/os_distro") + 1);
-	assert_int_equal(h.type, XS_READ);
+	assert_int_equal(h.type, GT_XS_READ);
 	assert_int_equal(h.req_id, 1);
 	assert_int_equal(h.tx_id, 0);
 	assert_memory_equal(body, "data/os_distro", strlen("data/os_distro") + 1);
@@ -96,11 +97,11 @@ static void test_write_framing(void **state)
 	struct xs_hdr h;
 	char body[64];
 
-	reply(p, XS_WRITE, 1, 0, "OK", 3);
-	assert_int_equal(xs_write(&p->c, "a/b", "xyz"), 0);
+	reply(p, GT_XS_WRITE, 1, 0, "OK", 3);
+	assert_int_equal(gt_xs_write(&p->c, "a/b", "xyz"), 0);
 	/* path NUL value, and no NUL after the value */
 	assert_int_equal(request(p, &h, body, sizeof(body)), 7);
-	assert_int_equal(h.type, XS_WRITE);
+	assert_int_equal(h.type, GT_XS_WRITE);
 	assert_memory_equal(body, "a/b\0xyz", 7);
 }
 
@@ -108,21 +109,21 @@ static void test_error_reply(void **state)
 {
 	struct pair *p = *state;
 
-	reply(p, XS_ERROR, 1, 0, "EACCES", 7);
-	assert_int_equal(xs_write(&p->c, "a", "b"), -EACCES);
-	reply(p, XS_ERROR, 2, 0, "EAGAIN", 7);
-	assert_int_equal(xs_write(&p->c, "a", "b"), -EAGAIN);
-	reply(p, XS_ERROR, 3, 0, "EWHATEVER", 10);
-	assert_int_equal(xs_write(&p->c, "a", "b"), -EIO);
-	assert_false(xs_conn_lost(-EACCES));
+	reply(p, GT_XS_ERROR, 1, 0, "EACCES", 7);
+	assert_int_equal(gt_xs_write(&p->c, "a", "b"), -EACCES);
+	reply(p, GT_XS_ERROR, 2, 0, "EAGAIN", 7);
+	assert_int_equal(gt_xs_write(&p->c, "a", "b"), -EAGAIN);
+	reply(p, GT_XS_ERROR, 3, 0, "EWHATEVER", 10);
+	assert_int_equal(gt_xs_write(&p->c, "a", "b"), -EIO);
+	assert_false(gt_xs_conn_lost(-EACCES));
 }
 
 static void test_rm_missing_is_ok(void **state)
 {
 	struct pair *p = *state;
 
-	reply(p, XS_ERROR, 1, 0, "ENOENT", 7);
-	assert_int_equal(xs_rm(&p->c, "attr/vif"), 0);
+	reply(p, GT_XS_ERROR, 1, 0, "ENOENT", 7);
+	assert_int_equal(gt_xs_rm(&p->c, "attr/vif"), 0);
 }
 
 static void test_skips_watch_events_and_stale_replies(void **state)
@@ -130,10 +131,10 @@ static void test_skips_watch_events_and_stale_replies(void **state)
 	struct pair *p = *state;
 	char *v = NULL;
 
-	reply(p, XS_WATCH_EVENT, 0, 0, "path\0token", 11);
-	reply(p, XS_READ, 99, 0, "stale", 5); /* another request id */
-	reply(p, XS_READ, 1, 0, "fresh", 5);
-	assert_int_equal(xs_read(&p->c, "k", &v), 0);
+	reply(p, GT_XS_WATCH_EVENT, 0, 0, "path\0token", 11);
+	reply(p, GT_XS_READ, 99, 0, "stale", 5); /* another request id */
+	reply(p, GT_XS_READ, 1, 0, "fresh", 5);
+	assert_int_equal(gt_xs_read(&p->c, "k", &v), 0);
 	assert_string_equal(v, "fresh");
 	free(v);
 }
@@ -141,12 +142,14 @@ static void test_skips_watch_events_and_stale_replies(void **state)
 static void test_oversized_reply_is_a_protocol_error(void **state)
 {
 	struct pair *p = *state;
-	struct xs_hdr h = { .type = XS_READ, .req_id = 1, .len = XS_PAYLOAD_MAX + 1 };
+	struct xs_hdr h = { .type = GT_XS_READ,
+		            .req_id = 1,
+		            .len = GT_XS_PAYLOAD_MAX + 1 };
 	char *v = NULL;
 
 	assert_int_equal(write(p->peer, &h, sizeof(h)), sizeof(h));
-	assert_int_equal(xs_read(&p->c, "k", &v), -EPROTO);
-	assert_true(xs_conn_lost(-EPROTO));
+	assert_int_equal(gt_xs_read(&p->c, "k", &v), -EPROTO);
+	assert_true(gt_xs_conn_lost(-EPROTO));
 }
 
 static void test_wrong_type_is_a_protocol_error(void **state)
@@ -154,8 +157,8 @@ static void test_wrong_type_is_a_protocol_error(void **state)
 	struct pair *p = *state;
 	char *v = NULL;
 
-	reply(p, XS_WRITE, 1, 0, "OK", 3);
-	assert_int_equal(xs_read(&p->c, "k", &v), -EPROTO);
+	reply(p, GT_XS_WRITE, 1, 0, "OK", 3);
+	assert_int_equal(gt_xs_read(&p->c, "k", &v), -EPROTO);
 }
 
 static void test_peer_closed(void **state)
@@ -166,22 +169,22 @@ static void test_peer_closed(void **state)
 
 	close(p->peer);
 	p->peer = -1;
-	ret = xs_read(&p->c, "k", &v);
+	ret = gt_xs_read(&p->c, "k", &v);
 	assert_true(ret == -ECONNRESET || ret == -EPIPE);
-	assert_true(xs_conn_lost(ret));
+	assert_true(gt_xs_conn_lost(ret));
 }
 
 static void test_closed_mid_reply(void **state)
 {
 	struct pair *p = *state;
-	struct xs_hdr h = { .type = XS_READ, .req_id = 1, .len = 10 };
+	struct xs_hdr h = { .type = GT_XS_READ, .req_id = 1, .len = 10 };
 	char *v = NULL;
 
 	assert_int_equal(write(p->peer, &h, sizeof(h)), sizeof(h));
 	assert_int_equal(write(p->peer, "abc", 3), 3);
 	/* The store still takes our request, then its reply stops short. */
 	shutdown(p->peer, SHUT_WR);
-	assert_int_equal(xs_read(&p->c, "k", &v), -ECONNRESET);
+	assert_int_equal(gt_xs_read(&p->c, "k", &v), -ECONNRESET);
 }
 
 static void test_directory(void **state)
@@ -189,14 +192,14 @@ static void test_directory(void **state)
 	struct pair *p = *state;
 	char **names = NULL;
 
-	reply(p, XS_DIRECTORY, 1, 0, "0\0002\0", 4);
-	assert_int_equal(xs_directory(&p->c, "attr/vif", &names), 0);
+	reply(p, GT_XS_DIRECTORY, 1, 0, "0\0002\0", 4);
+	assert_int_equal(gt_xs_directory(&p->c, "attr/vif", &names), 0);
 	assert_string_equal(names[0], "0");
 	assert_string_equal(names[1], "2");
 	assert_null(names[2]);
 	gt_strv_free(names);
-	reply(p, XS_DIRECTORY, 2, 0, "", 0);
-	assert_int_equal(xs_directory(&p->c, "empty", &names), 0);
+	reply(p, GT_XS_DIRECTORY, 2, 0, "", 0);
+	assert_int_equal(gt_xs_directory(&p->c, "empty", &names), 0);
 	assert_null(names[0]);
 	gt_strv_free(names);
 }
@@ -207,19 +210,19 @@ static void test_transaction_id_is_carried(void **state)
 	struct xs_hdr h;
 	char body[64];
 
-	reply(p, XS_TRANSACTION_START, 1, 0, "17", 3);
-	assert_int_equal(xs_transaction_start(&p->c), 0);
+	reply(p, GT_XS_TRANSACTION_START, 1, 0, "17", 3);
+	assert_int_equal(gt_xs_transaction_start(&p->c), 0);
 	assert_int_equal(p->c.tx, 17);
 	request(p, &h, body, sizeof(body));
-	assert_int_equal(h.type, XS_TRANSACTION_START);
-	reply(p, XS_WRITE, 2, 17, "OK", 3);
-	assert_int_equal(xs_write(&p->c, "k", "v"), 0);
+	assert_int_equal(h.type, GT_XS_TRANSACTION_START);
+	reply(p, GT_XS_WRITE, 2, 17, "OK", 3);
+	assert_int_equal(gt_xs_write(&p->c, "k", "v"), 0);
 	request(p, &h, body, sizeof(body));
 	assert_int_equal(h.tx_id, 17);
-	reply(p, XS_ERROR, 3, 17, "EAGAIN", 7);
-	assert_int_equal(xs_transaction_end(&p->c, 1), -EAGAIN);
+	reply(p, GT_XS_ERROR, 3, 17, "EAGAIN", 7);
+	assert_int_equal(gt_xs_transaction_end(&p->c, 1), -EAGAIN);
 	request(p, &h, body, sizeof(body));
-	assert_int_equal(h.type, XS_TRANSACTION_END);
+	assert_int_equal(h.type, GT_XS_TRANSACTION_END);
 	assert_memory_equal(body, "T", 2);
 	assert_int_equal(p->c.tx, 0); /* ended either way */
 }
@@ -228,35 +231,49 @@ static void test_bad_transaction_id(void **state)
 {
 	struct pair *p = *state;
 
-	reply(p, XS_TRANSACTION_START, 1, 0, "zero", 5);
-	assert_int_equal(xs_transaction_start(&p->c), -EPROTO);
+	reply(p, GT_XS_TRANSACTION_START, 1, 0, "zero", 5);
+	assert_int_equal(gt_xs_transaction_start(&p->c), -EPROTO);
 	assert_int_equal(p->c.tx, 0);
 }
 
 static void test_payload_too_big(void **state)
 {
 	struct pair *p = *state;
-	char *big = malloc(XS_PAYLOAD_MAX + 1);
+	char *big = malloc(GT_XS_PAYLOAD_MAX + 1);
 
 	assert_non_null(big);
-	memset(big, 'x', XS_PAYLOAD_MAX);
-	big[XS_PAYLOAD_MAX] = '\0';
-	assert_int_equal(xs_write(&p->c, "k", big), -E2BIG);
+	memset(big, 'x', GT_XS_PAYLOAD_MAX);
+	big[GT_XS_PAYLOAD_MAX] = '\0';
+	assert_int_equal(gt_xs_write(&p->c, "k", big), -E2BIG);
 	free(big);
+}
+
+/* A store that takes the request and never answers: the caller's timeout ends it. */
+static void test_silent_store_times_out(void **state)
+{
+	struct pair *p = *state;
+	char *v = NULL;
+
+	p->c.timeout_ms = 50;
+	assert_int_equal(gt_xs_read(&p->c, "device/vbd", &v), -ETIMEDOUT);
+	assert_true(gt_xs_conn_lost(-ETIMEDOUT));
+	assert_null(v);
 }
 
 static void test_errno_names(void **state)
 {
 	(void)state;
-	assert_int_equal(xs_errno("ENOENT"), ENOENT);
-	assert_int_equal(xs_errno("EQUOTA"), EDQUOT);
-	assert_int_equal(xs_errno(""), EIO);
+	assert_int_equal(gt_xs_errno("ENOENT"), ENOENT);
+	assert_int_equal(gt_xs_errno("EQUOTA"), EDQUOT);
+	assert_int_equal(gt_xs_errno(""), EIO);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_store_times_out, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_write_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rm_missing_is_ok, setup, teardown),

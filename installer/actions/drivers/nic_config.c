@@ -208,8 +208,10 @@ static int collect_nics(struct planner *pl)
 		char path[300], *mac = NULL, *c;
 		struct nic *nn;
 
-		/* An unbound xenbus vif is the PV NIC itself, not an emulated one. */
-		if (strcmp(dev->kind, "nic") != 0 || dev->pv || !dev->driver)
+		/* Only an emulated NIC is replaced by the PV one: not an unbound vif
+		 * (the PV NIC itself), not a passed-through VF. */
+		if (strcmp(dev->kind, "nic") != 0 || dev->pv || !dev->driver ||
+		    (dev->role && strcmp(dev->role, "emulated") != 0))
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%s/address", dev->name);
 		if (gt_root_read_line(pl->root, path, &mac) == 0)
