@@ -174,6 +174,20 @@ static void check_manifest_parses(struct build *b, struct image *im)
 	gt_manifest_free(m);
 }
 
+/* With --sign: the signature written verifies with the key's public half. */
+static void check_signature(struct build *b, struct image *im)
+{
+	const struct gen *m = &b->gen[GEN_MANIFEST], *g = &b->gen[GEN_SIG];
+	struct gt_sig sig;
+
+	if (!g->present)
+		return;
+	if (!g->data || gt_sig_parse_sig(g->data, g->size, &sig) < 0 ||
+	    gt_sig_verify(&b->pk, m->data, m->size, &sig) < 0)
+		mk_image_bad(im, GT_MANIFEST_SIG_PATH,
+		             "does not verify with the public half of %s", b->sign_key);
+}
+
 int mk_read_back(struct build *b, const char *path)
 {
 	struct image im;
@@ -215,6 +229,7 @@ int mk_read_back(struct build *b, const char *path)
 		if (b->gen[i].present && !rb.gen_seen[i])
 			mk_image_bad(&im, b->gen[i].dest, "missing from the image");
 	check_manifest_parses(b, &im);
+	check_signature(b, &im);
 	b->files = rb.files;
 	if (!im.problems)
 		rc = 0;
