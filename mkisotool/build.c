@@ -358,6 +358,8 @@ static void build_free(struct build *b)
 		free(it->path);
 	}
 	free(b->items);
+	free(b->last_dir);
+	free(b->last_real);
 	mk_trees_free(b);
 	for (k = 0; k < GEN_COUNT; k++)
 		free(b->gen[k].data);

@@ -111,9 +111,10 @@ struct build {
 	struct gt_sig_seckey sk; /* with --sign */
 	struct gt_sig_pubkey pk;
 	struct gt_manifest *m;
-	char *source_dir; /* absolute */
-	char *build_dir;  /* absolute, or NULL when it does not exist */
-	char *version;    /* expanded */
+	char *source_dir;           /* absolute */
+	char *build_dir;            /* absolute, or NULL when it does not exist */
+	char *version;              /* expanded */
+	char *last_dir, *last_real; /* the last source directory resolved, and how */
 	struct tree *trees;
 	size_t n_trees;
 	struct item *items; /* sorted by dest once mk_check_inputs() returns */
@@ -220,8 +221,9 @@ int mk_source_open(struct mk_source *s, const struct item *it);
  */
 ssize_t mk_source_read(struct mk_source *s, unsigned char *buf, size_t want);
 /*
- * At the end: -GT_EINTEGRITY when the file is not the size the walk found
- * any more (it grew or shrank), else 0. Closes it.
+ * At the end (@check): -GT_EINTEGRITY when fewer bytes than the size the
+ * walk found were read, or the file has another size now (it grew or
+ * shrank), else 0. Closes it.
  */
 int mk_source_close(struct mk_source *s, bool check);
 

@@ -82,6 +82,43 @@ bool mk_path_inside(const struct build *b, const char *path)
 	       (b->build_dir && path_under(path, b->build_dir));
 }
 
+/*
+ * realpath(3) of @path, its directory's taken from the last call when it is
+ * the same one (manifests name many files of one directory; realpath reads
+ * every component's link anew). A last component that is a link is resolved
+ * whole. Returns a new string, or NULL with errno set.
+ */
+static char *resolve(struct build *b, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	struct stat st;
+	char *out;
+
+	if (!slash || dlen == 0)
+		return realpath(path, NULL);
+	if (!b->last_dir || strlen(b->last_dir) != dlen ||
+	    strncmp(b->last_dir, path, dlen) != 0) {
+		char *dir = strndup(path, dlen), *real = dir ? realpath(dir, NULL) : NULL;
+
+		free(b->last_dir);
+		free(b->last_real);
+		b->last_dir = real ? dir : NULL;
+		b->last_real = real;
+		if (!real) {
+			free(dir);
+			return realpath(path, NULL); /* for its errno */
+		}
+	}
+	if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode) || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0)
+		return realpath(path, NULL);
+	out = gt_path_join(b->last_real, slash + 1);
+	if (!out)
+		errno = ENOMEM;
+	return out;
+}
+
 /* A file or package line: its source resolved, typed and sized. */
 static int add_file_entry(struct build *b, struct gt_manifest_entry *e)
 {
@@ -104,7 +141,7 @@ static int add_file_entry(struct build *b, struct gt_manifest_entry *e)
 		if (!joined)
 			goto out;
 	}
-	path = realpath(joined ? joined : expanded, NULL);
+	path = resolve(b, joined ? joined : expanded);
 	ret = 0;
 	if (!path) {
 		mk_problem(b, MK_EXIT_INPUT, e->line, "%s: source %s: %s", e->dest,

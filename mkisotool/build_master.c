@@ -242,6 +242,26 @@ static bool all_zero(const unsigned char *buf, size_t n)
 	return true;
 }
 
+/*
+ * Waits until libisofs' writer thread has @want bytes ready (or a quarter of
+ * its buffer, or has ended). Reading sooner makes libisofs hand over every
+ * 2 KiB block it writes through a futex wake-up of this thread; a poll every
+ * millisecond costs at most a thousand wake-ups a second instead.
+ */
+static void wait_for_data(struct burn_source *src, size_t want)
+{
+	const struct timespec pause = { 0, 1000 * 1000 };
+
+	for (;;) {
+		size_t cap = 0, free_bytes = 0;
+		int st = iso_ring_buffer_get_status(src, &cap, &free_bytes);
+
+		if (st != 1 || cap - free_bytes >= want || cap - free_bytes >= cap / 4)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* What the streams found while libisofs read them, reported now. */
 static int report_streams(struct build *b)
 {
@@ -295,6 +315,9 @@ static void set_write_opts(struct build *b, IsoWriteOpts *opts)
 	iso_write_opts_set_dir_rec_mtime(opts, 1 | 2 | 4);
 	/* Keep the modes, owners and times set on every node. */
 	iso_write_opts_set_replace_mode(opts, 0, 0, 0, 0);
+	/* 16 MiB between libisofs' writer thread (reading and hashing the
+	 * inputs) and ours (writing): each waits less for the other. */
+	iso_write_opts_set_fifo_size(opts, 8192);
 	gmtime_r(&b->sde, &tm);
 	snprintf(uuid, sizeof(uuid), "%04d%02d%02d%02d%02d%02d00", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
@@ -302,14 +325,15 @@ static void set_write_opts(struct build *b, IsoWriteOpts *opts)
 }
 
 /*
- * Master the image into b->fd, hashing it as it goes; runs of zeros become
+ * Master the image into b->fd, hashing it as it goes (when the summary
+ * shows the hash: not with --quiet alone); runs of zeros become
  * holes (a sparse input makes a sparse image). Returns 0, MK_EXIT_OUTPUT (a
  * write failed: disk full, I/O error), MK_EXIT_INPUT (a source changed) or
  * MK_EXIT_FAILURE (libisofs failed).
  */
 int mk_master(struct build *b)
 {
-	enum { CHUNK = 64 * 2048 };
+	enum { CHUNK = 512 * 2048 };
 	struct burn_source *src = NULL;
 	IsoWriteOpts *opts = NULL;
 	struct gt_sha256 *h = NULL;
@@ -320,8 +344,9 @@ int mk_master(struct build *b)
 
 	b->readbuf = malloc(READ_CHUNK);
 	buf = malloc(CHUNK);
-	h = gt_sha256_new();
-	if (!b->readbuf || !buf || !h) {
+	/* The image's sha256 is for the summary: not taken when none is shown. */
+	h = b->quiet && !b->json ? NULL : gt_sha256_new();
+	if (!b->readbuf || !buf || (!h && !(b->quiet && !b->json))) {
 		gt_err("out of memory");
 		goto out;
 	}
@@ -339,7 +364,10 @@ int mk_master(struct build *b)
 		 * the end with end-of-file, not with a short last chunk.
 		 */
 		int want = total - done < CHUNK ? (int)(total - done) : CHUNK;
-		int n = src->read_xt(src, buf, want);
+		int n;
+
+		wait_for_data(src, (size_t)want);
+		n = src->read_xt(src, buf, want);
 
 		if (n <= 0) {
 			gt_err("%s: the image ended after %lld of %lld bytes", b->out,
@@ -347,7 +375,8 @@ int mk_master(struct build *b)
 			report_iso_msgs();
 			goto out;
 		}
-		gt_sha256_update(h, buf, (size_t)n);
+		if (h)
+			gt_sha256_update(h, buf, (size_t)n);
 		hole_at_end = all_zero(buf, (size_t)n);
 		if (hole_at_end) {
 			if (lseek(b->fd, n, SEEK_CUR) < 0) {
@@ -371,7 +400,8 @@ int mk_master(struct build *b)
 		rc = MK_EXIT_OUTPUT;
 		goto out;
 	}
-	gt_sha256_final(h, b->sha256);
+	if (h)
+		gt_sha256_final(h, b->sha256);
 	h = NULL;
 	b->iso_size = (uint64_t)total;
 	rc = 0;

@@ -39,6 +39,7 @@
 struct image_file {
 	int fd;
 	uint64_t size, pos;
+	uint64_t fd_pos;     /* where the descriptor's offset is */
 	uint64_t region_end; /* the data or hole region at pos ends here */
 	bool hole;
 	unsigned char *buf;
@@ -74,6 +75,7 @@ static la_ssize_t file_read(struct archive *a, void *ctx, const void **out)
 		}
 		if (f->region_end > f->size)
 			f->region_end = f->size;
+		f->fd_pos = UINT64_MAX; /* SEEK_DATA and SEEK_HOLE moved it */
 	}
 	n = f->region_end - f->pos < READ_BLOCK ? (size_t)(f->region_end - f->pos)
 	                                        : READ_BLOCK;
@@ -82,13 +84,14 @@ static la_ssize_t file_read(struct archive *a, void *ctx, const void **out)
 		f->pos += n;
 		return (la_ssize_t)n;
 	}
-	if (lseek(f->fd, (off_t)f->pos, SEEK_SET) < 0 ||
+	if ((f->fd_pos != f->pos && lseek(f->fd, (off_t)f->pos, SEEK_SET) < 0) ||
 	    (got = gt_read_full(f->fd, f->buf, n)) < 0) {
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return ARCHIVE_FATAL;
 	}
 	*out = f->buf;
 	f->pos += (uint64_t)got;
+	f->fd_pos = f->pos;
 	if (got == 0)
 		f->size = f->pos; /* it ended early: the PVD check says so */
 	return (la_ssize_t)got;
@@ -412,7 +415,7 @@ static int read_entries(struct image *im, const char *path, enum mk_hash hash,
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct data_hash h = { hash, NULL, NULL };
-	struct image_file file = { -1, 0, 0, 0, false, NULL };
+	struct image_file file = { -1, 0, 0, 0, 0, false, NULL };
 	struct image_entry one;
 	int r, ret = -ENOMEM;
 
