@@ -462,6 +462,28 @@ static int set_directive(struct parser *p, char **slot, unsigned *slot_line, cha
 	return 0;
 }
 
+/* On-ISO manifests: "built YYYY-MM-DDThh:mm:ssZ", when the image was made. */
+static int set_built(struct parser *p, char **f, int nf)
+{
+	long long t;
+
+	if (nf != 2)
+		return fail(p, -GT_EPARSE, "'%s' takes exactly one value", f[0]);
+	if (p->m->has_built)
+		return fail(p, -GT_EPARSE, "'%s' given twice (first on line %u)", f[0],
+		            p->m->built_line);
+	t = mf_parse_time(f[1]);
+	if (t < 0)
+		return fail(
+		        p, -GT_EPARSE,
+		        "built '%s': not a time as YYYY-MM-DDThh:mm:ssZ (UTC, 1970 to 9999)",
+		        f[1]);
+	p->m->has_built = true;
+	p->m->built = t;
+	p->m->built_line = p->line;
+	return 0;
+}
+
 /* Splits @line in place at spaces and tabs; a word starting with '#' ends it. */
 static int split(char *line, char **f, int max)
 {
@@ -530,10 +552,12 @@ static int parse_line(struct parser *p, char *line, bool *have_header)
 		return set_directive(p, &m->version, &m->version_line, f, nf);
 	if (strcmp(f[0], "source-dir") == 0 && p->kind == GT_MANIFEST_BUILD)
 		return set_directive(p, &m->source_dir, &m->source_dir_line, f, nf);
+	if (strcmp(f[0], "built") == 0 && p->kind == GT_MANIFEST_ISO)
+		return set_built(p, f, nf);
 	return fail(
 	        p, -GT_EPARSE,
 	        "unknown keyword '%s' (expected file, package, link, label, version%s)",
-	        f[0], p->kind == GT_MANIFEST_BUILD ? ", tree, source-dir" : "");
+	        f[0], p->kind == GT_MANIFEST_BUILD ? ", tree, source-dir" : ", built");
 }
 
 struct dest_ref {

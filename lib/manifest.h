@@ -113,7 +113,11 @@ struct gt_manifest {
 	char *label;      /* volume label; "guest-tools" when not given */
 	char *version;    /* guest-tools version (may be NULL in build manifests) */
 	char *source_dir; /* build manifests: "source-dir" directive, or NULL */
-	unsigned label_line, version_line, source_dir_line;
+	/* On-ISO manifests: when the image was built ("built" directive, UTC,
+	 * seconds since 1970), written by mkisotool; older images lack it. */
+	bool has_built;
+	long long built;
+	unsigned label_line, version_line, source_dir_line, built_line;
 	struct gt_manifest_entry *entries;
 	size_t n_entries;
 };
@@ -189,6 +193,15 @@ const char *gt_manifest_check_dest(const char *dest);
  * Returns NULL when valid, else a static description of the problem.
  */
 const char *gt_manifest_check_target(const char *target);
+
+/*
+ * gt_manifest_format_time - @t (seconds since 1970, UTC) as the "built"
+ * directive spells it: YYYY-MM-DDThh:mm:ssZ, into @buf (at least
+ * GT_MANIFEST_TIME_LEN bytes). Returns @buf, or NULL when @t is out of
+ * 1970..9999.
+ */
+#define GT_MANIFEST_TIME_LEN 21
+const char *gt_manifest_format_time(long long t, char *buf);
 
 /*
  * gt_manifest_check_version - whether @version can be a manifest's version

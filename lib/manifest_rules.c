@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "manifest.h"
@@ -301,4 +302,87 @@ bool mf_valid_token(const char *s, size_t max)
 		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
 			return false;
 	return true;
+}
+
+static bool leap(unsigned y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+/* Days from 1970-01-01 to @y-@m-@d (a valid date, 1970 or later). */
+static long long days_since_1970(unsigned y, unsigned m, unsigned d)
+{
+	long long days = d - 1;
+
+	for (unsigned i = 1970; i < y; i++)
+		days += leap(i) ? 366 : 365;
+	for (unsigned i = 1; i < m; i++)
+		days += mdays[i - 1] + (i == 2 && leap(y));
+	return days;
+}
+
+/* The last time the directive can spell: 9999-12-31T23:59:59Z. */
+#define MAX_TIME 253402300799LL
+
+const char *gt_manifest_format_time(long long t, char *buf)
+{
+	long long days, secs;
+	unsigned y = 1970, m = 0;
+
+	if (t < 0 || t > MAX_TIME)
+		return NULL;
+	days = t / 86400;
+	secs = t % 86400;
+	while (days >= (leap(y) ? 366 : 365)) {
+		days -= leap(y) ? 366 : 365;
+		y++;
+	}
+	for (;;) {
+		unsigned len = mdays[m] + (m == 1 && leap(y));
+
+		if (days < len)
+			break;
+		days -= len;
+		m++;
+	}
+	snprintf(buf, GT_MANIFEST_TIME_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, m + 1,
+	         (unsigned)days + 1, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+	         (unsigned)(secs % 60));
+	return buf;
+}
+
+/* @n digits at @s, as a number; -1 when one is not a digit. */
+static long long digits(const char *s, int n)
+{
+	long long v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+long long mf_parse_time(const char *s)
+{
+	long long y, mo, d, h, mi, se;
+
+	if (strlen(s) != GT_MANIFEST_TIME_LEN - 1 || s[4] != '-' || s[7] != '-' ||
+	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return -1;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	se = digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || se < 0 || se > 59 ||
+	    d > (long long)mdays[mo - 1] + (mo == 2 && leap((unsigned)y)))
+		return -1;
+	return days_since_1970((unsigned)y, (unsigned)mo, (unsigned)d) * 86400 +
+	       h * 3600 + mi * 60 + se;
 }

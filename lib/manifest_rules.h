@@ -57,6 +57,8 @@ const char *mf_check_version_refs(const char *v, bool refs_ok);
 const char *mf_check_label(const char *l);
 /* An id list (distro=, like=) that parses back: ids, no repeats, bounded. */
 bool mf_valid_id_list(char *const *v);
+/* "YYYY-MM-DDThh:mm:ssZ" (the one spelling) to seconds since 1970; -1 if not. */
+long long mf_parse_time(const char *s);
 /* 1 to @max bytes of printable ASCII, no spaces. */
 bool mf_valid_token(const char *s, size_t max);
 

@@ -103,6 +103,7 @@ static int write_entry(FILE *fp, enum gt_manifest_kind kind,
 
 int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 {
+	char when[GT_MANIFEST_TIME_LEN];
 	char *b = NULL;
 	size_t n = 0, i;
 	FILE *fp;
@@ -117,7 +118,9 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 	      mf_check_version_refs(m->version, m->kind == GT_MANIFEST_BUILD))) ||
 	    (m->label && mf_check_label(m->label)) ||
 	    (m->kind == GT_MANIFEST_BUILD && m->source_dir &&
-	     !mf_valid_token(m->source_dir, GT_MANIFEST_MAX_VALUE)))
+	     !mf_valid_token(m->source_dir, GT_MANIFEST_MAX_VALUE)) ||
+	    (m->kind == GT_MANIFEST_ISO && m->has_built &&
+	     !gt_manifest_format_time(m->built, when)))
 		return -EINVAL;
 	fp = open_memstream(&b, &n);
 	if (!fp)
@@ -128,6 +131,8 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 		fprintf(fp, "label %s\n", m->label ? m->label : DEFAULT_LABEL);
 		fprintf(fp, "version %s\n", m->version);
 	}
+	if (m->kind == GT_MANIFEST_ISO && m->has_built)
+		fprintf(fp, "built %s\n", gt_manifest_format_time(m->built, when));
 	if (m->kind == GT_MANIFEST_BUILD && m->source_dir)
 		fprintf(fp, "source-dir %s\n", m->source_dir);
 	for (i = 0; i < m->n_entries; i++) {

@@ -12,9 +12,6 @@
 #include "root.h"
 #include "strv.h"
 
-/* The same bound as the kernel's, so a link loop fails the same way. */
-#define MAX_LINKS 40
-
 int gt_root_open(const char *dir, struct gt_root **out)
 {
 	struct gt_root *root;
@@ -59,8 +56,11 @@ static void pop_component(char *s)
 static int splice_rest(char **rest, const char *target, const char *tail)
 {
 	size_t len = strlen(target) + strlen(tail) + 2;
-	char *n = malloc(len);
+	char *n;
 
+	if (len > PATH_MAX)
+		return -ENAMETOOLONG;
+	n = malloc(len);
 	if (!n)
 		return -ENOMEM;
 	snprintf(n, len, "%s/%s", target, tail);
@@ -74,19 +74,20 @@ int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_la
 {
 	char *rest = NULL, *done = NULL, *p;
 	char target[PATH_MAX];
-	size_t cap;
 	int links = 0, ret = -ENOMEM;
 	struct stat st;
 
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
 	rest = strdup(path);
-	cap = strlen(path) + 2; /* at least room for "." */
-	done = calloc(1, cap);
+	/* done never outgrows PATH_MAX: checked at each component. */
+	done = calloc(1, PATH_MAX);
 	if (!rest || !done)
 		goto out;
 	p = rest;
 	for (;;) {
 		char *comp, *next;
-		size_t need, dlen;
+		size_t dlen;
 		bool last;
 		ssize_t n;
 
@@ -105,51 +106,40 @@ int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_la
 			next++;
 		last = *next == '\0';
 
+		if (strlen(comp) > NAME_MAX) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
 		if (strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {
 			pop_component(done); /* ".." at the root stays at the root */
 			continue;
 		}
-		need = strlen(done) + strlen(comp) + 2;
-		if (need > cap) {
-			char *bigger = realloc(done, need + PATH_MAX);
-
-			if (!bigger)
-				goto out;
-			done = bigger;
-			cap = need + PATH_MAX;
-		}
 		dlen = strlen(done);
-		snprintf(done + dlen, cap - dlen, "%s%s", dlen ? "/" : "", comp);
+		if (dlen + 1 + strlen(comp) >= PATH_MAX) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
+		snprintf(done + dlen, PATH_MAX - dlen, "%s%s", dlen ? "/" : "", comp);
 		if (last && !follow_last)
 			break;
-		if (fstatat(root->fd, done, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			/* Missing: keep the rest as written; opening it will fail. */
-			if (*p) {
-				dlen = strlen(done);
-				need = dlen + strlen(p) + 2;
-				if (need > cap) {
-					char *bigger = realloc(done, need);
-
-					if (!bigger)
-						goto out;
-					done = bigger;
-					cap = need;
-				}
-				snprintf(done + dlen, cap - dlen, "/%s", p);
-			}
-			break;
-		}
-		if (!S_ISLNK(st.st_mode))
+		/* Missing (or under a missing one): kept as written, and a
+		 * later ".." removes it again; what follows is looked up. */
+		if (fstatat(root->fd, done, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISLNK(st.st_mode))
 			continue;
-		if (++links > MAX_LINKS) {
+		if (++links > 40) {
 			ret = -ELOOP;
 			goto out;
 		}
-		n = readlinkat(root->fd, done, target, sizeof(target) - 1);
+		n = readlinkat(root->fd, done, target, sizeof(target));
 		if (n < 0) {
 			ret = -errno;
+			goto out;
+		}
+		if ((size_t)n >= sizeof(target)) {
+			ret = -ENAMETOOLONG;
 			goto out;
 		}
 		target[n] = '\0';
@@ -163,7 +153,7 @@ int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_la
 		p = rest;
 	}
 	if (!done[0])
-		snprintf(done, cap, ".");
+		snprintf(done, PATH_MAX, ".");
 	*out = done;
 	done = NULL;
 	ret = 0;
@@ -175,19 +165,7 @@ out:
 
 int gt_root_open_file(const struct gt_root *root, const char *path, int flags)
 {
-	char *rel = NULL;
-	int ret, fd;
-
-	ret = gt_root_resolve(root, path, true, &rel);
-	if (ret < 0)
-		return ret;
-	/* rel is set on success; the analyzer's path has a failed readlinkat()
-	 * leave errno 0, so that -errno passes for success. */
-	// NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
-	fd = openat(root->fd, rel, flags | O_CLOEXEC | O_NOFOLLOW);
-	ret = fd < 0 ? -errno : fd;
-	free(rel);
-	return ret;
+	return gt_root_openat(root, path, flags, 0);
 }
 
 int gt_root_read_file(const struct gt_root *root, const char *path, size_t max,
@@ -289,17 +267,20 @@ int gt_root_read_line(const struct gt_root *root, const char *path, char **out)
 int gt_root_readlink(const struct gt_root *root, const char *path, char **out)
 {
 	char target[PATH_MAX];
-	char *rel = NULL;
+	struct gt_root_at at;
 	ssize_t n;
 	int ret;
 
-	ret = gt_root_resolve(root, path, false, &rel);
+	ret = gt_root_at(root, path, 0, &at);
 	if (ret < 0)
 		return ret;
-	n = readlinkat(root->fd, rel, target, sizeof(target) - 1);
-	free(rel);
-	if (n < 0)
-		return -errno;
+	n = readlinkat(at.dirfd, at.name, target, sizeof(target));
+	ret = n < 0 ? -errno : 0;
+	gt_root_at_close(&at);
+	if (ret < 0)
+		return ret;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;
 	target[n] = '\0';
 	*out = strdup(target);
 	return *out ? 0 : -ENOMEM;
@@ -308,14 +289,14 @@ int gt_root_readlink(const struct gt_root *root, const char *path, char **out)
 int gt_root_stat(const struct gt_root *root, const char *path, bool follow_last,
                  struct stat *st)
 {
-	char *rel = NULL;
+	struct gt_root_at at;
 	int ret;
 
-	ret = gt_root_resolve(root, path, follow_last, &rel);
+	ret = gt_root_at(root, path, follow_last ? GT_AT_FOLLOW : 0, &at);
 	if (ret < 0)
 		return ret;
-	ret = fstatat(root->fd, rel, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
-	free(rel);
+	ret = fstatat(at.dirfd, at.name, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	gt_root_at_close(&at);
 	return ret;
 }
 

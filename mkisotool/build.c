@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,7 +373,8 @@ static void build_free(struct build *b)
 	free(b->version);
 	gt_manifest_free(b->m);
 	free(b->mbuf);
-	memset(&b->sk, 0, sizeof(b->sk));
+	/* sodium_memzero: a memset of memory never read again may be dropped. */
+	sodium_memzero(&b->sk, sizeof(b->sk));
 }
 
 int cmd_build(int argc, char **argv)
@@ -389,15 +391,18 @@ int cmd_build(int argc, char **argv)
 	gt_log_init("mkisotool", b.verbosity);
 	mk_progress_init(&b.progress, !b.quiet && isatty(STDERR_FILENO));
 
-	/* 1. The signing key first: a bad one should not cost a whole build. */
-	if (b.sign_key && (rc = read_sign_key(&b)) != 0)
+	/* 1. The signing key first: a bad one should not cost a whole build;
+	 * nor an output that is not ours to replace. */
+	if ((rc = mk_output_check(&b, false)) != 0 ||
+	    (b.sign_key && (rc = read_sign_key(&b)) != 0))
 		goto out;
 	/* 2. The manifest, the source directory, the variables, the version. */
 	if ((rc = read_manifest(&b)) != 0 || (rc = mk_setup_dirs(&b)) != 0)
 		goto out;
-	/* 3. Every input found and checked before writing anything; equal
-	 * contents found (files that share a size are hashed now). */
-	if ((rc = mk_check_inputs(&b)) != 0)
+	/* 3. Every input found and checked before writing anything (the
+	 * output is none of them); equal contents found (files that share a size
+	 * are hashed now). */
+	if ((rc = mk_check_inputs(&b)) != 0 || (rc = mk_output_check(&b, true)) != 0)
 		goto out;
 	/* 4. The sizes of Linux/CONTENTS, Linux/MANIFEST, its signature and
 	 * SHA256SUMS; their content is made once every input is hashed. */

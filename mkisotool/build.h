@@ -284,6 +284,14 @@ int mk_read_back(struct build *b, const char *path);
  * mk_output_publish renames it to @out durably (0 or -errno);
  * mk_output_discard removes it unless it was published.
  */
+/*
+ * mk_output_check - may the build write @b->out? Not when it exists and is
+ * not a regular file (a symlink, a directory, a device, a FIFO), nor when it
+ * is the build manifest, the --sign key or (once mk_check_inputs() has run,
+ * @inputs true) one of the sources: writing would replace the build's own
+ * input. A new name is fine. Reports on stderr; 0 or MK_EXIT_OUTPUT.
+ */
+int mk_output_check(const struct build *b, bool inputs);
 int mk_output_create(const char *out);
 const char *mk_output_tmp_path(void);
 int mk_output_publish(const char *out);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "log.h"
 
 /* The temporary output, removed by the signal handler when interrupted. */
 static char tmp_path[PATH_MAX];
@@ -62,6 +64,64 @@ static int create_tmp(const char *out)
 		return err;
 	}
 	return fd;
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISBLK(m) || S_ISCHR(m))
+		return "a device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	return "not a regular file";
+}
+
+/* Is @path the file @st is (the same inode: hard links and symlinks to it too)? */
+static bool same_file(const char *path, const struct stat *st)
+{
+	struct stat o;
+
+	return path && stat(path, &o) == 0 && o.st_dev == st->st_dev &&
+	       o.st_ino == st->st_ino;
+}
+
+int mk_output_check(const struct build *b, bool inputs)
+{
+	struct stat st;
+	size_t i;
+
+	if (lstat(b->out, &st) < 0)
+		return 0; /* a new name (or one we cannot see: creating it will say) */
+	if (!S_ISREG(st.st_mode)) {
+		gt_err("%s: exists and is %s: not replaced; give -o a new name or a regular file",
+		       b->out, kind_of(st.st_mode));
+		return MK_EXIT_OUTPUT;
+	}
+	if (same_file(b->manifest_path, &st)) {
+		gt_err("%s: is the build manifest (-m %s): not replaced; give -o another name",
+		       b->out, b->manifest_path);
+		return MK_EXIT_OUTPUT;
+	}
+	if (same_file(b->sign_key, &st)) {
+		gt_err("%s: is the secret key (--sign %s): not replaced; give -o another name",
+		       b->out, b->sign_key);
+		return MK_EXIT_OUTPUT;
+	}
+	/* The items carry the device and inode the walk found: no stat each. */
+	for (i = 0; inputs && i < b->n_items; i++) {
+		const struct item *it = &b->items[i];
+
+		if (it->path && it->type != GT_ENTRY_LINK && it->dev == st.st_dev &&
+		    it->ino == st.st_ino) {
+			gt_err("%s: is the source of %s (%s): the build would replace its own input; give -o another name",
+			       b->out, it->dest, it->path);
+			return MK_EXIT_OUTPUT;
+		}
+	}
+	return 0;
 }
 
 int mk_output_create(const char *out)

@@ -162,6 +162,9 @@ static int make_manifest(struct build *b, char **out, size_t *len)
 	iso.kind = GT_MANIFEST_ISO;
 	iso.version = b->version;
 	iso.source_dir = NULL;
+	/* When it was built (SOURCE_DATE_EPOCH when given): signed with the rest. */
+	iso.has_built = true;
+	iso.built = (long long)b->sde;
 	iso.entries = v;
 	iso.n_entries = n;
 	/* -GT_ETOOBIG over the installer's bound: mk_plan_generated() says so. */

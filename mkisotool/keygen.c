@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ int mk_read_seckey(const char *path, struct gt_sig_seckey *sk)
 
 	if (ret == 0)
 		ret = gt_sig_parse_seckey(buf, len, sk);
-	memset(buf, 0, sizeof(buf));
+	sodium_memzero(buf, sizeof(buf)); /* the secret key's text: not elided */
 	if (ret < 0) {
 		gt_err("%s: %s", path, key_problem(ret));
 		return MK_EXIT_INPUT;
@@ -184,7 +185,8 @@ int cmd_keygen(int argc, char **argv)
 	       pub_path, pk.id);
 	rc = MK_EXIT_OK;
 out:
-	memset(&sk, 0, sizeof(sk));
-	memset(text, 0, sizeof(text));
+	/* sodium_memzero: a memset of memory never read again may be dropped. */
+	sodium_memzero(&sk, sizeof(sk));
+	sodium_memzero(text, sizeof(text));
 	return rc;
 }

@@ -11,19 +11,21 @@
 int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
                  const char *usage, struct gt_cli *o)
 {
-	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
-		                              { "json", no_argument, NULL, 'j' },
-		                              { "media", required_argument, NULL, 'M' },
-		                              { "log", required_argument, NULL, 'l' },
-		                              { "dry-run", no_argument, NULL, 'D' },
-		                              { "yes", no_argument, NULL, 'y' },
-		                              { "quiet", no_argument, NULL, 'q' },
-		                              { "verbose", no_argument, NULL, 'v' },
-		                              { "help", no_argument, NULL, 'h' },
-		                              { "insecure-skip-signature", no_argument,
-		                                NULL, 'S' },
-		                              { "force", no_argument, NULL, 'f' },
-		                              { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "media", required_argument, NULL, 'M' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "insecure-skip-signature", no_argument, NULL, 'S' },
+		{ "allow-downgrade", no_argument, NULL, 'G' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
 	char *end;
 	int c;
 
@@ -95,6 +97,10 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		case 'S': /* long option only: it is meant to be typed out */
 			need = GT_OPT_MEDIA;
 			o->insecure_skip_signature = true;
+			break;
+		case 'G': /* long option only, like the one above */
+			need = GT_OPT_MEDIA;
+			o->allow_downgrade = true;
 			break;
 		case 'q':
 			o->verbosity = GT_LOG_ERROR;

@@ -29,6 +29,7 @@ struct gt_cli {
 	const char *operand; /* GT_OPT_OPERAND: NULL when none was given */
 	bool json, yes, dry_run, force;
 	bool insecure_skip_signature; /* install: sigcheck.h */
+	bool allow_downgrade;         /* install: actions/downgrade.h */
 	int verbosity;
 };
 

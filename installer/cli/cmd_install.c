@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "detect/detect.h"
+#include "actions/downgrade.h"
 #include "actions/drivers.h"
 #include "error.h"
 #include "cli/exitcode.h"
@@ -53,6 +54,8 @@ static const char usage[] =
         "  -k              accepted for compatibility; the kernel is never changed\n"
         "  --insecure-skip-signature  install even if Linux/MANIFEST.sig is missing or\n"
         "                  bad (logged loudly; only when this installer has keys)\n"
+        "  --allow-downgrade  install media older than the guest-tools or agent\n"
+        "                  version installed (refused otherwise, exit 13)\n"
         "See installer(8) for the exit codes.\n";
 
 #define MANIFEST_MAX GT_MANIFEST_MAX_SIZE
@@ -114,6 +117,9 @@ static bool confirm(const struct run *r)
 {
 	char answer[16];
 
+	/* SIGINT/TERM/HUP since the media was opened (media.h): stop here. */
+	if (gt_media_interrupted())
+		return false;
 	if (r->o.yes || !isatty(0))
 		return true;
 	fprintf(stderr, "Install %s %s (%s) from %s? [y/N] ", r->pkg.name, r->pkg.version,
@@ -255,6 +261,24 @@ static int find_and_verify(struct run *r)
 		            "%s: cannot read the package's name and version: %s",
 		            r->payload->dest, gt_strerror(ret));
 	return check_arch(r);
+}
+
+/* Media older than what is installed: refused (actions/downgrade.h). */
+static bool refuse_downgrade(struct run *r)
+{
+	const struct gt_downgrade_query q = {
+		.manifest = r->manifest,
+		.family = gt_manifest_family_name(r->payload->family),
+		.package = r->pkg.name,
+		.offered = r->pkg.version,
+		.installed = r->previous,
+	};
+	char why[480];
+
+	if (gt_downgrade_check(r->root, &q, why, sizeof(why)) != 1)
+		return false;
+	fail(r, GT_EXIT_DOWNGRADE, "%s", why);
+	return true;
 }
 
 /* The mode a rewritten file keeps (0644 for a new one). */
@@ -568,6 +592,8 @@ int cmd_install(int argc, char **argv)
 	if (ret < 0)
 		gt_warn("%s: cannot tell which version is installed: %s", r.pkg.name,
 		        gt_strerror(ret));
+	if (!r.o.allow_downgrade && refuse_downgrade(&r))
+		goto out;
 	if (r.previous && strcmp(r.previous, r.pkg.version) == 0 &&
 	    r.drivers->n_steps == 0) {
 		r.result = "unchanged";

@@ -14,6 +14,8 @@ enum gt_exit {
 	GT_EXIT_NOMEDIA = 7,     /* no guest-tools media found */
 	GT_EXIT_INPUT = 8,       /* a file we read (--root tree, /proc...) is unusable */
 	GT_EXIT_NOTROOT = 9,     /* a command that changes the system, run without root */
+	GT_EXIT_DOWNGRADE =
+	        13, /* the media is older than what is installed; nothing changed */
 };
 
 #endif

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmount/libmount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "detect/rootfs.h"
@@ -64,7 +66,7 @@ static char *disk_of(const struct gt_root *root, const char *dev)
 static char *probe_type(const struct gt_root *root, const struct gt_rootfs *fs)
 {
 	const char *candidates[2] = { fs->source, NULL };
-	char devpath[300], *rel = NULL, *type = NULL;
+	char devpath[300], *type = NULL;
 	size_t i;
 
 	if (fs->device) {
@@ -73,26 +75,30 @@ static char *probe_type(const struct gt_root *root, const struct gt_rootfs *fs)
 	}
 	for (i = 0; i < 2 && !type; i++) {
 		const char *value = NULL;
-		char full[4200];
 		blkid_probe pr;
+		int fd;
 
 		if (!candidates[i] || candidates[i][0] != '/')
 			continue;
-		/* Under --root, the device is the root's file, never the host's. */
-		if (gt_root_resolve(root, candidates[i], true, &rel) < 0)
+		/* Under --root, the device is the root's file, never the host's:
+		 * opened inside the root, and the probe reads that fd. */
+		fd = gt_root_open_file(root, candidates[i],
+		                       O_RDONLY | O_NONBLOCK | O_NOCTTY);
+		if (fd < 0)
 			continue;
-		snprintf(full, sizeof(full), "%s/%s", root->host ? "" : root->dir, rel);
-		free(rel);
-		rel = NULL;
-		pr = blkid_new_probe_from_filename(full);
-		if (!pr)
+		pr = blkid_new_probe();
+		if (!pr || blkid_probe_set_device(pr, fd, 0, 0) != 0) {
+			blkid_free_probe(pr);
+			close(fd);
 			continue;
+		}
 		blkid_probe_enable_superblocks(pr, 1);
 		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
 		if (blkid_do_safeprobe(pr) == 0 &&
 		    blkid_probe_lookup_value(pr, "TYPE", &value, NULL) == 0 && value)
 			type = strdup(value);
 		blkid_free_probe(pr);
+		close(fd);
 	}
 	return type;
 }

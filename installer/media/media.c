@@ -8,6 +8,7 @@
 #include <libmount/libmount.h>
 #include <limits.h>
 #include <linux/cdrom.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +25,79 @@
 #include "sha256.h"
 #include "testseam/testseam.h"
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void gt_media_catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: the prompt's read returns EINTR */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+int gt_media_interrupted(void)
+{
+	return interrupted;
+}
+
 static int new_media(int kind, const char *path, const char *desc, struct gt_media **out)
 {
 	struct gt_media *m = calloc(1, sizeof(*m));
 
-	if (!m || !(m->path = strdup(path)) || !(m->description = strdup(desc))) {
+	if (!m)
+		return -ENOMEM;
+	m->dirfd = -1;
+	if (!(m->path = strdup(path)) || !(m->description = strdup(desc))) {
 		gt_media_close(m);
 		return -ENOMEM;
 	}
 	m->kind = kind;
+	/* Held from now on: every file is opened relative to it. */
+	if (kind == 0) {
+		m->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (m->dirfd < 0) {
+			int err = errno;
+
+			gt_media_close(m);
+			return -err;
+		}
+	}
 	*out = m;
 	return 0;
+}
+
+/*
+ * The parent of the installer's directory is taken as the media without
+ * --media only when nobody but root can have put things there: a directory
+ * of root's that neither its group nor others may write (a mounted CD is
+ * root's, r-x). Else @tried says why it was passed over.
+ */
+static bool trusted_start_dir(const char *dir, FILE *tried)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return false;
+	if (st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	if (tried)
+		fprintf(tried,
+		        "%s: has %s but is not used without --media: %s (give --media %s to use it anyway)\n",
+		        dir, GT_MANIFEST_ISO_PATH,
+		        st.st_uid != 0 ? "it is not owned by root"
+		                       : "its group or others may write to it",
+		        dir);
+	return false;
 }
 
 static bool has_manifest(const char *dir)
@@ -78,8 +141,11 @@ static int mount_cd(const char *dev, struct gt_media **out, FILE *tried)
 {
 	struct libmnt_context *cxt = NULL;
 	char dir[64];
-	int ret = gt_private_dir(dir, sizeof(dir));
+	int ret;
 
+	if (interrupted) /* asked to stop: mount nothing more */
+		return -EINTR;
+	ret = gt_private_dir(dir, sizeof(dir));
 	if (ret < 0)
 		return ret;
 	ret = -ENOMEM;
@@ -159,12 +225,15 @@ int gt_media_open(const char *explicit, const char *start_dir, struct gt_media *
 	size_t i;
 	int ret;
 
+	gt_media_catch_signals();
 	if (explicit)
 		return open_path(explicit, out, tried);
-	if (start_dir && has_manifest(start_dir))
-		return new_media(0, start_dir, start_dir, out);
-	if (start_dir && tried)
+	if (start_dir && has_manifest(start_dir)) {
+		if (trusted_start_dir(start_dir, tried))
+			return new_media(0, start_dir, start_dir, out);
+	} else if (start_dir && tried) {
 		fprintf(tried, "%s: no %s in it\n", start_dir, GT_MANIFEST_ISO_PATH);
+	}
 	for (i = 0; i < 2; i++) {
 		struct stat st;
 
@@ -211,6 +280,8 @@ void gt_media_close(struct gt_media *m)
 		}
 		rmdir(m->mountpoint);
 	}
+	if (m->dirfd >= 0)
+		close(m->dirfd);
 	free(m->path);
 	free(m->device);
 	free(m->mountpoint);
@@ -346,6 +417,67 @@ static int drive_error(const struct gt_media *m, int err)
 	return err;
 }
 
+/*
+ * Open @rel ("Linux/deb/x.deb") of a directory media relative to its held
+ * fd, one component at a time, following no symlink (the media is what it
+ * is: a link could point anywhere on the host, a FIFO could hang the run).
+ * Returns an fd of a regular file, -GT_ENOTREG (a symlink, a device, a FIFO,
+ * a directory on the way or at the end), -GT_EESCAPE ("." or ".." in @rel)
+ * or -errno.
+ */
+static int media_open_file(const struct gt_media *m, const char *rel)
+{
+	char name[NAME_MAX + 1];
+	struct stat st;
+	int fd = -1; /* ours; -1 while still at m->dirfd */
+
+	for (;;) {
+		size_t len = strcspn(rel, "/");
+		bool last = rel[len] == '\0';
+		int next, err;
+
+		if (len == 0 || len > NAME_MAX) {
+			err = len ? ENAMETOOLONG : ENOENT;
+			if (fd >= 0)
+				close(fd);
+			return -err;
+		}
+		memcpy(name, rel, len);
+		name[len] = '\0';
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			if (fd >= 0)
+				close(fd);
+			return -GT_EESCAPE;
+		}
+		/* O_NONBLOCK: a FIFO planted there must not hang the open. */
+		next = openat(fd >= 0 ? fd : m->dirfd, name,
+		              last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		                              O_CLOEXEC
+		                   : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (next < 0)
+			/* ELOOP, ENOTDIR: a symlink or a file where we look. */
+			return err == ELOOP || err == ENOTDIR ? -GT_ENOTREG : -err;
+		fd = next;
+		if (last)
+			break;
+		rel += len + 1;
+	}
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -GT_ENOTREG;
+	}
+	return fd;
+}
+
 /* Stream @rel to @sink (a buffer or a file), at most @max bytes. */
 static int media_stream(struct gt_media *m, const char *rel, size_t max,
                         int (*sink)(void *ctx, const void *buf, size_t len), void *ctx)
@@ -380,11 +512,13 @@ static int media_stream(struct gt_media *m, const char *rel, size_t max,
 		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", m->path, rel);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		fd = media_open_file(m, rel);
+		if (fd == -ENOENT)
+			fd = -drive_error(m, ENOENT);
 		if (fd < 0)
-			return media_errno(path, "open",
-			                   errno == ENOENT ? drive_error(m, ENOENT)
-			                                   : errno);
+			return fd == -GT_ENOTREG || fd == -GT_EESCAPE
+			               ? fd
+			               : media_errno(path, "open", -fd);
 		while ((n = read(fd, buf, sizeof(buf))) != 0) {
 			if (n < 0) {
 				if (errno == EINTR)

@@ -18,6 +18,7 @@
 
 struct gt_media {
 	int kind;          /* 0 directory, 1 ISO file */
+	int dirfd;         /* the directory, held open (kind 0), or -1 */
 	char *path;        /* the directory, or the ISO file */
 	char *device;      /* the block device we mounted, or NULL */
 	char *mountpoint;  /* where we mounted it (removed at close), or NULL */
@@ -27,20 +28,41 @@ struct gt_media {
 /*
  * gt_media_open - find the media. @explicit (may be NULL) is --media: a
  * directory, a block device or an .iso file. Without it: @start_dir (the
- * directory the installer runs from) if it holds MANIFEST, else the devices
- * /dev/xvdd, /dev/cdrom, /dev/sr*, /dev/xvd* with an iso9660 filesystem
- * labelled guest-tools. @tried (may be NULL) receives one line per
- * candidate looked at. Returns 0, -GT_ENOTFOUND, or -errno.
+ * directory above the installer's) if it holds MANIFEST and is root's and
+ * writable by root alone, else the devices /dev/xvdd, /dev/cdrom, /dev/sr*,
+ * /dev/xvd* with an iso9660 filesystem labelled guest-tools. @tried (may be
+ * NULL) receives one line per candidate looked at. Catches SIGINT, SIGTERM
+ * and SIGHUP first (gt_media_catch_signals). Returns 0, -GT_ENOTFOUND,
+ * -EINTR (a signal came before a CD was mounted), or -errno.
  */
 int gt_media_open(const char *explicit, const char *start_dir, struct gt_media **out,
                   FILE *tried);
+
+/*
+ * gt_media_catch_signals - from now on SIGINT, SIGTERM and SIGHUP do not end
+ * the process (which would leave the CD mounted): a handler notes the signal
+ * for gt_media_interrupted() and nothing else. They are caught without
+ * SA_RESTART, so a blocking read of the terminal (the confirmation prompt)
+ * or a lock wait returns EINTR; the run then stops at its next safe point,
+ * and gt_media_close() unmounts. Why a flag and not a self-pipe: the
+ * installer has no event loop to wake; its one wait on the user is that
+ * read. A run killed with SIGKILL is cleaned up by the next one
+ * (leftover.h). Idempotent.
+ */
+void gt_media_catch_signals(void);
+
+/* gt_media_interrupted - the signal caught since, or 0. */
+int gt_media_interrupted(void);
 
 /* gt_media_close - unmount what we mounted and free (NULL is fine). */
 void gt_media_close(struct gt_media *m);
 
 /*
  * gt_media_read - the whole of @rel (a path on the media, "Linux/MANIFEST")
- * into a new NUL-terminated buffer. Returns 0, -ENOENT, -GT_ETOOBIG, -EIO.
+ * into a new NUL-terminated buffer. On a directory media @rel is opened
+ * relative to the held directory, with no symlink followed, and must be a
+ * regular file. Returns 0, -ENOENT, -GT_ETOOBIG, -GT_ENOTREG (a symlink,
+ * device or FIFO there), -GT_EMEDIA, -errno.
  */
 int gt_media_read(struct gt_media *m, const char *rel, size_t max, char **buf,
                   size_t *len);

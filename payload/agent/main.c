@@ -138,7 +138,7 @@ static bool on_xen(struct agent *a)
 static int xs_connect(struct agent *a)
 {
 	char disp[PATH_MAX];
-	char *rel = NULL;
+	struct gt_root_at at;
 	const char *dev;
 	int ret;
 
@@ -150,12 +150,13 @@ static int xs_connect(struct agent *a)
 	dev = find_xenbus(a->root);
 	if (!dev)
 		return -ENOENT;
-	ret = gt_root_resolve(a->root, dev, true, &rel);
+	/* Resolved inside the root once; xs_open acts on the held directory. */
+	ret = gt_root_at(a->root, dev, GT_AT_FOLLOW, &at);
 	if (ret < 0)
 		return ret;
-	ret = gt_xs_open(&a->xs, a->root->fd, rel,
+	ret = gt_xs_open(&a->xs, at.dirfd, at.name,
 	                 gt_root_display(a->root, dev, disp, sizeof(disp)));
-	free(rel);
+	gt_root_at_close(&at);
 	return ret;
 }
 

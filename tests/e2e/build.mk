@@ -9,7 +9,8 @@
 #                       install-ejected-mounted: QEMU ejects the CD over QMP
 #                       while the installer runs, tests/e2e/qmp-eject.py;
 #                       install-killed: kill -9 with the CD mounted, then
-#                       the next install cleans up)
+#                       the next install cleans up; install-sigint: Ctrl-C
+#                       at the prompt unmounts the CD)
 # Which ISO: E2E_ISO, else `make iso` ($(BUILD)/guest-tools.iso).
 E2E_ISO ?=
 E2E_SCENARIOS ?=

@@ -25,6 +25,7 @@ DONE = re.compile(r"^@@GT-DONE scenario=(\S+) rc=(-?\d+) uptime=(\S+)@@$")
 
 # installer/cli/exitcode.h, documented in docs/installer.8.
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_INTEGRITY = 5
 EXIT_NOMEDIA = 7
 CD_DEVICES = ("/dev/sr0", "/dev/cdrom")
@@ -386,6 +387,32 @@ def scenario_install_killed(c):
     c.agent(installed=True, name=c.chosen)
 
 
+def scenario_install_sigint(c):
+    """Ctrl-C (SIGINT) at the confirmation prompt while the installer has the
+    CD mounted on its own folder: cancelled, exit 1, the CD unmounted, nothing
+    changed (guest/scenario-install-sigint.sh)."""
+    s = c.section("mounts-before")
+    if s is not None:
+        c.check(not s.text.strip(), "no iso9660 mounted before the installer ran", s.text)
+    d = c.doc("prompt", 0, "the installer waited at its prompt")
+    folder = f"/run/guest-tools-{d.get('pid')}-" if isinstance(d, dict) else None
+    c.field(d, "mounts", lambda v: isinstance(v, str) and " iso9660 " in v and folder in v,
+            "shows the CD mounted on the installer's /run/guest-tools-PID-* folder")
+    s = c.rc("install", EXIT_FAILURE, "SIGINT at the prompt: not killed by it (130), cancelled")
+    if s is not None:
+        c.check("cancelled; nothing was changed" in s.text, "it says it was cancelled", s.text)
+    s = c.section("leftovers")
+    if s is not None:
+        c.check(s.rc == 0 and not s.text.strip(),
+                "no iso9660 mount and no guest-tools folder left (the CD was unmounted)",
+                s.text)
+    c.unchanged("rootdiff", "the root is unchanged")
+    c.unchanged("dpkgdiff", "the dpkg database is unchanged")
+    d = c.doc("status", EXIT_OK, "installer status --json")
+    c.field(d, "installed", lambda v: v is False, "is false")
+    c.agent(installed=False)
+
+
 def scenario_install_tampered(c):
     c.media()
     c.rc("install", EXIT_INTEGRITY, "install.sh -n on an altered payload: refused")
@@ -401,6 +428,7 @@ SCENARIOS = {
     "install-ejected": scenario_install_ejected,
     "install-ejected-mounted": scenario_install_ejected_mounted,
     "install-killed": scenario_install_killed,
+    "install-sigint": scenario_install_sigint,
 }
 
 

@@ -20,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint"
 
 usage() {
 	cat <<USAGE
@@ -119,6 +119,14 @@ for s in $scenarios; do
 			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		elif ! has_stop_seam; then
 			why="the ISO's installer has no GT_TEST_STOP_AT test seam (older than commit ca407c5)"
+		fi
+		;;
+	install-sigint)
+		# The installer mounts the CD itself and waits at its prompt.
+		if [ -z "$installer_path" ]; then
+			why="no Linux/installer.x86_64 (or Linux/installer) on the ISO"
+		elif ! grep -q '\.deb$' <<<"$listing"; then
+			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		fi
 		;;
 	install*)
@@ -224,11 +232,11 @@ boot() {
 	echo "$s" >"$tree/etc/gt-e2e/scenario"
 	install -m 0644 "$here/guest/scenario-$s.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
 	rm -f "$tree/root/gt-installer"
-	# The installer on the root disk: install-selfmount and install-killed
-	# run it; the install-ejected* scenarios ask it for the status once the
+	# The installer on the root disk: install-selfmount, install-killed and
+	# install-sigint run it; the install-ejected* scenarios ask it for the status once the
 	# CD is gone.
 	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] ||
-		[ "$s" != "${s#install-ejected}" ]; then
+		[ "$s" = install-sigint ] || [ "$s" != "${s#install-ejected}" ]; then
 		xorriso -osirrox on -indev "$cd" -extract "$installer_path" "$tree/root/gt-installer" \
 			>/dev/null 2>&1 || { fail "$s: cannot copy $installer_path off $cd"; return; }
 		chmod 0755 "$tree/root/gt-installer"

@@ -138,8 +138,36 @@ def killed_log(killed=KILLED, install=FIRST, install_rc=0, stderr=SWEPT, leftove
                sec("status", status), sec("agent", agent))
 
 
+# install-sigint: Ctrl-C at the prompt with the CD mounted by the installer.
+PROMPT = {"seen": True, "pid": 305,
+          "mounts": "/dev/sr0 /run/guest-tools-305-aBcDeF iso9660 ro,nosuid,nodev,noexec 0 0;",
+          "folders": "/run/guest-tools-305-aBcDeF /run/guest-tools-305-GhIjKl "}
+CANCELLED = ("Install a 1.0 (Linux/deb/a.deb) from /dev/sr0? [y/N] ^C"
+             "installer: cancelled; nothing was changed")
+
+
+def sigint_log(prompt=PROMPT, prompt_rc=0, install=CANCELLED, install_rc=1, rootdiff="",
+               leftovers="", status=NOT_INSTALLED, agent=AGENT_OUT):
+    return log("install-sigint", sec("mounts-before", ""), sec("prompt", prompt, prompt_rc),
+               sec("install", install, install_rc), sec("rootdiff", rootdiff, 1 if rootdiff else 0),
+               sec("dpkgdiff", ""), sec("leftovers", leftovers, 1 if leftovers else 0),
+               sec("status", status), sec("agent", agent))
+
+
 CASES = [
     # (name, scenario, report, expect_pass)
+    ("sigint: good report", "install-sigint", sigint_log(), True),
+    ("sigint: the prompt never came", "install-sigint",
+     sigint_log(prompt=dict(PROMPT, seen=False), prompt_rc=1), False),
+    ("sigint: the CD was not mounted at the prompt", "install-sigint",
+     sigint_log(prompt=dict(PROMPT, mounts="")), False),
+    ("sigint: killed by the signal (130)", "install-sigint",
+     sigint_log(install="Install a 1.0 (Linux/deb/a.deb) from /dev/sr0? [y/N] ^C",
+                install_rc=130), False),
+    ("sigint: the CD is still mounted", "install-sigint",
+     sigint_log(leftovers="/dev/sr0 /run/guest-tools-305-aBcDeF iso9660 ro 0 0"), False),
+    ("sigint: the root changed", "install-sigint",
+     sigint_log(rootdiff="> /usr/sbin/guest-agent f 755 100 1.0"), False),
     ("killed: good report", "install-killed", killed_log(), True),
     ("killed: the run was not killed by SIGKILL", "install-killed",
      killed_log(killed=dict(KILLED, exit=0)), False),

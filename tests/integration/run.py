@@ -18,6 +18,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,10 +309,15 @@ def tgz_root(tmp, name="tgzroot"):
 
 
 def fake_rc_update(root):
-    """OpenRC's rc-update, as far as enabling and disabling a service goes."""
+    """OpenRC's rc-update, as far as enabling and disabling a service goes.
+    `add` of a service already in the runlevel says so and succeeds, as
+    OpenRC's does (src/rc-update/rc-update.c, add(): "already installed in
+    runlevel `%s'; skipping", retval 0)."""
     os.makedirs(os.path.join(root, "etc/runlevels/default"), exist_ok=True)
     with open(os.path.join(root, "sbin/rc-update"), "w") as f:
-        f.write('#!/bin/sh\ncase $1 in add) ln -s /etc/init.d/$2 /etc/runlevels/$3/$2 ;;\n'
+        f.write('#!/bin/sh\ncase $1 in add) if [ -L /etc/runlevels/$3/$2 ]; then\n'
+                '  echo " * rc-update: $2 already installed in runlevel \\`$3\'; skipping"\n'
+                'else ln -s /etc/init.d/$2 /etc/runlevels/$3/$2; fi ;;\n'
                 'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
     os.chmod(os.path.join(root, "sbin/rc-update"), 0o755)
 
@@ -549,6 +555,207 @@ def test_hostile_tgz(tmp, installer_bin):
         check(f"hostile tgz ({name}): nothing written outside", not os.path.exists(
             "/tmp/gt-escape") and not os.path.exists("/tmp/gt-escape-abs") and
             not os.path.exists("/etc/gt-passwd"), "")
+
+
+# Where a hostile image points its links: host paths an escape would create.
+HOST_TARGETS = ("/tmp/gt-escape-lib", "/tmp/gt-escape-log", "/tmp/gt-escape-lnk",
+                "/tmp/gt-escape-lnk-abs")
+
+
+def host_untouched(label, tmp, host_before):
+    """Nothing appeared on the host: none of HOST_TARGETS, and the test's own
+    folder around the roots (a root's ".." when it is a plain directory) has
+    the same entries as before."""
+    made = [t for t in HOST_TARGETS if os.path.lexists(t)]
+    around = sorted(os.listdir(tmp))
+    check(f"{label}: nothing created outside the root (the host tree)",
+          not made and around == host_before, (made, sorted(set(around) ^ set(host_before))))
+    for t in made:
+        shutil.rmtree(t, ignore_errors=True) if os.path.isdir(t) else os.unlink(t)
+
+
+def test_hostile_image(tmp, iso):
+    """A guest image whose /var/lib and /var/log are links with a missing
+    component followed by "..": before lib/root_at.c, making
+    /var/lib/guest-tools through it made /tmp/gt-escape-lib/guest-tools on
+    the host (issue 14, item 2). Resolved inside the root, the link's missing
+    target is not made (mkdir -p would not either): the install stops before
+    any change, and nothing appears on the host."""
+    root = tgz_root(tmp, "tgz-hostile-image")
+    up = "../" * 16
+    shutil.rmtree(os.path.join(root, "var/log"))
+    os.symlink(f"/gt-missing/{up}tmp/gt-escape-log", os.path.join(root, "var/log"))
+    os.rename(os.path.join(root, "var/lib"), os.path.join(root, "var/lib.real"))
+    os.symlink(f"/gt-missing/{up}tmp/gt-escape-lib", os.path.join(root, "var/lib"))
+    host_before = sorted(os.listdir(tmp))
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("hostile image (/var/lib, /var/log: missing/../../..): the install stops",
+          p.returncode not in (0, 3) and out and out["changed"] is False,
+          (p.returncode, p.stderr[-300:]))
+    d = diff(before, snapshot(root))
+    check("hostile image: the root unchanged", d is None, d)
+    host_untouched("hostile image", tmp, host_before)
+    shutil.rmtree(root)
+
+
+def test_tgz_link_dir(tmp, installer_bin):
+    """A tgz payload that makes a symlink and writes through it spelled as a
+    directory ("lnk/", "lnk/./x"): whatever the extractor makes of it, the
+    link resolves inside the root, so nothing is created on the host."""
+    cases = {
+        "lnk/ to ../../..": [("lnk", "symlink", "../../../../../../../../tmp/gt-escape-lnk"),
+                             ("lnk/", "dir", ""), ("lnk/./evil", "file", "owned")],
+        "lnk/ to an absolute path": [("lnk/", "symlink", "/tmp/gt-escape-lnk-abs"),
+                                     ("lnk/evil", "file", "owned")],
+    }
+    for i, (name, members) in enumerate(cases.items()):
+        tgz = build_tgz(tmp, "test-agent", "9.7", members)
+        dst = os.path.join(tmp, "lnkdir.tgz")
+        os.rename(tgz, dst)
+        iso = make_iso(tmp, f"lnkdir-{i}", [
+            ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+            ("Linux/tgz/test-agent-9.7-x86_64.tgz", dst, "family=tgz arch=x86_64")])
+        root = tgz_root(tmp, "tgz-lnkdir")
+        host_before = sorted(os.listdir(tmp))
+        jrun("install", "--root", root, "--media", iso, "--yes")
+        jrun("uninstall", "--root", root, "--yes")
+        host_untouched(f"tgz payload with a symlink {name}", tmp, host_before)
+        shutil.rmtree(root)
+        os.unlink(dst)
+
+
+def wait_for(proc_file, text, timeout=60):
+    import time
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open(proc_file, errors="replace") as f:
+            if text in f.read():
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def test_signal_at_prompt(tmp, iso):
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP at the confirmation prompt (stdin a
+    terminal, no --yes): the installer stops there, says it was cancelled,
+    changes nothing and removes its private copy of the payload. A CD the
+    installer mounted is unmounted the same way (gt_media_close): that part
+    needs iso9660, which this kernel lacks: the e2e scenario install-sigint."""
+    import pty
+    import signal
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        root = tgz_root(tmp, "tgz-signal")
+        before = snapshot(root)
+        run_before = set(glob.glob("/run/guest-tools-*"))
+        master, slave = pty.openpty()
+        err = os.path.join(tmp, "prompt.err")
+        with open(err, "w") as ef:
+            proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", iso],
+                                    stdin=slave, stdout=subprocess.PIPE, stderr=ef)
+        os.close(slave)
+        at_prompt = wait_for(err, "[y/N]")
+        proc.send_signal(sig)
+        try:
+            proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        os.close(master)
+        with open(err, errors="replace") as f:
+            said = f.read()
+        left = set(glob.glob("/run/guest-tools-*")) - run_before
+        name = signal.Signals(sig).name
+        check(f"{name} at the prompt: cancelled (exit 1), nothing changed, nothing left",
+              at_prompt and proc.returncode == 1 and "cancelled; nothing was changed" in said
+              and diff(before, snapshot(root)) is None and not left,
+              (at_prompt, proc.returncode, said[-300:], left))
+        shutil.rmtree(root)
+
+
+def test_media_files(tmp, tree, deb_src):
+    """A media directory whose payload, manifest or folder is a symlink, or
+    whose payload is a FIFO: opened relative to the media directory with
+    O_NOFOLLOW and refused unless a regular file, even when the link leads
+    to the very bytes the manifest expects. Nothing is changed."""
+    def variant(name, change):
+        d = os.path.join(tmp, "media-" + name)
+        shutil.copytree(tree, d, symlinks=True)
+        change(d)
+        return d
+
+    def payload_link(d):
+        p = os.path.join(d, "Linux/deb/test-agent_1.0-1_amd64.deb")
+        os.rename(p, os.path.join(d, "elsewhere.deb"))
+        os.symlink("../../elsewhere.deb", p)
+
+    def folder_link(d):
+        os.rename(os.path.join(d, "Linux/deb"), os.path.join(d, "deb.real"))
+        os.symlink("../deb.real", os.path.join(d, "Linux/deb"))
+
+    def manifest_link(d):
+        p = os.path.join(d, "Linux/MANIFEST")
+        os.rename(p, os.path.join(d, "MANIFEST.real"))
+        os.symlink("../MANIFEST.real", p)
+
+    def payload_fifo(d):
+        p = os.path.join(d, "Linux/deb/test-agent_1.0-1_amd64.deb")
+        os.unlink(p)
+        os.mkfifo(p)
+
+    cases = (("the payload is a symlink to the right bytes", payload_link, 1),
+             ("the payload's folder is a symlink", folder_link, 1),
+             ("the manifest is a symlink", manifest_link, 5),
+             ("the payload is a FIFO", payload_fifo, 1))
+    root = copy_root(deb_src, os.path.join(tmp, "debroot-mediafiles"))
+    before = snapshot(root)
+    for label, change, rc in cases:
+        d = variant(change.__name__, change)
+        try:
+            p, out = jrun("install", "--root", root, "--media", d, "--yes")
+        except subprocess.TimeoutExpired:
+            p, out = None, None
+        msg = (out and out.get("message")) or ""
+        check(f"media: {label}: refused (exit {rc}), not a regular file",
+              p is not None and p.returncode == rc and "not a regular file" in msg,
+              (p and p.returncode, msg, p and p.stderr[-300:]))
+        check(f"media: {label}: root unchanged", diff(before, snapshot(root)) is None)
+        shutil.rmtree(d)
+    shutil.rmtree(root)
+
+
+def test_start_dir_trust(tmp, tree, deb_src):
+    """Without --media the installer takes the folder above its own as the
+    media only when root owns it and nobody else may write to it."""
+    d = os.path.join(tmp, "startdir")
+    shutil.copytree(tree, d, symlinks=True)
+    os.chmod(d, 0o755)
+    exe = os.path.join(d, "Linux/installer.x86_64")
+    root = copy_root(deb_src, os.path.join(tmp, "debroot-startdir"))
+    for label, prep, ok in (("root's, 0755: used", lambda: None, True),
+                            ("writable by others (0777): not used",
+                             lambda: os.chmod(d, 0o777), False),
+                            ("writable by its group (0775): not used",
+                             lambda: os.chmod(d, 0o775), False),
+                            ("owned by uid 1000: not used",
+                             lambda: (os.chmod(d, 0o755), os.chown(d, 1000, 1000)), False)):
+        prep()
+        p = sh(exe, "install", "--root", root, "--dry-run", "--json")
+        try:
+            out = json.loads(p.stdout)
+        except ValueError:
+            out = None
+        if ok:
+            check(f"media guess, the folder above the installer {label}",
+                  p.returncode == 0 and out and out["media"] == d + "/Linux/..",
+                  (p.returncode, p.stderr[-300:]))
+        else:
+            msg = (out and out.get("message")) or ""
+            check(f"media guess, the folder above the installer {label}",
+                  p.returncode == 7 and "not used without --media" in msg,
+                  (p.returncode, msg[-400:]))
+    shutil.rmtree(root)
+    shutil.rmtree(d)
 
 
 def xen_hvm_root(tmp, deb_src, name, update_rc):
@@ -913,6 +1120,11 @@ def main():
             test_readonly_and_full(tmp, iso)
             test_hostile_tgz(tmp, installer_bin)
             test_setuid_neutralised(tmp, installer_bin)
+            test_hostile_image(tmp, iso)
+            test_tgz_link_dir(tmp, installer_bin)
+            test_signal_at_prompt(tmp, iso)
+            test_media_files(tmp, tree, deb_src)
+            test_start_dir_trust(tmp, tree, deb_src)
             test_kill_every_step(tmp, iso)
             test_media_faults(tmp, iso, deb_src)
             test_procsys_faults(tmp, iso, deb_src)
@@ -1082,6 +1294,13 @@ def test_procsys_faults(tmp, iso, deb_src):
     shutil.rmtree(root)
 
 
+# valgrind 3.19 does not know openat2 (syscall 437): it answers ENOSYS, which
+# the installer takes for a kernel before 5.6 (lib/root_at.c walks instead),
+# and says so in five lines that are no memcheck finding.
+VALGRIND_NO_OPENAT2 = re.compile(
+    r"--\d+-- WARNING: unhandled \S+ syscall: 437\n(--\d+-- .*\n){4}")
+
+
 def check_reports(check_fn=None):
     """Under ASan or valgrind: every report file the installer left is a failure."""
     if not REPORT_DIR:
@@ -1092,9 +1311,10 @@ def check_reports(check_fn=None):
                             len(os.listdir(REPORT_DIR)) > 0, "no report file at all")
     for name in sorted(os.listdir(REPORT_DIR)):
         path = os.path.join(REPORT_DIR, name)
-        if os.path.getsize(path) > 0:
-            with open(path, errors="replace") as f:
-                found.append(f"{name}: " + f.read()[:1500])
+        with open(path, errors="replace") as f:
+            text = VALGRIND_NO_OPENAT2.sub("", f.read())
+        if text:
+            found.append(f"{name}: " + text[:1500])
     (check_fn or check)(f"no sanitizer or valgrind report from the installer in {REPORT_DIR}",
                         not found,
                         "\n".join(found[:3]))

@@ -447,6 +447,44 @@ expect_failure output-dir-missing 6 "cannot create the output" "$b/o" \
 	build -m "$m" -o "$b/o/no/such/dir/out.iso"
 if [ "$(cat "$b/o/out.iso")" = old ]; then ok old-output-kept; else fail old-output-kept "changed"; fi
 
+# -o must not replace the build's own inputs, nor anything but a regular file.
+# expect_output_refused NAME PATTERN OUT [ARGS...]: exit 6, PATTERN said,
+# nothing new in $b/o, and OUT (when a file) keeps its bytes.
+expect_output_refused() {
+	name=$1 pattern=$2 target=$3
+	shift 3
+	sum_before=$( [ -f "$target" ] && [ ! -L "$target" ] && sha "$target")
+	expect_failure "$name" 6 "$pattern" "$b/o" build -m "$m" -o "$target" "$@"
+	sum_after=$( [ -f "$target" ] && [ ! -L "$target" ] && sha "$target")
+	if [ "$sum_before" != "$sum_after" ]; then
+		fail "$name: $target kept" "its content changed"
+	fi
+}
+bad_manifest 'file Linux/x src=installer'
+expect_output_refused output-is-the-manifest "$m: is the build manifest" "$m"
+expect_output_refused output-is-a-source "is the source of Linux/x ($b/installer)" \
+	"$b/installer"
+ln "$b/installer" "$b/installer.hardlink"
+expect_output_refused output-is-a-hard-link-to-a-source "is the source of Linux/x" \
+	"$b/installer.hardlink"
+ln -s installer "$b/installer.symlink"
+expect_output_refused output-is-a-symlink "exists and is a symbolic link: not replaced" \
+	"$b/installer.symlink"
+if [ "$(readlink "$b/installer.symlink")" = installer ]; then ok output-symlink-kept; else
+	fail output-symlink-kept "the link was replaced"; fi
+mkdir "$b/o/adir"
+expect_output_refused output-is-a-directory "exists and is a directory" "$b/o/adir"
+expect_output_refused output-is-a-device "/dev/null: exists and is a device" /dev/null
+mkfifo "$b/o/fifo"
+expect_output_refused output-is-a-fifo "exists and is a FIFO" "$b/o/fifo"
+rm -rf "$b/o/adir" "$b/o/fifo" "$b/installer.hardlink" "$b/installer.symlink"
+if "$MK" keygen -o "$b/k" >/dev/null 2>&1; then
+	expect_output_refused output-is-the-signing-key "is the secret key (--sign $b/k.sec)" \
+		"$b/k.sec" --sign "$b/k.sec"
+else
+	fail output-is-the-signing-key "mkisotool keygen failed"
+fi
+
 # Unwritable output directory: a read-only mount as root (root ignores modes).
 ro=$work/ro
 mkdir -p "$ro"

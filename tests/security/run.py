@@ -41,12 +41,12 @@ def sh(*args):
     return subprocess.run(list(args), capture_output=True, text=True)
 
 
-def make_iso(tmp, name, tgz, sign=None):
+def make_iso(tmp, name, tgz, sign=None, version="0.1.0"):
     d = os.path.join(tmp, "src-" + name)
     os.makedirs(d)
     shutil.copy(tgz, d)
     with open(os.path.join(d, "MANIFEST.build"), "w") as f:
-        f.write("guest-tools-manifest 1\nlabel guest-tools\nversion 0.1.0\n"
+        f.write(f"guest-tools-manifest 1\nlabel guest-tools\nversion {version}\n"
                 f"package Linux/tgz/{os.path.basename(tgz)} src={os.path.basename(tgz)} "
                 "family=tgz arch=x86_64\n")
     iso = os.path.join(tmp, name + ".iso")
@@ -161,6 +161,8 @@ def run(tmp):
     check("--insecure-skip-signature: in the JSON and the log", out and
           "INSECURE" in (out["message"] or "") and "INSECURE" in logged, (out, logged))
 
+    test_downgrade(tmp)
+
     # Without built-in keys: as before signatures, and -v says so.
     p, out, logged, changed = install(tmp, "nokey", unsigned, "-v",
                                       installer=INSTALLER_NOKEY)
@@ -171,6 +173,68 @@ def run(tmp):
               (p.returncode, p.stderr[-400:]))
         check("no built-in key: -v says nothing is checked",
               "built without a trusted key" in p.stderr, p.stderr[-400:])
+
+
+def test_downgrade(tmp):
+    """Freshness: an older, validly signed ISO verifies, but installing from
+    it over newer guest-tools (the installed record's version) or over a
+    newer agent (the installed package's version) needs --allow-downgrade;
+    the refusal names both versions, exits 13 and changes nothing."""
+    def agent(version):
+        t = integ.build_tgz(tmp, "test-agent", version, [
+            ("usr/bin/test-agent", "file", f"#!/bin/sh\n# {version}\nexec sleep 1000\n"),
+            ("etc/init.d/test-agent", "file", "#!/sbin/openrc-run\n")])
+        d = os.path.join(tmp, "agent-" + version)
+        os.makedirs(d)
+        return shutil.move(t, d)
+
+    new = make_iso(tmp, "v0.2.0", agent("2.0"), sign=KEY_A, version="0.2.0")
+    old = make_iso(tmp, "v0.1.0", agent("1.0"), sign=KEY_A, version="0.1.0")
+    older_agent = make_iso(tmp, "v0.3.0-agent0.5", agent("0.5"), sign=KEY_A,
+                           version="0.3.0")
+    newest = make_iso(tmp, "v0.3.0", agent("3.0"), sign=KEY_A, version="0.3.0")
+    p = sh("bsdtar", "-xOf", old, "Linux/MANIFEST")
+    check("downgrade: the signed manifest carries the version and the build time",
+          "\nversion 0.1.0\nbuilt 2023-11-14T22:13:20Z\n" in p.stdout, p.stdout[:200])
+
+    root = integ.tgz_root(tmp, "root-downgrade")
+
+    def run(iso, *extra):
+        p = sh(INSTALLER, "install", "--root", root, "--media", iso, "--yes", "--json",
+               *extra)
+        try:
+            return p, json.loads(p.stdout)
+        except ValueError:
+            return p, None
+
+    p, out = run(new)
+    check("downgrade: guest-tools 0.2.0 (agent 2.0) installs", p.returncode == 0,
+          (p.returncode, p.stderr[-300:]))
+    before = integ.snapshot(root)
+    p, out = run(old)
+    msg = (out and out.get("message")) or ""
+    check("downgrade: older signed media refused (exit 13), both versions named",
+          p.returncode == 13 and "guest-tools 0.1.0 (Linux/MANIFEST, built 2023-11-14T22:13:20Z)" in msg and
+          "guest-tools 0.2.0 installed" in msg and "--allow-downgrade" in msg and
+          msg in p.stderr, (p.returncode, msg, p.stderr[-300:]))
+    check("downgrade: ... and nothing changed", integ.diff(before, integ.snapshot(root)) is None,
+          integ.diff(before, integ.snapshot(root)))
+    p, out = run(old, "--allow-downgrade")
+    check("downgrade: --allow-downgrade installs the older one",
+          p.returncode == 0 and out and out["result"] == "installed" and
+          out["payload"]["version"] == "1.0", (p.returncode, p.stderr[-300:]))
+    before = integ.snapshot(root)
+    p, out = run(older_agent)
+    msg = (out and out.get("message")) or ""
+    check("downgrade: newer guest-tools with an older agent refused (exit 13)",
+          p.returncode == 13 and "test-agent 0.5" in msg and "test-agent 1.0 installed" in msg,
+          (p.returncode, msg))
+    check("downgrade: ... and nothing changed", integ.diff(before, integ.snapshot(root)) is None)
+    p, out = run(newest)
+    check("downgrade: newer guest-tools and agent install as usual",
+          p.returncode == 0 and out and out["payload"]["version"] == "3.0",
+          (p.returncode, p.stderr[-300:]))
+    shutil.rmtree(root)
 
 
 if __name__ == "__main__":

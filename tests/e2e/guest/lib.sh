@@ -244,6 +244,16 @@ gt_leftovers() {
 	return 0
 }
 
+# gt_after_run: what a run left, against gt_snapshot_sums' "before" and
+# "dpkg-before" in $GT_RUN: sections rootdiff, dpkgdiff and leftovers.
+gt_after_run() {
+	gt_snapshot_sums "$GT_RUN/after" "$GT_RUN/dpkg-after"
+	gt_rootdiff rootdiff "$GT_RUN/before" "$GT_RUN/after"
+	gt_rootdiff dpkgdiff "$GT_RUN/dpkg-before" "$GT_RUN/dpkg-after"
+	gt_leftovers >"$GT_RUN/left"
+	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
+}
+
 # gt_ejected_scenario selfmount|mounted: the whole scenario. selfmount: the
 # installer, run from its copy on the root disk (/root/gt-installer) without
 # --media, mounts the CD itself (libmount, on a guest-tools-* folder).
@@ -301,11 +311,7 @@ gt_ejected_scenario() {
 	[ -s "$GT_RUN/install.err" ] && gt_put install.stderr "$_rc" "$GT_RUN/install.err"
 
 	cd /
-	gt_snapshot_sums "$GT_RUN/after" "$GT_RUN/dpkg-after"
-	gt_rootdiff rootdiff "$GT_RUN/before" "$GT_RUN/after"
-	gt_rootdiff dpkgdiff "$GT_RUN/dpkg-before" "$GT_RUN/dpkg-after"
-	gt_leftovers >"$GT_RUN/left"
-	gt_put leftovers "$([ -s "$GT_RUN/left" ] && echo 1 || echo 0)" "$GT_RUN/left"
+	gt_after_run
 	# The user's own mount of the vanished CD goes too.
 	if [ "$_mode" = mounted ]; then
 		umount "$GT_CD" || true
