@@ -5,7 +5,8 @@
 Usage: bench/gen_tree.py OUTDIR --files N [--seed S] [--mean-size BYTES]
 
 Writes OUTDIR/Windows/ and prints one JSON line with the counts (files,
-links, bytes, unique_bytes).
+links, bytes, unique_bytes, unique_blocks_bytes: the unique files in whole
+2 KiB blocks, as an ISO stores them).
 
 The layout follows the driver folders of multi-hypervisor tools ISOs such as
 virtio-win (DRIVER/OS/ARCH/FILE): every driver is built for twelve Windows
@@ -71,7 +72,9 @@ def main():
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     per_driver = len(OSES) * len(ARCHES) * len(KINDS)
-    stats = {"files": 0, "links": 0, "bytes": 0, "unique_bytes": 0}
+    # unique_blocks_bytes: each unique file in whole 2 KiB ISO blocks.
+    stats = {"files": 0, "links": 0, "bytes": 0, "unique_bytes": 0,
+             "unique_blocks_bytes": 0}
     seen = set()
     contents = {}  # a build's bytes, by (driver, group, arch, kind)
     scale = mean / (sum(k[1] for k in KINDS) / len(KINDS))
@@ -111,6 +114,7 @@ def main():
                     if h not in seen:
                         seen.add(h)
                         stats["unique_bytes"] += len(data)
+                        stats["unique_blocks_bytes"] += -(-len(data) // 2048) * 2048
         if os.path.isdir(os.path.join(ddir, "w11")):
             os.symlink("w11", os.path.join(ddir, "latest"))
             stats["links"] += 1
