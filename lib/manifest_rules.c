@@ -267,7 +267,8 @@ bool mf_valid_pattern_list(char *const *v)
 	if (n == 0 || n > GT_MANIFEST_MAX_LIST)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!mf_valid_token(v[i], GT_MANIFEST_MAX_NAME * 2) || strchr(v[i], ','))
+		if (!mf_valid_token(v[i], (size_t)GT_MANIFEST_MAX_NAME * 2) ||
+		    strchr(v[i], ','))
 			return false;
 	return true;
 }

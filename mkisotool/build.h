@@ -74,6 +74,9 @@ struct item {
 	int read_error;     /* from a read in another thread: -errno or -GT_E* */
 };
 
+/* The size of every read of a source (hashing, mastering; b->readbuf). */
+#define MK_READ_CHUNK ((size_t)256 * 1024)
+
 /* The files the build writes itself, in the order their content is made. */
 enum gen_file { GEN_CONTENTS, GEN_MANIFEST, GEN_SIG, GEN_SUMS, GEN_COUNT };
 

@@ -29,7 +29,6 @@
 #include "io.h"
 #include "log.h"
 
-#define READ_CHUNK  (256 * 1024)
 #define MAX_THREADS 4
 
 int mk_hasher_init(struct mk_hasher *h, bool sha)
@@ -90,7 +89,7 @@ static void hash_item(struct prehash *ph, struct item *it, unsigned char *buf)
 	}
 	ret = mk_hasher_init(&h, true);
 	while (ret == 0) {
-		ssize_t n = mk_source_read(&src, buf, READ_CHUNK);
+		ssize_t n = mk_source_read(&src, buf, MK_READ_CHUNK);
 
 		if (n <= 0) {
 			ret = (int)n;
@@ -115,7 +114,7 @@ static void hash_item(struct prehash *ph, struct item *it, unsigned char *buf)
 static void *hash_worker(void *arg)
 {
 	struct prehash *ph = arg;
-	unsigned char *buf = malloc(READ_CHUNK);
+	unsigned char *buf = malloc(MK_READ_CHUNK);
 	size_t i;
 
 	while ((i = atomic_fetch_add(&ph->next, 1)) < ph->n) {
@@ -144,7 +143,7 @@ static void run_prehash(struct build *b, struct prehash *ph, uint64_t bytes)
 {
 	pthread_t th[MAX_THREADS];
 	unsigned n = hash_threads(ph, bytes), started = 0, k;
-	unsigned char *buf = malloc(READ_CHUNK);
+	unsigned char *buf = malloc(MK_READ_CHUNK);
 	size_t i;
 
 	for (k = 1; k < n; k++)
@@ -231,10 +230,10 @@ static int prehash_leaders(struct build *b, struct item **lead, size_t n_lead)
 
 	memset(&ph, 0, sizeof(ph));
 	ph.b = b;
-	ph.v = calloc(n_lead ? n_lead : 1, sizeof(*ph.v));
+	ph.v = calloc(n_lead ? n_lead : 1, sizeof(struct item *));
 	if (!ph.v)
 		return -ENOMEM;
-	qsort(lead, n_lead, sizeof(*lead), cmp_size);
+	qsort(lead, n_lead, sizeof(struct item *), cmp_size);
 	for (i = 0; i < n_lead; i = j) {
 		for (j = i + 1; j < n_lead && lead[j]->size == lead[i]->size; j++)
 			;
@@ -278,7 +277,7 @@ static int prehash_leaders(struct build *b, struct item **lead, size_t n_lead)
 		}
 	}
 	/* Equal size and sha256: one content; the first by destination keeps it. */
-	qsort(ph.v, ph.n, sizeof(*ph.v), cmp_content);
+	qsort(ph.v, ph.n, sizeof(struct item *), cmp_content);
 	for (i = 0; i < ph.n; i++) {
 		struct item *it = ph.v[i], *prev = i ? ph.v[i - 1] : NULL;
 
@@ -298,8 +297,8 @@ int mk_plan_contents(struct build *b)
 	size_t n = 0, n_lead = 0, i;
 	int ret;
 
-	v = calloc(b->n_files ? b->n_files : 1, sizeof(*v));
-	lead = calloc(b->n_files ? b->n_files : 1, sizeof(*lead));
+	v = calloc(b->n_files ? b->n_files : 1, sizeof(struct item *));
+	lead = calloc(b->n_files ? b->n_files : 1, sizeof(struct item *));
 	if (!v || !lead) {
 		free(v);
 		free(lead);
@@ -309,7 +308,7 @@ int mk_plan_contents(struct build *b)
 		if (b->items[i].type != GT_ENTRY_LINK)
 			v[n++] = &b->items[i];
 	/* One inode, one content: its first name by destination leads. */
-	qsort(v, n, sizeof(*v), cmp_inode);
+	qsort(v, n, sizeof(struct item *), cmp_inode);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && v[i]->dev == v[i - 1]->dev && v[i]->ino == v[i - 1]->ino)
 			v[i]->first = v[i - 1]->first ? v[i - 1]->first : v[i - 1];

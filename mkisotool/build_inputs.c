@@ -303,12 +303,12 @@ static int check_destinations(struct build *b)
 			           "%s: destination also used %s %u", y->dest, origin(x),
 			           x->e->line);
 	}
-	v = calloc(b->n_items ? b->n_items : 1, sizeof(*v));
+	v = calloc(b->n_items ? b->n_items : 1, sizeof(struct item *));
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < b->n_items; i++)
 		v[i] = &b->items[i];
-	qsort(v, b->n_items, sizeof(*v), cmp_ptr_casedest);
+	qsort(v, b->n_items, sizeof(struct item *), cmp_ptr_casedest);
 	for (i = 0; i + 1 < b->n_items; i++)
 		if (strcasecmp(v[i]->dest, v[i + 1]->dest) == 0 &&
 		    strcmp(v[i]->dest, v[i + 1]->dest) != 0)

@@ -19,7 +19,6 @@
 #include "log.h"
 
 #define PREPARER_ID "guest-tools mkisotool"
-#define READ_CHUNK  (256 * 1024)
 /* Sort weights: higher is written first; the generated files go last. */
 #define WEIGHT_TOP (1 << 30)
 
@@ -250,7 +249,7 @@ static bool all_zero(const unsigned char *buf, size_t n)
  */
 static void wait_for_data(struct burn_source *src, size_t want)
 {
-	const struct timespec pause = { 0, 1000 * 1000 };
+	const struct timespec pause = { 0, 1000L * 1000 };
 
 	for (;;) {
 		size_t cap = 0, free_bytes = 0;
@@ -342,7 +341,7 @@ int mk_master(struct build *b)
 	bool hole_at_end = false;
 	int ret, rc = MK_EXIT_FAILURE;
 
-	b->readbuf = malloc(READ_CHUNK);
+	b->readbuf = malloc(MK_READ_CHUNK);
 	buf = malloc(CHUNK);
 	/* The image's sha256 is for the summary: not taken when none is shown. */
 	h = b->quiet && !b->json ? NULL : gt_sha256_new();

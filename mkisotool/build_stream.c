@@ -25,7 +25,6 @@
 #include "error.h"
 #include "io.h"
 
-#define READ_CHUNK (256 * 1024)
 /* libisofs compares streams by (fs_id, dev, ino): ours, apart from its ids 1-5. */
 #define MK_FS_ID 0x47540001u
 
@@ -83,7 +82,7 @@ static int item_open(IsoStream *stream)
 		s->b->readbuf_busy = true;
 		s->own_buf = false;
 	} else {
-		s->buf = malloc(READ_CHUNK);
+		s->buf = malloc(MK_READ_CHUNK);
 		s->own_buf = true;
 		if (!s->buf)
 			fail_item(s, -ENOMEM);
@@ -99,7 +98,7 @@ static void refill(struct item_stream *s)
 	s->fill = s->pos = 0;
 	if (s->error || s->src.got == s->it->size)
 		return;
-	n = mk_source_read(&s->src, s->buf, READ_CHUNK);
+	n = mk_source_read(&s->src, s->buf, MK_READ_CHUNK);
 	if (n < 0) {
 		fail_item(s, (int)n);
 		return;

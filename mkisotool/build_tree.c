@@ -216,6 +216,7 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 static int walk_dir(struct walk *w, int fd, unsigned depth);
 
 /* One name in a directory: excluded, or walked into items. */
+// NOLINTNEXTLINE(misc-no-recursion): bounded by GT_MANIFEST_MAX_DEPTH (walk_dir)
 static int walk_name(struct walk *w, int dfd, const char *name, unsigned depth)
 {
 	struct stat st;
@@ -268,6 +269,7 @@ static int walk_name(struct walk *w, int dfd, const char *name, unsigned depth)
  * image's root. Empty directories are counted: the manifest lists files and
  * links only, so they are not on the image.
  */
+// NOLINTNEXTLINE(misc-no-recursion): at most GT_MANIFEST_MAX_DEPTH deep
 static int walk_dir(struct walk *w, int fd, unsigned depth)
 {
 	char **names = NULL;
