@@ -64,10 +64,16 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Parses "a,b,c" of ids into a new vector; rejects empty and repeated items. */
-static int parse_id_list(struct parser *p, const char *key, const char *value,
-                         char ***out)
+/*
+ * Parses "a,b,c" of @key= into a new vector: os-release ids (@ids: a-z 0-9
+ * . _ -, none twice) or exclude= patterns (fnmatch(3), matched by mkisotool
+ * against names and relative paths in the tree). Empty items are refused.
+ */
+static int parse_list(struct parser *p, const char *key, const char *value, bool ids,
+                      char ***out)
 {
+	const char *noun = ids ? "item" : "pattern";
+	size_t max = ids ? GT_MANIFEST_MAX_ID : (size_t)GT_MANIFEST_MAX_NAME * 2;
 	char **v = NULL;
 	size_t n = 0;
 	const char *s = value;
@@ -76,75 +82,32 @@ static int parse_id_list(struct parser *p, const char *key, const char *value,
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char id[GT_MANIFEST_MAX_ID + 1];
+		char item[GT_MANIFEST_MAX_NAME * 2 + 1];
 
-		if (len == 0 || len > GT_MANIFEST_MAX_ID) {
-			ret = fail(p, -GT_EPARSE, "%s=: empty or over-long item in '%s'",
-			           key, value);
+		if (len == 0 || len > max) {
+			ret = fail(p, -GT_EPARSE, "%s=: empty or over-long %s in '%s'",
+			           key, noun, value);
 			goto out;
 		}
-		memcpy(id, s, len);
-		id[len] = '\0';
-		if (!mf_all_chars(id, "._-", false)) {
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (ids && !mf_all_chars(item, "._-", false)) {
 			ret = fail(
 			        p, -GT_EPARSE,
 			        "%s=: '%s' is not an os-release id (a-z 0-9 . _ - only)",
-			        key, id);
+			        key, item);
 			goto out;
 		}
-		if (gt_strv_contains(v, id)) {
-			ret = fail(p, -GT_EPARSE, "%s=: '%s' listed twice", key, id);
-			goto out;
-		}
-		if (n >= GT_MANIFEST_MAX_LIST) {
-			ret = fail(p, -GT_ETOOBIG, "%s=: more than %d items", key,
-			           GT_MANIFEST_MAX_LIST);
-			goto out;
-		}
-		ret = gt_strv_push(&v, &n, id);
-		if (ret < 0)
-			goto out;
-		if (!comma)
-			break;
-		s = comma + 1;
-	}
-	*out = v;
-	v = NULL;
-	ret = 0;
-out:
-	gt_strv_free(v);
-	return ret;
-}
-
-/*
- * Parses "a,b,c" of exclude= patterns (fnmatch(3), matched by mkisotool
- * against names and relative paths in the tree) into a new vector.
- */
-static int parse_pattern_list(struct parser *p, const char *value, char ***out)
-{
-	char **v = NULL;
-	size_t n = 0;
-	const char *s = value;
-	int ret;
-
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char pat[GT_MANIFEST_MAX_NAME * 2 + 1];
-
-		if (len == 0 || len >= sizeof(pat)) {
-			ret = fail(p, -GT_EPARSE,
-			           "exclude=: empty or over-long pattern in '%s'", value);
+		if (ids && gt_strv_contains(v, item)) {
+			ret = fail(p, -GT_EPARSE, "%s=: '%s' listed twice", key, item);
 			goto out;
 		}
 		if (n >= GT_MANIFEST_MAX_LIST) {
-			ret = fail(p, -GT_ETOOBIG, "exclude=: more than %d patterns",
-			           GT_MANIFEST_MAX_LIST);
+			ret = fail(p, -GT_ETOOBIG, "%s=: more than %d %ss", key,
+			           GT_MANIFEST_MAX_LIST, noun);
 			goto out;
 		}
-		memcpy(pat, s, len);
-		pat[len] = '\0';
-		ret = gt_strv_push(&v, &n, pat);
+		ret = gt_strv_push(&v, &n, item);
 		if (ret < 0)
 			goto out;
 		if (!comma)
@@ -303,9 +266,9 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 			        v);
 		return 0;
 	case K_DISTRO:
-		return parse_id_list(p, "distro", v, &e->distros);
+		return parse_list(p, "distro", v, true, &e->distros);
 	case K_LIKE:
-		return parse_id_list(p, "like", v, &e->likes);
+		return parse_list(p, "like", v, true, &e->likes);
 	case K_MIN:
 	case K_MAX:
 		if (parse_uint(v, MAX_MAJOR, &n) < 0)
@@ -320,7 +283,7 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 	case K_INIT:
 		return parse_inits(p, v, &e->inits);
 	case K_EXCLUDE:
-		return parse_pattern_list(p, v, &e->excludes);
+		return parse_list(p, "exclude", v, false, &e->excludes);
 	case K_COUNT:
 		break;
 	}

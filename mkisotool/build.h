@@ -176,6 +176,8 @@ int mk_check_inputs(struct build *b);
 bool mk_path_inside(const struct build *b, const char *path);
 /* A new item at the end of b->items (zeroed); NULL on ENOMEM. */
 struct item *mk_item_new(struct build *b);
+/* The item at exactly @dest (b->items sorted by destination), or NULL. */
+struct item *mk_item_at(const struct build *b, const char *dest);
 /* True when @path is an item, a generated file, or a directory holding one. */
 bool mk_on_image(const struct build *b, const char *path);
 /* The source of a file item for messages: its absolute path, into @buf. */
@@ -198,6 +200,9 @@ void mk_trees_free(struct build *b);
  * while mastering reads them. Reports problems. Returns 0 or -ENOMEM.
  */
 int mk_plan_contents(struct build *b);
+/* Reports what reading @it's source found (it->read_error) as a problem
+ * (in the main thread: the reads may be in others). */
+void mk_report_read(struct build *b, const struct item *it);
 /*
  * A source read from start to end, its holes (when it is sparse) given as
  * zeros without reading them: the kernel zero-fills a hole it reads, which

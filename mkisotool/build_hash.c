@@ -199,8 +199,7 @@ static int cmp_content(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* What the hashing found wrong with @it, reported by the main thread. */
-static void report_read(struct build *b, const struct item *it)
+void mk_report_read(struct build *b, const struct item *it)
 {
 	char src[PATH_MAX + GT_MANIFEST_MAX_PATH];
 
@@ -263,7 +262,7 @@ static int prehash_leaders(struct build *b, struct item **lead, size_t n_lead)
 		struct item *it = ph.v[i];
 
 		if (it->read_error) {
-			report_read(b, it);
+			mk_report_read(b, it);
 		} else if (!it->tree && it->e->has_sha256 &&
 		           memcmp(it->e->sha256, it->sha256, GT_SHA256_LEN) != 0) {
 			char want[GT_SHA256_HEX_LEN + 1], got[GT_SHA256_HEX_LEN + 1];

@@ -231,8 +231,7 @@ static int cmp_ptr_casedest(const void *a, const void *b)
 	return c ? c : strcmp((*x)->dest, (*y)->dest);
 }
 
-/* The item at exactly @dest (b->items sorted), or NULL. */
-static const struct item *find_item(const struct build *b, const char *dest)
+struct item *mk_item_at(const struct build *b, const char *dest)
 {
 	size_t lo = 0, hi = b->n_items;
 
@@ -258,7 +257,7 @@ bool mk_on_image(const struct build *b, const char *path)
 {
 	size_t n = strlen(path), lo = 0, hi = b->n_items, i;
 
-	if (n == 0 || find_item(b, path))
+	if (n == 0 || mk_item_at(b, path))
 		return true; /* the root, or an item */
 	for (i = 0; i < sizeof(generated) / sizeof(generated[0]); i++)
 		if (strncmp(generated[i], path, n) == 0 &&
@@ -341,7 +340,7 @@ static int check_destinations(struct build *b)
 
 			memcpy(prefix, it->dest, (size_t)(slash - it->dest));
 			prefix[slash - it->dest] = '\0';
-			hit = find_item(b, prefix);
+			hit = mk_item_at(b, prefix);
 			for (k = 0; !hit && k < sizeof(generated) / sizeof(generated[0]);
 			     k++)
 				if (strcmp(prefix, generated[k]) == 0)

@@ -268,19 +268,9 @@ static int report_streams(struct build *b)
 
 	for (i = 0; i < b->n_items; i++) {
 		const struct item *it = &b->items[i];
-		char src[4096 + GT_MANIFEST_MAX_PATH];
 
-		if (it->first != it || !it->read_error)
-			continue;
-		mk_item_source(it, src, sizeof(src));
-		if (it->read_error == -GT_EINTEGRITY || it->read_error == -GT_ENOTREG)
-			mk_problem(
-			        b, MK_EXIT_INPUT, it->e->line,
-			        "%s: source %s changed while it was read: build again once it is complete",
-			        it->dest, src);
-		else
-			mk_problem(b, MK_EXIT_INPUT, it->e->line, "%s: reading %s: %s",
-			           it->dest, src, gt_strerror(it->read_error));
+		if (it->first == it && it->read_error)
+			mk_report_read(b, it);
 	}
 	if (b->gen_error)
 		gt_err("%s: cannot make the generated files: %s", b->out,

@@ -26,25 +26,6 @@
 #include "log.h"
 #include "verify.h"
 
-/* The item at @path (b->items sorted), or NULL. */
-static struct item *find_item(struct build *b, const char *path)
-{
-	size_t lo = 0, hi = b->n_items;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->items[mid].dest, path);
-
-		if (c == 0)
-			return &b->items[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* What the read-back keeps while the image streams by. */
 struct readback {
 	struct build *b;
@@ -113,7 +94,7 @@ static void check_item(struct readback *rb, struct image *im, struct item *it,
 	}
 	if (e->hardlink) {
 		/* Data shared with a path read before: that one's. */
-		struct item *t = find_item(rb->b, e->hardlink);
+		struct item *t = mk_item_at(rb->b, e->hardlink);
 
 		if (!t || t->type == GT_ENTRY_LINK || !rb->seen[t - rb->b->items]) {
 			mk_image_bad(im, e->path,
@@ -148,7 +129,7 @@ static void on_entry(void *ctx, struct image *im, struct image_entry *e)
 		check_generated(rb, im, e, g);
 		return;
 	}
-	it = find_item(b, e->path);
+	it = mk_item_at(b, e->path);
 	if (it)
 		check_item(rb, im, it, e);
 	else if (e->type != AE_IFDIR)

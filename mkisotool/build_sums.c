@@ -100,26 +100,6 @@ static int make_contents(struct build *b, char **out, size_t *len)
 	return 0;
 }
 
-/* The item made from the manifest line @e (not a tree), or NULL. */
-static const struct item *item_of(const struct build *b,
-                                  const struct gt_manifest_entry *e)
-{
-	size_t lo = 0, hi = b->n_items;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->items[mid].dest, e->dest);
-
-		if (c == 0)
-			return &b->items[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 /* Linux/MANIFEST: the manifest's lines it keeps, in their order, filled in. */
 static int make_manifest(struct build *b, char **out, size_t *len)
 {
@@ -135,7 +115,8 @@ static int make_manifest(struct build *b, char **out, size_t *len)
 		const struct gt_manifest_entry *e = &b->m->entries[i];
 		const struct item *it;
 
-		if (e->type == GT_ENTRY_TREE || !(it = item_of(b, e)) || it->in_contents)
+		if (e->type == GT_ENTRY_TREE || !(it = mk_item_at(b, e->dest)) ||
+		    it->in_contents)
 			continue;
 		v[n] = *e; /* a shallow copy: the strings stay the manifest's */
 		if (it->type != GT_ENTRY_LINK) {

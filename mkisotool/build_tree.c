@@ -112,6 +112,24 @@ static char *dest_of(const struct walk *w)
 	return d;
 }
 
+/* A new item of the tree being walked, owning @dest (freed when there is no
+ * memory for the item). */
+static struct item *tree_item(struct walk *w, char *dest, enum gt_manifest_type type)
+{
+	struct item *it = mk_item_new(w->b);
+
+	if (!it) {
+		free(dest);
+		return NULL;
+	}
+	it->dest = dest;
+	it->owned = true;
+	it->e = w->t->e;
+	it->tree = w->t;
+	it->type = type;
+	return it;
+}
+
 /* A symbolic link: kept as it is when it stays inside the tree. */
 static int add_link(struct walk *w, int dfd, const char *name, char *dest)
 {
@@ -153,16 +171,9 @@ static int add_link(struct walk *w, int dfd, const char *name, char *dest)
 		free(dest);
 		return 0;
 	}
-	it = mk_item_new(w->b);
-	if (!it || !(it->target = strdup(target))) {
-		free(dest);
+	it = tree_item(w, dest, GT_ENTRY_LINK);
+	if (!it || !(it->target = strdup(target)))
 		return -ENOMEM;
-	}
-	it->dest = dest;
-	it->owned = true;
-	it->e = w->t->e;
-	it->tree = w->t;
-	it->type = GT_ENTRY_LINK;
 	it->mode = 0777;
 	w->t->links++;
 	return 0;
@@ -194,16 +205,9 @@ static int add_file(struct walk *w, const struct stat *st, char *dest)
 		free(dest);
 		return 0;
 	}
-	it = mk_item_new(w->b);
-	if (!it) {
-		free(dest);
+	it = tree_item(w, dest, GT_ENTRY_FILE);
+	if (!it)
 		return -ENOMEM;
-	}
-	it->dest = dest;
-	it->owned = true;
-	it->e = w->t->e;
-	it->tree = w->t;
-	it->type = GT_ENTRY_FILE;
 	it->mode = mode;
 	it->size = (uint64_t)st->st_size;
 	it->dev = st->st_dev;
