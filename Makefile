@@ -77,6 +77,9 @@ $(BUILD)/static/libgt.a: $(call objs,static,$(LIB_SRCS))
 # scripts/deps/static-sources.lock); its env.mk sets STATIC_CC and friends.
 STATIC_PREFIX ?=
 ifneq ($(STATIC_PREFIX),)
+ifeq ($(wildcard $(STATIC_PREFIX)/env.mk),)
+$(error STATIC_PREFIX=$(STATIC_PREFIX): no env.mk there (not a built prefix); leave STATIC_PREFIX unset and make builds one)
+endif
 include $(STATIC_PREFIX)/env.mk
 ifeq ($(STATIC_CC),)
 $(error STATIC_PREFIX=$(STATIC_PREFIX): its env.mk sets no STATIC_CC; remove that prefix and run make again)
@@ -88,6 +91,8 @@ endif
 # for TARGETS with STATIC_PREFIX set. The script's own message and exit status
 # stop the recipe (no pipe hides them), and an empty or unbuilt prefix is
 # refused, so the inner make always has a prefix and can never come back here.
+# Callers write +$(call static_make,...): make cannot see the $(MAKE) inside
+# the call, and the + hands the inner make the jobserver (-j2, not -j1).
 define static_make
 @prefix=$$(scripts/build-static-deps.sh --arch $(1) --quiet) || exit $$?; \
 if [ -z "$$prefix" ] || [ ! -f "$$prefix/env.mk" ]; then \
@@ -104,12 +109,16 @@ include installer/build.mk
 include tests/build.mk
 -include tests/e2e/build.mk
 -include tests/security/build.mk tests/fuzz/build.mk
+# The SBOM on the ISO and make release (before the static rule: it adds a product).
+include scripts/release/build.mk
+include tests/oldkernel/build.mk
+include tests/release/build.mk
 
 host: $(HOST_PRODUCTS)
 
 ifeq ($(STATIC_PREFIX),)
 static: | deps
-	$(call static_make,$(ARCH),static)
+	+$(call static_make,$(ARCH),static)
 else
 static: $(STATIC_PRODUCTS)
 endif

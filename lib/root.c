@@ -149,7 +149,6 @@ int gt_root_resolve(const struct gt_root *root, const char *path, bool follow_la
 		ret = splice_rest(&rest, target, p);
 		if (ret < 0)
 			goto out;
-		ret = -ENOMEM;
 		p = rest;
 	}
 	if (!done[0])

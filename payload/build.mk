@@ -40,9 +40,9 @@ $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH): $(BUILD)/guest-agent $(PAYLOAD_INPUTS) 
 .PHONY: payload check-agent
 ifeq ($(STATIC_PREFIX),)
 payload: | deps
-	$(call static_make,$(PAYLOAD_ARCH),payload)
+	+$(call static_make,$(PAYLOAD_ARCH),payload)
 check-agent: | deps-check
-	$(call static_make,$(PAYLOAD_ARCH),check-agent)
+	+$(call static_make,$(PAYLOAD_ARCH),check-agent)
 else
 payload: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
 check-agent: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH) $(BUILD)/asan/guest-agent

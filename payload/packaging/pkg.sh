@@ -45,6 +45,9 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
 fi
 export SOURCE_DATE_EPOCH
 export TZ=UTC LC_ALL=C
+# Modes come from the file list, not the builder's umask (under 077 dpkg-deb
+# refuses the 0700 control directory, and staged folders would differ).
+umask 022
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -3,10 +3,11 @@
 """Integration tests of `installer install/verify/status/uninstall` and install.sh.
 
 Real package tools into real roots: a Debian root made by
-`debootstrap --variant=minbase bookworm` (cached in ~/.cache/guest-tools/roots),
-an rpm root with an initialised database whose os-release says Rocky 9, and a
-tgz root whose os-release says Alpine. The media is a real ISO made by
-mkisotool (read directly with libarchive), or its unpacked tree.
+`debootstrap --variant=minbase bookworm` (cached in $GT_CACHE_DIR/roots, by
+default ~/.cache/guest-tools/roots), an rpm root with an initialised database
+whose os-release says Rocky 9, and a tgz root whose os-release says Alpine.
+The media is a real ISO made by mkisotool (read directly with libarchive), or
+its unpacked tree.
 Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
 Needs root (dpkg --root, loop mounts).
 GT_SUITE names the results file (default "integration"). GT_REPORT_DIR is
@@ -731,6 +732,14 @@ def test_start_dir_trust(tmp, tree, deb_src):
     shutil.copytree(tree, d, symlinks=True)
     os.chmod(d, 0o755)
     exe = os.path.join(d, "Linux/installer.x86_64")
+    env = None
+    if os.environ.get("GT_VALGRIND_INSTALLER"):
+        # The tree's installer is then tests/integration/valgrind-installer,
+        # and valgrind answers /proc/self/exe with the binary it runs: that
+        # binary must lie in the tree too, or the folder above is build/'s.
+        real = os.path.join(d, "Linux/installer.real")
+        shutil.copy(os.environ["GT_VALGRIND_INSTALLER"], real)
+        env = dict(os.environ, GT_VALGRIND_INSTALLER=real)
     root = copy_root(deb_src, os.path.join(tmp, "debroot-startdir"))
     for label, prep, ok in (("root's, 0755: used", lambda: None, True),
                             ("writable by others (0777): not used",
@@ -740,7 +749,7 @@ def test_start_dir_trust(tmp, tree, deb_src):
                             ("owned by uid 1000: not used",
                              lambda: (os.chmod(d, 0o755), os.chown(d, 1000, 1000)), False)):
         prep()
-        p = sh(exe, "install", "--root", root, "--dry-run", "--json")
+        p = sh(exe, "install", "--root", root, "--dry-run", "--json", env=env)
         try:
             out = json.loads(p.stdout)
         except ValueError:
