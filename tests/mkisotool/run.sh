@@ -315,6 +315,9 @@ mkdir -p "$fb"
 mkdir -p "$fb/i686"
 head -c 4096 /dev/urandom >"$fb/installer"
 head -c 4096 /dev/urandom >"$fb/i686/installer"
+# A stand-in for the SBOM `make iso` writes (scripts/release/sbom.py).
+mkdir -p "$fb/release"
+echo '{"spdxVersion": "SPDX-2.3"}' >"$fb/release/SBOM.spdx.json"
 # Stand-ins for the agent packages `make payload` builds (names: pkg.sh),
 # x86_64 in BUILD/payload, i686 in BUILD/i686/payload.
 for a in x86_64 i686; do
