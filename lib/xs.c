@@ -91,6 +91,13 @@ int gt_xs_open(struct gt_xs_conn *c, int dirfd, const char *path, const char *di
 	return 0;
 }
 
+void gt_xs_event_free(struct gt_xs_event *ev)
+{
+	free(ev->path);
+	free(ev->token);
+	ev->path = ev->token = NULL;
+}
+
 void gt_xs_close(struct gt_xs_conn *c)
 {
 	if (c->fd >= 0)
@@ -99,6 +106,10 @@ void gt_xs_close(struct gt_xs_conn *c)
 	c->tx = 0;
 	free(c->where);
 	c->where = NULL;
+	for (unsigned int i = 0; i < c->nevents; i++)
+		gt_xs_event_free(&c->events[i]);
+	c->nevents = 0;
+	c->events_lost = false;
 }
 
 static int read_all(int fd, void *buf, size_t len, int timeout_ms)
@@ -128,6 +139,60 @@ static int read_all(int fd, void *buf, size_t len, int timeout_ms)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Split a WATCH_EVENT payload ("path\0token\0") into @ev. */
+static int parse_event(const char *body, size_t len, struct gt_xs_event *ev)
+{
+	size_t plen = strnlen(body, len);
+
+	if (plen == 0 || plen == len)
+		return -EPROTO;
+	ev->path = strdup(body);
+	ev->token = strndup(body + plen + 1, len - plen - 1);
+	if (!ev->path || !ev->token) {
+		gt_xs_event_free(ev);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Keep an event that arrived while a reply was awaited. */
+static void queue_event(struct gt_xs_conn *c, const char *body, size_t len)
+{
+	struct gt_xs_event ev = { NULL, NULL };
+
+	if (c->nevents == GT_XS_EVENTS_MAX || parse_event(body, len, &ev) < 0) {
+		c->events_lost = true;
+		return;
+	}
+	c->events[c->nevents++] = ev;
+}
+
+/* Read one whole message: its header into @h, its payload (NUL-terminated) into *body. */
+static int read_msg(struct gt_xs_conn *c, struct xs_hdr *h, char **body, int timeout)
+{
+	int ret = read_all(c->fd, h, sizeof(*h), timeout);
+
+	*body = NULL;
+	if (ret < 0)
+		return ret;
+	/* h is filled on success; the analyzer's path has a failed poll()
+	 * leave errno 0, so that -errno passes for success. */
+	// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
+	if (h->len > GT_XS_PAYLOAD_MAX)
+		return -EPROTO;
+	*body = malloc(h->len + 1);
+	if (!*body)
+		return -ENOMEM;
+	ret = read_all(c->fd, *body, h->len, timeout);
+	if (ret < 0) {
+		free(*body);
+		*body = NULL;
+		return ret;
+	}
+	(*body)[h->len] = '\0';
 	return 0;
 }
 
@@ -165,25 +230,18 @@ static int talk(struct gt_xs_conn *c, enum gt_xs_type type, const char *const *p
 	for (;;) {
 		struct xs_hdr r;
 
-		ret = read_all(c->fd, &r, sizeof(r), timeout);
+		ret = read_msg(c, &r, &body, timeout);
 		if (ret < 0)
 			return ret;
-		/* r is filled on success; the analyzer's path has a failed poll()
-		 * leave errno 0, so that -errno passes for success. */
-		// NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
-		if (r.len > GT_XS_PAYLOAD_MAX)
-			return -EPROTO;
-		body = malloc(r.len + 1);
-		if (!body)
-			return -ENOMEM;
-		ret = read_all(c->fd, body, r.len, timeout);
-		if (ret < 0) {
+		/* Events come between replies: keep them for gt_xs_next_event(). */
+		if (r.type == GT_XS_WATCH_EVENT) {
+			queue_event(c, body, r.len);
 			free(body);
-			return ret;
+			body = NULL;
+			continue;
 		}
-		body[r.len] = '\0';
-		/* We set no watches, but a shared device may still deliver events. */
-		if (r.type == GT_XS_WATCH_EVENT || r.req_id != h.req_id) {
+		/* A reply to an earlier request that timed out: not ours. */
+		if (r.req_id != h.req_id) {
 			free(body);
 			body = NULL;
 			continue;
@@ -296,4 +354,62 @@ int gt_xs_transaction_end(struct gt_xs_conn *c, int commit)
 	ret = talk(c, GT_XS_TRANSACTION_END, parts, lens, 1, NULL, NULL);
 	c->tx = 0;
 	return ret;
+}
+
+int gt_xs_watch(struct gt_xs_conn *c, const char *path, const char *token)
+{
+	const char *parts[] = { path, token };
+	size_t lens[] = { strlen(path) + 1, strlen(token) + 1 };
+
+	return talk(c, GT_XS_WATCH, parts, lens, 2, NULL, NULL);
+}
+
+int gt_xs_unwatch(struct gt_xs_conn *c, const char *path, const char *token)
+{
+	const char *parts[] = { path, token };
+	size_t lens[] = { strlen(path) + 1, strlen(token) + 1 };
+
+	return talk(c, GT_XS_UNWATCH, parts, lens, 2, NULL, NULL);
+}
+
+bool gt_xs_events_queued(const struct gt_xs_conn *c)
+{
+	return c->nevents > 0;
+}
+
+int gt_xs_next_event(struct gt_xs_conn *c, struct gt_xs_event *ev)
+{
+	ev->path = ev->token = NULL;
+	if (c->nevents) {
+		*ev = c->events[0];
+		memmove(&c->events[0], &c->events[1],
+		        --c->nevents * sizeof(c->events[0]));
+		return 1;
+	}
+	if (c->fd < 0)
+		return -ENOTCONN;
+	for (;;) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		struct xs_hdr h;
+		char *body = NULL;
+		int ret = poll(&pfd, 1, 0);
+
+		if (ret < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (ret == 0)
+			return 0;
+		/* Something is there: a whole message follows without delay. */
+		ret = read_msg(c, &h, &body,
+		               c->timeout_ms > 0 ? c->timeout_ms
+		                                 : GT_XS_REPLY_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+		if (h.type != GT_XS_WATCH_EVENT) {
+			free(body); /* a late reply to a request that timed out */
+			continue;
+		}
+		ret = parse_event(body, h.len, ev);
+		free(body);
+		return ret < 0 ? ret : 1;
+	}
 }

@@ -10,6 +10,7 @@
 #ifndef GT_XS_H
 #define GT_XS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@
 enum gt_xs_type {
 	GT_XS_DIRECTORY = 1,
 	GT_XS_READ = 2,
+	GT_XS_WATCH = 4,
+	GT_XS_UNWATCH = 5,
 	GT_XS_TRANSACTION_START = 6,
 	GT_XS_TRANSACTION_END = 7,
 	GT_XS_WRITE = 11,
@@ -28,12 +31,30 @@ enum gt_xs_type {
 /* The protocol's limit on a payload (XENSTORE_PAYLOAD_MAX). */
 #define GT_XS_PAYLOAD_MAX 4096
 
+/* Watch events kept while a reply is awaited; more are dropped and counted lost. */
+#define GT_XS_EVENTS_MAX 16
+
+/* A watch event: the path that changed (relative when the watch was) and its token. */
+struct gt_xs_event {
+	char *path;
+	char *token;
+};
+
 struct gt_xs_conn {
 	int fd;
 	uint32_t req_id;
 	uint32_t tx;    /* the open transaction, 0 for none */
 	char *where;    /* the device or socket path, for messages */
 	int timeout_ms; /* how long to wait for a reply; 0: GT_XS_REPLY_TIMEOUT_MS */
+	/*
+	 * Events that arrived while a reply was awaited, oldest first: the
+	 * store interleaves them with replies on the same connection
+	 * (xenstored_watch.c send_event). A full queue sets events_lost, which
+	 * tells the caller to recheck everything it watches; it clears it.
+	 */
+	struct gt_xs_event events[GT_XS_EVENTS_MAX];
+	unsigned int nevents;
+	bool events_lost;
 };
 
 /* A store that answers nothing within this long is treated as gone. */
@@ -73,6 +94,31 @@ int gt_xs_transaction_start(struct gt_xs_conn *c);
  * -EAGAIN means another writer got in first: start again.
  */
 int gt_xs_transaction_end(struct gt_xs_conn *c, int commit);
+
+/*
+ * gt_xs_watch - ask the store to report changes to @path and everything
+ * under it, with @token. The store fires every new watch once at once
+ * (xenstored_watch.c do_watch, "we fire once up front"), and the Linux
+ * xenbus driver registers every watch again after a resume or a migration
+ * (drivers/xen/xenbus/xenbus_xs.c xs_resume), so each fires then too.
+ * Same returns as gt_xs_read() (-EEXIST: already watched with that token).
+ */
+int gt_xs_watch(struct gt_xs_conn *c, const char *path, const char *token);
+
+/* gt_xs_unwatch - remove the watch set with @path and @token (-ENOENT: none). */
+int gt_xs_unwatch(struct gt_xs_conn *c, const char *path, const char *token);
+
+/*
+ * gt_xs_next_event - the oldest queued event, else one the store has sent
+ * since (read without blocking). Fills @ev (free with gt_xs_event_free())
+ * and returns 1; returns 0 when there is none, or a connection error
+ * (-ECONNRESET...). A message that is not an event is skipped.
+ */
+int gt_xs_next_event(struct gt_xs_conn *c, struct gt_xs_event *ev);
+void gt_xs_event_free(struct gt_xs_event *ev);
+
+/* gt_xs_events_queued - true when gt_xs_next_event() has queued events to give. */
+bool gt_xs_events_queued(const struct gt_xs_conn *c);
 
 /* gt_xs_errno - the errno value of a xenstore error name ("EACCES"), EIO if unknown. */
 int gt_xs_errno(const char *name);

@@ -3,7 +3,34 @@
 #   $(BUILD)/guest-agent                the static, stripped agent (make static)
 #   $(BUILD)/payload/*.deb *.rpm *.tgz  the packages (make payload)
 AGENT_SRCS := $(wildcard payload/agent/*.c)
-AGENT_CFLAGS := -Ipayload/agent
+
+# The PV-addons version the agent publishes (attr/PVAddons/Major, Minor,
+# Micro and BuildVersion): integers, as xapi parses them with int_of_string
+# (xapi_pv_driver_version.ml), with a major of 1 or more, as Xen Orchestra
+# hides a 0 (xo-web vm/tab-general.js). From VERSION once it is 1.0.0 or
+# later. While VERSION is 0.x it is 1.0.0, a fixed "agent that speaks
+# xapi's keys" version, as xen-guest-agent does (its AGENT_VERSION_MAJOR),
+# and the real version is in data/service/guest-agent/version; see
+# guest-agent(8). PVADDONS_BUILD: a build number a release may set (0).
+PVADDONS_BUILD ?= 0
+VERSION_PARTS := $(subst ., ,$(VERSION))
+ifeq ($(firstword $(VERSION_PARTS)),0)
+PVADDONS_PARTS := 1 0 0 $(PVADDONS_BUILD)
+else
+PVADDONS_PARTS := $(wordlist 1,3,$(VERSION_PARTS) 0 0) $(PVADDONS_BUILD)
+endif
+ifeq ($(shell echo '$(PVADDONS_PARTS)' | grep -Ex '[0-9]+( [0-9]+){3}'),)
+$(error VERSION '$(VERSION)' and PVADDONS_BUILD '$(PVADDONS_BUILD)' must be decimal integers: xapi reads attr/PVAddons/* with int_of_string)
+endif
+ifeq ($(shell [ $(firstword $(PVADDONS_PARTS)) -ge 1 ] && echo ok),)
+$(error the PV-addons major version must be 1 or more: Xen Orchestra hides 0)
+endif
+AGENT_CFLAGS := -Ipayload/agent \
+	-DGT_PVADDONS_MAJOR=$(word 1,$(PVADDONS_PARTS)) -DGT_PVADDONS_MINOR=$(word 2,$(PVADDONS_PARTS)) \
+	-DGT_PVADDONS_MICRO=$(word 3,$(PVADDONS_PARTS)) -DGT_PVADDONS_BUILD=$(word 4,$(PVADDONS_PARTS))
+# The version numbers are compiled in: rebuild when VERSION changes.
+$(call objs,host,$(AGENT_SRCS)) $(call objs,asan,$(AGENT_SRCS)) \
+	$(call objs,static,$(AGENT_SRCS)): VERSION
 # make payload ARCH=i686 BUILD=build/i686: the 32-bit packages
 # (a separate BUILD: the static objects are per architecture).
 PAYLOAD_ARCH ?= $(ARCH)
@@ -37,17 +64,36 @@ $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH): $(BUILD)/guest-agent $(PAYLOAD_INPUTS) 
 		$(BUILD)/payload
 	@touch $@
 
-.PHONY: payload check-agent
+.PHONY: payload check-agent check-agent-packages
 ifeq ($(STATIC_PREFIX),)
 payload: | deps
 	+$(call static_make,$(PAYLOAD_ARCH),payload)
 check-agent: | deps-check
 	+$(call static_make,$(PAYLOAD_ARCH),check-agent)
+check-agent-packages: | deps-check
+	+$(call static_make,$(PAYLOAD_ARCH),check-agent-packages)
 else
 payload: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
-check-agent: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH) $(BUILD)/asan/guest-agent
-	@AGENT=$(BUILD)/guest-agent AGENT_ASAN=$(BUILD)/asan/guest-agent \
-		PAYLOAD_DIR=$(BUILD)/payload VERSION=$(VERSION) PAYLOAD_ARCH=$(PAYLOAD_ARCH) \
-		tests/agent/run.sh check-agent $(BUILD)/results
+# The static agent for real (tests/agent/run.sh), then through what xenopsd
+# does to a running guest, key by key (tests/agent/lifecycle.py).
+check-agent: $(BUILD)/guest-agent $(BUILD)/asan/guest-agent
+	@rc=0; export VERSION=$(VERSION) PVADDONS="$(PVADDONS_PARTS)"; \
+	AGENT=$(BUILD)/guest-agent AGENT_ASAN=$(BUILD)/asan/guest-agent \
+		tests/agent/run.sh check-agent $(BUILD)/results || rc=1; \
+	AGENT=$(BUILD)/guest-agent $(PYTHON) tests/agent/lifecycle.py agent-lifecycle \
+		$(BUILD)/results || rc=1; \
+	exit $$rc
+# The deb, rpm and tgz: lint, install into fresh roots, remove, compare.
+check-agent-packages: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
+	@mkdir -p $(BUILD)/results
+# The roots live outside $(BUILD): their rc?.d directories would be read
+# as dependency files (the Makefile includes every *.d under $(BUILD)).
+	@w=$$(mktemp -d "$${TMPDIR:-/tmp}/guest-agent-packages.XXXXXX") && \
+	RESULTS_FILE=$(BUILD)/results/check-agent-packages tests/agent/packages.sh \
+		"$$w/work" $(abspath $(BUILD)/payload) $(VERSION) $(PAYLOAD_ARCH); \
+	rc=$$?; rm -rf "$$w"; exit $$rc
 endif
-CHECK_SUITES += check-agent
+CHECK_SUITES += check-agent check-agent-packages
+
+# The agent's footprint next to xe-daemon's (bench/agent.mk).
+-include bench/agent.mk

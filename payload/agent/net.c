@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,14 +30,38 @@ static int nl_socket(unsigned int groups, int flags)
 	return fd;
 }
 
-/* Append the address carried by @nh (an RTM_NEWADDR) to *@v. */
-static int add_addr(struct nlmsghdr *nh, struct net_addr **v, size_t *n, size_t *cap)
+/* Room for one more element of @size in *v (holding *n of *cap). */
+static int grow(void **v, size_t *n, size_t *cap, size_t size)
+{
+	void *bigger;
+	size_t ncap;
+
+	if (*n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	bigger = realloc(*v, ncap * size);
+	if (!bigger)
+		return -ENOMEM;
+	*v = bigger;
+	*cap = ncap;
+	return 0;
+}
+
+struct dump {
+	void *v;
+	size_t n, cap;
+};
+
+/* Append the address carried by @nh (an RTM_NEWADDR) when it is one to show. */
+static int add_addr(struct nlmsghdr *nh, struct dump *d)
 {
 	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
 	int len = (int)IFA_PAYLOAD(nh);
-	const void *local = NULL, *address = NULL;
+	const unsigned char *local = NULL, *address = NULL;
+	unsigned int flags = ifa->ifa_flags;
 	struct net_addr *a;
 	struct rtattr *rta;
+	int ret;
 
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return 0;
@@ -44,56 +72,113 @@ static int add_addr(struct nlmsghdr *nh, struct net_addr **v, size_t *n, size_t 
 			local = RTA_DATA(rta);
 		else if (rta->rta_type == IFA_ADDRESS)
 			address = RTA_DATA(rta);
+		else if (rta->rta_type == IFA_FLAGS &&
+		         RTA_PAYLOAD(rta) >= sizeof(uint32_t))
+			memcpy(&flags, RTA_DATA(rta),
+			       sizeof(uint32_t)); /* all 32 flag bits */
 	}
 	/* On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours. */
 	if (local)
 		address = local;
 	if (!address)
 		return 0;
-	/* Every IPv6 interface has a link-local fe80:: address: it tells the
-	 * toolstack nothing and is not reachable from outside the link. */
-	if (ifa->ifa_family == AF_INET6 && ((const unsigned char *)address)[0] == 0xfe &&
-	    (((const unsigned char *)address)[1] & 0xc0) == 0x80)
-		return 0;
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct net_addr *bigger = realloc(*v, ncap * sizeof(**v));
-
-		if (!bigger)
-			return -ENOMEM;
-		*v = bigger;
-		*cap = ncap;
+	if (ifa->ifa_family == AF_INET6) {
+		/* Every IPv6 interface has a link-local fe80:: address: it tells the
+		 * toolstack nothing and is not reachable from outside the link. */
+		if (address[0] == 0xfe && (address[1] & 0xc0) == 0x80)
+			return 0;
+		/* Not usable yet, never, or no more (net/ipv6/addrconf.c). */
+		if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED))
+			return 0;
 	}
-	a = &(*v)[*n];
+	if ((ret = grow(&d->v, &d->n, &d->cap, sizeof(*a))) < 0)
+		return ret;
+	a = (struct net_addr *)d->v + d->n;
 	memset(a, 0, sizeof(*a));
 	a->ifindex = ifa->ifa_index;
 	a->family = ifa->ifa_family;
 	if (!inet_ntop(a->family, address, a->text, sizeof(a->text)))
 		return -errno;
-	/* An interface that vanished meanwhile has no name: skip its address. */
-	if (!if_indextoname(a->ifindex, a->ifname))
-		return 0;
-	(*n)++;
+	d->n++;
 	return 0;
 }
 
-int net_dump(struct net_addr **out, size_t *count)
+/* The kinds of link whose IFLA_LINK is the NIC they are built on. */
+static bool stacked_kind(const char *kind)
+{
+	return strcmp(kind, "vlan") == 0 || strcmp(kind, "macvlan") == 0 ||
+	       strcmp(kind, "macvtap") == 0 || strcmp(kind, "ipvlan") == 0;
+}
+
+/* Append the interface carried by @nh (an RTM_NEWLINK). */
+static int add_link(struct nlmsghdr *nh, struct dump *d)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)IFLA_PAYLOAD(nh);
+	unsigned int link = 0;
+	char kind[32] = "";
+	struct net_link *l;
+	struct rtattr *rta;
+	int ret;
+
+	if ((ret = grow(&d->v, &d->n, &d->cap, sizeof(*l))) < 0)
+		return ret;
+	l = (struct net_link *)d->v + d->n;
+	memset(l, 0, sizeof(*l));
+	l->ifindex = (unsigned int)ifi->ifi_index;
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		size_t plen = RTA_PAYLOAD(rta);
+
+		if (rta->rta_type == IFLA_IFNAME && plen > 0) {
+			snprintf(l->name, sizeof(l->name), "%.*s", (int)plen,
+			         (const char *)RTA_DATA(rta));
+		} else if (rta->rta_type == IFLA_MASTER && plen >= sizeof(uint32_t)) {
+			memcpy(&l->master, RTA_DATA(rta), sizeof(uint32_t));
+		} else if (rta->rta_type == IFLA_LINK && plen >= sizeof(uint32_t)) {
+			memcpy(&link, RTA_DATA(rta), sizeof(uint32_t));
+		} else if (rta->rta_type == IFLA_ADDRESS && plen > 0 &&
+		           plen * 3 <= sizeof(l->mac)) {
+			const unsigned char *b = RTA_DATA(rta);
+
+			for (size_t i = 0, o = 0; i < plen; i++)
+				o += (size_t)snprintf(l->mac + o, sizeof(l->mac) - o,
+				                      i ? ":%02x" : "%02x", b[i]);
+		} else if (rta->rta_type == IFLA_LINKINFO) {
+			int ilen = (int)plen;
+
+			for (struct rtattr *in = RTA_DATA(rta); RTA_OK(in, ilen);
+			     in = RTA_NEXT(in, ilen))
+				if (in->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(in) > 0)
+					snprintf(kind, sizeof(kind), "%.*s",
+					         (int)RTA_PAYLOAD(in),
+					         (const char *)RTA_DATA(in));
+		}
+	}
+	/* IFLA_LINK also names a veth's peer or a tunnel's underlay: only the
+	 * kinds stacked on a NIC of this guest count. */
+	if (stacked_kind(kind) && link != l->ifindex)
+		l->lower = link;
+	d->n++;
+	return 0;
+}
+
+/* Run one RTM_GET* dump of @type and hand each reply of @want to @add. */
+static int dump(int type, int want, int (*add)(struct nlmsghdr *, struct dump *),
+                struct dump *d)
 {
 	struct {
 		struct nlmsghdr nh;
-		struct ifaddrmsg ifa;
+		struct rtgenmsg g;
 	} req = {
-		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-		        .nlmsg_type = RTM_GETADDR,
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg)),
+		        .nlmsg_type = (unsigned short)type,
 		        .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		        .nlmsg_seq = 1 },
-		.ifa = { .ifa_family = AF_UNSPEC },
+		.g = { .rtgen_family = AF_UNSPEC },
 	};
-	struct net_addr *v = NULL;
-	size_t n = 0, cap = 0;
+	const size_t bufsize = 32768;
 	char *buf = NULL;
 	int fd, ret;
-	const size_t bufsize = 32768;
 
 	fd = nl_socket(0, 0);
 	if (fd < 0)
@@ -122,29 +207,52 @@ int net_dump(struct net_addr **out, size_t *count)
 		}
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
 		     nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE)
-				goto done;
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				ret = 0;
+				goto out;
+			}
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(nh);
 
 				ret = e->error ? e->error : -EPROTO;
 				goto out;
 			}
-			if (nh->nlmsg_type == RTM_NEWADDR &&
-			    (ret = add_addr(nh, &v, &n, &cap)) < 0)
+			if (nh->nlmsg_type == want && (ret = add(nh, d)) < 0)
 				goto out;
 		}
 	}
-done:
-	*out = v;
-	*count = n;
-	v = NULL;
-	ret = 0;
 out:
-	free(v);
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+int net_dump_addrs(struct net_addr **out, size_t *n)
+{
+	struct dump d = { NULL, 0, 0 };
+	int ret = dump(RTM_GETADDR, RTM_NEWADDR, add_addr, &d);
+
+	if (ret < 0) {
+		free(d.v);
+		return ret;
+	}
+	*out = d.v;
+	*n = d.n;
+	return 0;
+}
+
+int net_dump_links(struct net_link **out, size_t *n)
+{
+	struct dump d = { NULL, 0, 0 };
+	int ret = dump(RTM_GETLINK, RTM_NEWLINK, add_link, &d);
+
+	if (ret < 0) {
+		free(d.v);
+		return ret;
+	}
+	*out = d.v;
+	*n = d.n;
+	return 0;
 }
 
 int net_monitor_open(void)

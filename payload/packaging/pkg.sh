@@ -64,9 +64,9 @@ printf 'guest-agent (%s) unstable; urgency=medium\n\n  * Release %s; see the gue
 stage() {
 	fam=$1 dest=$2
 	case $fam in
-	deb) unitdir=/lib/systemd/system defaults=/etc/default/guest-agent ;;
-	rpm) unitdir=/usr/lib/systemd/system defaults=/etc/sysconfig/guest-agent ;;
-	tgz) unitdir=/usr/lib/systemd/system defaults= ;;
+	deb) unitdir=/lib/systemd/system udevdir=/lib/udev defaults=/etc/default/guest-agent ;;
+	rpm) unitdir=/usr/lib/systemd/system udevdir=/usr/lib/udev defaults=/etc/sysconfig/guest-agent ;;
+	tgz) unitdir=/usr/lib/systemd/system udevdir=/usr/lib/udev defaults= ;;
 	esac
 	mkdir -p "$dest"
 	: >"$dest.list"
@@ -79,7 +79,7 @@ stage() {
 			@CHANGELOG@) src=$work/changelog.gz ;;
 			*) src=$here/$src ;;
 			esac
-			dst=$(echo "$dst" | sed -e "s|@UNITDIR@|$unitdir|" -e "s|@DEFAULTS@|$defaults|")
+			dst=$(echo "$dst" | sed -e "s|@UNITDIR@|$unitdir|" -e "s|@UDEVDIR@|$udevdir|" -e "s|@DEFAULTS@|$defaults|")
 			[ -n "$dst" ] || continue
 			[ -f "$src" ] || die "files.list: $src: no such file"
 			install -D -m "$mode" "$src" "$dest$dst"

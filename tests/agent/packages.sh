@@ -5,7 +5,8 @@
 # install each into a fresh root with its real tool (dpkg --root, rpm --root,
 # bsdtar), check what landed and what the scripts enabled, remove it, and
 # check that the root is exactly as before. Ends with the line
-# "packages: P passed F failed S skipped".
+# "packages: P passed F failed S skipped" (also written to $RESULTS_FILE,
+# as "P F S", when set: make check-agent-packages).
 set -u
 work=$1 dir=$2 version=$3 arch=${4:-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,6 +78,25 @@ else
 	skip "systemd-analyze not installed"
 fi
 
+# ---- the vCPU hot-plug rule: nothing udev would wait on at boot ------------
+rule=$svc/system/vcpu-hotplug.rules
+# Each line KEY[{attr}]OP"value", ... as udev's rules parser takes them
+# (systemd src/udev/udev-rules.c parse_line); no RUN, PROGRAM or
+# IMPORT{program}: a program udev waits for hung boot (CA-333687).
+check "vcpu rule: every line is udev KEY==\"value\" pairs" sh -c \
+	"grep -v '^#' '$rule' | grep -v '^\$' | grep -Evx '[A-Z]+(\{[a-z_/]+\})?(==|=|\+=)\"[^\"]*\"(, [A-Z]+(\{[a-z_/]+\})?(==|=|\+=)\"[^\"]*\")*' && exit 1 || exit 0"
+check "vcpu rule: no RUN, PROGRAM or IMPORT{program}" sh -c "! grep -v '^#' '$rule' | grep -Eq '(RUN|PROGRAM|IMPORT\{program\})'"
+check "vcpu rule: matches a cpu add only, and only on Xen" sh -c \
+	"grep -q 'SUBSYSTEM==\"cpu\", ACTION==\"add\", TEST==\"/dev/xen/xenbus\"' '$rule'"
+if udevadm verify --help >/dev/null 2>&1; then
+	# udevadm (systemd 253 and later) reads the rule as udevd would.
+	check "vcpu rule: udevadm verify" udevadm verify --no-style "$rule"
+else
+	skip "vcpu rule: no udevadm verify here (udev not installed, or older than systemd 253)"
+fi
+check "sysctl drop-in: one key, arp_notify on" sh -c \
+	"[ \"\$(grep -v '^#' '$svc/system/arp-notify.conf')\" = 'net.ipv4.conf.all.arp_notify = 1' ]"
+
 # ---- deb: dpkg --root, scripts run chrootless on this tree (DPKG_ROOT) -----
 R=$work/deb-root
 # What a real Debian root has and other packages own: a non-empty
@@ -103,6 +123,8 @@ check "deb: SysV script is a conffile" sh -c "dpkg-query --admindir='$R/var/lib/
 check "deb: postinst enabled SysV (update-rc.d)" sh -c "ls '$R'/etc/rc2.d/S*guest-agent"
 check "deb: postinst enabled systemd (deb-systemd-helper)" test -L "$R/etc/systemd/system/multi-user.target.wants/guest-agent.service"
 check "deb: man page" test -f "$R/usr/share/man/man8/guest-agent.8.gz"
+check "deb: sysctl drop-in" test -f "$R/usr/lib/sysctl.d/90-guest-agent.conf"
+check "deb: vCPU udev rule in /lib/udev" test -f "$R/lib/udev/rules.d/90-guest-agent-vcpu-hotplug.rules"
 check "deb: dpkg --purge" $DPKG --purge guest-agent
 snapshot "$R" "$work/deb.after"
 check "deb: nothing left after purge" diff -u "$work/deb.before" "$work/deb.after"
@@ -113,7 +135,8 @@ if command -v rpm >/dev/null; then
 	busybox_root "$R"
 	mkdir -p "$R/etc/init.d" # a SysV system without chkconfig: the link path
 	# What the distribution's filesystem package owns on a real system.
-	mkdir -p "$R/etc/sysconfig" "$R/usr/lib/systemd/system" "$R/usr/share/man/man8" "$R/var/tmp"
+	mkdir -p "$R/etc/sysconfig" "$R/usr/lib/systemd/system" "$R/usr/share/man/man8" "$R/var/tmp" \
+		"$R/usr/lib/sysctl.d" "$R/usr/lib/udev/rules.d"
 	RPM="rpm --root $R --dbpath /var/lib/rpm"
 	$RPM --initdb 2>"$work/rpm.err"
 	snapshot "$R" "$work/rpm.before"
@@ -123,6 +146,8 @@ if command -v rpm >/dev/null; then
 	check "rpm: rpm -V clean" $RPM -V --nodeps guest-agent
 	check "rpm: the static agent runs" "$R/usr/sbin/guest-agent" --version
 	check "rpm: systemd unit in /usr/lib" test -f "$R/usr/lib/systemd/system/guest-agent.service"
+	check "rpm: sysctl drop-in" test -f "$R/usr/lib/sysctl.d/90-guest-agent.conf"
+	check "rpm: vCPU udev rule in /usr/lib/udev" test -f "$R/usr/lib/udev/rules.d/90-guest-agent-vcpu-hotplug.rules"
 	check "rpm: %post linked the SysV script" sh -c "[ \"\$(readlink '$R/etc/init.d/guest-agent')\" = /usr/lib/guest-agent/init/sysv ]"
 	check "rpm: sysconfig is %config" sh -c "$RPM -qc guest-agent | grep -qx /etc/sysconfig/guest-agent"
 	check "rpm: rpm -e" $RPM -e guest-agent
@@ -152,6 +177,8 @@ awk '$1=="f" {print substr($4, 2)}' "$list" | sort >"$work/tgz.listed"
 tar -tzf "$tgz" | grep -v '/$' | grep -Ev '^usr/lib/guest-agent(/init)?$' | sort >"$work/tgz.members"
 check "tgz: the file list names exactly the archive's files" diff "$work/tgz.listed" "$work/tgz.members"
 check "tgz: listed hashes match" sh -c "awk '\$1==\"f\" && \$3!=\"-\" {print \$3\"  $R\"\$4}' '$list' | sha256sum -c --quiet"
+check "tgz: sysctl drop-in and vCPU udev rule" test -f "$R/usr/lib/sysctl.d/90-guest-agent.conf" -a \
+	-f "$R/usr/lib/udev/rules.d/90-guest-agent-vcpu-hotplug.rules"
 check "tgz: the static agent runs" "$R/usr/sbin/guest-agent" --version
 check "tgz: service-setup enable (OpenRC, offline root)" env GT_ROOT="$R" "$R/usr/lib/guest-agent/service-setup" enable
 check "tgz: ships the OpenRC script as /etc/init.d/guest-agent" sh -c "head -n 1 '$R/etc/init.d/guest-agent' | grep -qx '#!/sbin/openrc-run'"
@@ -168,4 +195,5 @@ snapshot "$R" "$work/tgz.after"
 check "tgz: nothing left after removal by the file list" diff -u "$work/tgz.before" "$work/tgz.after"
 
 echo "packages: $passed passed $failed failed $skipped skipped"
+if [ -n "${RESULTS_FILE:-}" ]; then echo "$passed $failed $skipped" >"$RESULTS_FILE"; fi
 [ "$failed" -eq 0 ]

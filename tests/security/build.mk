@@ -56,7 +56,7 @@ TIDY_SKIP ?=
 TIDY_SRCS := $(filter-out $(TIDY_SKIP),$(wildcard lib/*.c installer/*/*.c installer/*/*/*.c \
 	mkisotool/*.c payload/agent/*.c))
 TIDY_CFLAGS = $(filter-out -Werror,$(GT_CFLAGS) $(HOST_CFLAGS)) \
-	-Wno-unknown-warning-option -Iinstaller -Ipayload/agent -I$(BUILD)/gen \
+	-Wno-unknown-warning-option -Iinstaller $(AGENT_CFLAGS) -I$(BUILD)/gen \
 	$(shell $(PKG_CONFIG) --cflags libarchive mount blkid libsodium 2>/dev/null)
 TIDY_JOBS ?= 2
 .PHONY: check-clang-tidy

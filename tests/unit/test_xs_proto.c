@@ -129,6 +129,7 @@ static void test_rm_missing_is_ok(void **state)
 static void test_skips_watch_events_and_stale_replies(void **state)
 {
 	struct pair *p = *state;
+	struct gt_xs_event ev;
 	char *v = NULL;
 
 	reply(p, GT_XS_WATCH_EVENT, 0, 0, "path\0token", 11);
@@ -137,6 +138,80 @@ static void test_skips_watch_events_and_stale_replies(void **state)
 	assert_int_equal(gt_xs_read(&p->c, "k", &v), 0);
 	assert_string_equal(v, "fresh");
 	free(v);
+	/* The event that came first is kept for the caller, not lost. */
+	assert_true(gt_xs_events_queued(&p->c));
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), 1);
+	assert_string_equal(ev.path, "path");
+	assert_string_equal(ev.token, "token");
+	gt_xs_event_free(&ev);
+	assert_false(gt_xs_events_queued(&p->c));
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), 0);
+}
+
+/* XS_WATCH carries "path\0token\0"; the store acks, then fires once (do_watch). */
+static void test_watch_framing_and_first_event(void **state)
+{
+	struct pair *p = *state;
+	struct gt_xs_event ev;
+	struct xs_hdr h;
+	char body[64];
+
+	reply(p, GT_XS_WATCH, 1, 0, "OK", 3);
+	assert_int_equal(gt_xs_watch(&p->c, "unique-domain-id", "d"), 0);
+	assert_int_equal(request(p, &h, body, sizeof(body)), 19);
+	assert_int_equal(h.type, GT_XS_WATCH);
+	assert_memory_equal(body, "unique-domain-id\0d\0", 19);
+	/* Nothing yet: next_event does not block. */
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), 0);
+	reply(p, GT_XS_WATCH_EVENT, 0, 0, "unique-domain-id\0d", 19);
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), 1);
+	assert_string_equal(ev.path, "unique-domain-id");
+	assert_string_equal(ev.token, "d");
+	gt_xs_event_free(&ev);
+}
+
+/* More events than the queue holds while a reply is awaited: the rest are counted lost.
+ */
+static void test_event_queue_overflow_is_reported(void **state)
+{
+	struct pair *p = *state;
+	struct gt_xs_event ev;
+	char *v = NULL;
+	int n = 0;
+
+	for (int i = 0; i < GT_XS_EVENTS_MAX + 3; i++)
+		reply(p, GT_XS_WATCH_EVENT, 0, 0, "attr\0a", 7);
+	reply(p, GT_XS_READ, 1, 0, "x", 1);
+	assert_int_equal(gt_xs_read(&p->c, "k", &v), 0);
+	free(v);
+	assert_true(p->c.events_lost);
+	while (gt_xs_next_event(&p->c, &ev) == 1) {
+		gt_xs_event_free(&ev);
+		n++;
+	}
+	assert_int_equal(n, GT_XS_EVENTS_MAX);
+}
+
+/* A malformed event (no NUL between path and token) is not an event. */
+static void test_malformed_event(void **state)
+{
+	struct pair *p = *state;
+	struct gt_xs_event ev;
+
+	reply(p, GT_XS_WATCH_EVENT, 0, 0, "pathtoken", 9);
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), -EPROTO);
+	assert_null(ev.path);
+}
+
+/* The store closing while idle is seen by next_event. */
+static void test_event_on_closed_store(void **state)
+{
+	struct pair *p = *state;
+	struct gt_xs_event ev;
+
+	close(p->peer);
+	p->peer = -1;
+	assert_int_equal(gt_xs_next_event(&p->c, &ev), -ECONNRESET);
 }
 
 static void test_oversized_reply_is_a_protocol_error(void **state)
@@ -279,6 +354,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rm_missing_is_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skips_watch_events_and_stale_replies,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_framing_and_first_event, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_event_queue_overflow_is_reported,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_on_closed_store, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_reply_is_a_protocol_error,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_type_is_a_protocol_error,
