@@ -286,8 +286,11 @@ def copy_root(src, dst):
 
 def rpm_root(tmp, name="rpmroot"):
     r = os.path.join(tmp, name)
-        # The directories a real Rocky root has (rpm leaves unowned ones behind).
+    # The directories a real Rocky root has (rpm leaves unowned ones behind):
+    # on Rocky 9, systemd owns usr/lib/sysctl.d and systemd-udev
+    # usr/lib/udev/rules.d (the agent's sysctl drop-in and vCPU rule go there).
     for d in ("etc/sysconfig", "bin", "usr/bin", "usr/sbin", "usr/lib/systemd/system",
+              "usr/lib/sysctl.d", "usr/lib/udev/rules.d",
               "usr/share/man/man8", "var/lib", "var/log", "var/tmp"):
         os.makedirs(os.path.join(r, d))
     with open(os.path.join(r, "etc/os-release"), "w") as f:
