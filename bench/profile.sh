@@ -45,7 +45,7 @@ valgrind -q --tool=callgrind --callgrind-out-file="$work/cg.xo" \
 echo "instructions: mkisotool $(total "$work/cg.mk"), xorriso $(total "$work/cg.xo")"
 echo "mkisotool, inclusive, top entries below main:"
 callgrind_annotate --inclusive=yes --auto=no "$work/cg.mk" 2>/dev/null |
-	grep -E ':(cmd_build|mk_verify_image|read_image|gt_sha256_update|gt_sha256_buf|master|hash_fd|archive_read_data|iso_image_create_burn_source|__memcpy.*) ' |
+	grep -E ':(cmd_build|mk_plan_contents|mk_master|mk_read_back|refill|mk_hasher_update|gt_sha256_update|XXH3_128bits_update|archive_read_data|iso_image_create_burn_source|__memcpy.*) ' |
 	head -12
 if command -v perf >/dev/null && perf record -q -F 5000 -o "$work/perf.data" \
 	"$build/host/mkisotool" build -q -m "$work/p/bench.manifest" -o "$work/mk2.iso" \

@@ -26,6 +26,10 @@ const char *gt_strerror(int err)
 		return "not a regular file";
 	case GT_EMEDIA:
 		return "the media cannot be read";
+	case GT_ETOOL:
+		return "the program it ran failed";
+	case GT_EUNSAFE:
+		return "not a directory owned by root and closed to others";
 	default:
 		break;
 	}

@@ -21,6 +21,9 @@ enum gt_error {
 	GT_ENOTFOUND,    /* a looked-up item does not exist */
 	GT_ENOTREG,      /* expected a regular file (got a FIFO, device, directory...) */
 	GT_EMEDIA, /* the media stopped being readable (ejected, damaged, truncated) */
+	GT_ETOOL,  /* a program we ran failed (its exit status or signal is told apart) */
+	GT_EUNSAFE, /* a directory we keep state in is a link, not ours, or writable by
+	               others */
 	GT_ELAST
 };
 

@@ -64,10 +64,16 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Parses "a,b,c" of ids into a new vector; rejects empty and repeated items. */
-static int parse_id_list(struct parser *p, const char *key, const char *value,
-                         char ***out)
+/*
+ * Parses "a,b,c" of @key= into a new vector: os-release ids (@ids: a-z 0-9
+ * . _ -, none twice) or exclude= patterns (fnmatch(3), matched by mkisotool
+ * against names and relative paths in the tree). Empty items are refused.
+ */
+static int parse_list(struct parser *p, const char *key, const char *value, bool ids,
+                      char ***out)
 {
+	const char *noun = ids ? "item" : "pattern";
+	size_t max = ids ? GT_MANIFEST_MAX_ID : (size_t)GT_MANIFEST_MAX_NAME * 2;
 	char **v = NULL;
 	size_t n = 0;
 	const char *s = value;
@@ -76,32 +82,32 @@ static int parse_id_list(struct parser *p, const char *key, const char *value,
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char id[GT_MANIFEST_MAX_ID + 1];
+		char item[GT_MANIFEST_MAX_NAME * 2 + 1];
 
-		if (len == 0 || len > GT_MANIFEST_MAX_ID) {
-			ret = fail(p, -GT_EPARSE, "%s=: empty or over-long item in '%s'",
-			           key, value);
+		if (len == 0 || len > max) {
+			ret = fail(p, -GT_EPARSE, "%s=: empty or over-long %s in '%s'",
+			           key, noun, value);
 			goto out;
 		}
-		memcpy(id, s, len);
-		id[len] = '\0';
-		if (!mf_all_chars(id, "._-", false)) {
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (ids && !mf_all_chars(item, "._-", false)) {
 			ret = fail(
 			        p, -GT_EPARSE,
 			        "%s=: '%s' is not an os-release id (a-z 0-9 . _ - only)",
-			        key, id);
+			        key, item);
 			goto out;
 		}
-		if (gt_strv_contains(v, id)) {
-			ret = fail(p, -GT_EPARSE, "%s=: '%s' listed twice", key, id);
+		if (ids && gt_strv_contains(v, item)) {
+			ret = fail(p, -GT_EPARSE, "%s=: '%s' listed twice", key, item);
 			goto out;
 		}
 		if (n >= GT_MANIFEST_MAX_LIST) {
-			ret = fail(p, -GT_ETOOBIG, "%s=: more than %d items", key,
-			           GT_MANIFEST_MAX_LIST);
+			ret = fail(p, -GT_ETOOBIG, "%s=: more than %d %ss", key,
+			           GT_MANIFEST_MAX_LIST, noun);
 			goto out;
 		}
-		ret = gt_strv_push(&v, &n, id);
+		ret = gt_strv_push(&v, &n, item);
 		if (ret < 0)
 			goto out;
 		if (!comma)
@@ -181,6 +187,7 @@ static void entry_clear(struct gt_manifest_entry *e)
 	free(e->dest);
 	free(e->src);
 	free(e->target);
+	gt_strv_free(e->excludes);
 	gt_strv_free(e->distros);
 	gt_strv_free(e->likes);
 	memset(e, 0, sizeof(*e));
@@ -259,9 +266,9 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 			        v);
 		return 0;
 	case K_DISTRO:
-		return parse_id_list(p, "distro", v, &e->distros);
+		return parse_list(p, "distro", v, true, &e->distros);
 	case K_LIKE:
-		return parse_id_list(p, "like", v, &e->likes);
+		return parse_list(p, "like", v, true, &e->likes);
 	case K_MIN:
 	case K_MAX:
 		if (parse_uint(v, MAX_MAJOR, &n) < 0)
@@ -275,10 +282,25 @@ static int parse_value(struct parser *p, struct gt_manifest_entry *e, enum key k
 		return 0;
 	case K_INIT:
 		return parse_inits(p, v, &e->inits);
+	case K_EXCLUDE:
+		return parse_list(p, "exclude", v, false, &e->excludes);
 	case K_COUNT:
 		break;
 	}
 	return -EINVAL;
+}
+
+static const char *kind_name(enum gt_manifest_kind kind)
+{
+	switch (kind) {
+	case GT_MANIFEST_BUILD:
+		return "build";
+	case GT_MANIFEST_ISO:
+		return "ISO";
+	case GT_MANIFEST_CONTENTS:
+		return "contents";
+	}
+	return "?";
 }
 
 static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, int nf)
@@ -325,8 +347,8 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 			key_list(allowed, list, sizeof(list));
 			ret = fail(p, -GT_EPARSE,
 			           "unknown key '%s' (a %s in a %s manifest takes: %s)",
-			           f[i], gt_manifest_type_name(type),
-			           p->kind == GT_MANIFEST_BUILD ? "build" : "ISO", list);
+			           f[i], gt_manifest_type_name(type), kind_name(p->kind),
+			           list);
 			goto out;
 		}
 		if (seen & BIT(k)) {
@@ -351,16 +373,18 @@ static int parse_entry(struct parser *p, enum gt_manifest_type type, char **f, i
 		           e.max_major);
 		goto out;
 	}
-	if (p->m->n_entries >= GT_MANIFEST_MAX_ENTRIES) {
+	if (p->kind == GT_MANIFEST_ISO && p->m->n_entries >= GT_MANIFEST_MAX_ENTRIES) {
 		ret = fail(p, -GT_ETOOBIG, "more than %d entries",
 		           GT_MANIFEST_MAX_ENTRIES);
 		goto out;
 	}
-	/* Grow by doubling; the count is bounded above. */
+	/* Grow by doubling (by memory alone outside on-ISO manifests). */
 	if (p->m->n_entries == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct gt_manifest_entry *ne = realloc(p->m->entries, cap * sizeof(*ne));
+		struct gt_manifest_entry *ne = NULL;
 
+		if (cap <= SIZE_MAX / sizeof(*ne))
+			ne = realloc(p->m->entries, cap * sizeof(*ne));
 		if (!ne) {
 			ret = -ENOMEM;
 			goto out;
@@ -471,12 +495,20 @@ static int parse_line(struct parser *p, char *line, bool *have_header)
 		*have_header = true;
 		return 0;
 	}
-	if (strcmp(f[0], "file") == 0)
-		return parse_entry(p, GT_ENTRY_FILE, f, nf);
-	if (strcmp(f[0], "package") == 0)
-		return parse_entry(p, GT_ENTRY_PACKAGE, f, nf);
-	if (strcmp(f[0], "link") == 0)
-		return parse_entry(p, GT_ENTRY_LINK, f, nf);
+	for (int t = GT_ENTRY_FILE; t <= GT_ENTRY_TREE; t++) {
+		if (strcmp(f[0], gt_manifest_type_name((enum gt_manifest_type)t)) != 0)
+			continue;
+		if (!mf_type_allowed((enum gt_manifest_type)t, p->kind))
+			return fail(p, -GT_EPARSE,
+			            "'%s' entries do not belong in a %s manifest", f[0],
+			            kind_name(p->kind));
+		return parse_entry(p, (enum gt_manifest_type)t, f, nf);
+	}
+	if (strcmp(f[0], HEADER) == 0)
+		return fail(p, -GT_EPARSE, "a second '" HEADER "' line");
+	if (p->kind == GT_MANIFEST_CONTENTS)
+		return fail(p, -GT_EPARSE, "unknown keyword '%s' (expected file, link)",
+		            f[0]);
 	if (strcmp(f[0], "label") == 0)
 		return set_directive(p, &m->label, &m->label_line, f, nf);
 	if (strcmp(f[0], "version") == 0)
@@ -485,17 +517,16 @@ static int parse_line(struct parser *p, char *line, bool *have_header)
 		return set_directive(p, &m->source_dir, &m->source_dir_line, f, nf);
 	if (strcmp(f[0], "built") == 0 && p->kind == GT_MANIFEST_ISO)
 		return set_built(p, f, nf);
-	if (strcmp(f[0], HEADER) == 0)
-		return fail(p, -GT_EPARSE, "a second '" HEADER "' line");
 	return fail(
 	        p, -GT_EPARSE,
 	        "unknown keyword '%s' (expected file, package, link, label, version%s)",
-	        f[0], p->kind == GT_MANIFEST_BUILD ? ", source-dir" : ", built");
+	        f[0], p->kind == GT_MANIFEST_BUILD ? ", tree, source-dir" : ", built");
 }
 
 struct dest_ref {
 	const char *dest;
 	unsigned line;
+	bool dir; /* a tree: entries may lie below it */
 };
 
 static int cmp_dest_ref(const void *a, const void *b)
@@ -507,15 +538,18 @@ static int cmp_dest_ref(const void *a, const void *b)
 
 /*
  * No two entries on one destination, not even differing only in case
- * (Windows reads Joliet case-insensitively), no entry below another entry,
- * and none on the names mkisotool writes itself.
+ * (Windows reads Joliet case-insensitively), no entry below another entry
+ * (but below a tree: it is a directory), and none on the names mkisotool
+ * writes itself (an on-ISO manifest lists Linux/CONTENTS as a file).
  */
 static int check_destinations(struct parser *p)
 {
 	static const char *const reserved[] = { GT_MANIFEST_ISO_PATH,
 		                                GT_MANIFEST_SUMS_PATH,
-		                                GT_MANIFEST_SIG_PATH };
-	size_t n = p->m->n_entries, total = n + 3, i;
+		                                GT_MANIFEST_SIG_PATH,
+		                                GT_MANIFEST_CONTENTS_PATH };
+	size_t n_reserved = p->kind == GT_MANIFEST_ISO ? 3 : 4;
+	size_t n = p->m->n_entries, total = n + n_reserved, i;
 	struct dest_ref *refs;
 	char prefix[GT_MANIFEST_MAX_PATH + 1];
 	int ret = 0;
@@ -526,10 +560,10 @@ static int check_destinations(struct parser *p)
 	for (i = 0; i < n; i++) {
 		refs[i].dest = p->m->entries[i].dest;
 		refs[i].line = p->m->entries[i].line;
+		refs[i].dir = p->m->entries[i].type == GT_ENTRY_TREE;
 	}
-	refs[n].dest = reserved[0];
-	refs[n + 1].dest = reserved[1];
-	refs[n + 2].dest = reserved[2];
+	for (i = 0; i < n_reserved; i++)
+		refs[n + i].dest = reserved[i];
 	qsort(refs, total, sizeof(*refs), cmp_dest_ref);
 	for (i = 0; i + 1 < total; i++) {
 		const struct dest_ref *a = &refs[i], *b = &refs[i + 1], *later, *first;
@@ -565,7 +599,7 @@ static int check_destinations(struct parser *p)
 			key.dest = prefix;
 			key.line = 0;
 			hit = bsearch(&key, refs, total, sizeof(*refs), cmp_dest_ref);
-			if (!hit)
+			if (!hit || hit->dir)
 				continue;
 			p->line = hit->line > refs[i].line ? hit->line : refs[i].line;
 			if (hit->line == 0 || refs[i].line == 0)
@@ -603,7 +637,7 @@ int gt_manifest_parse(const char *buf, size_t len, enum gt_manifest_kind kind,
 		err->line = 0;
 		err->msg[0] = '\0';
 	}
-	if (len > GT_MANIFEST_MAX_SIZE) {
+	if (kind == GT_MANIFEST_ISO && len > GT_MANIFEST_MAX_SIZE) {
 		ret = fail(&p, -GT_ETOOBIG, "larger than %d bytes", GT_MANIFEST_MAX_SIZE);
 		goto out;
 	}
@@ -656,12 +690,12 @@ int gt_manifest_parse(const char *buf, size_t len, enum gt_manifest_kind kind,
 		           GT_MANIFEST_FORMAT);
 		goto out;
 	}
-	if (!m->version) {
+	if (!m->version && kind != GT_MANIFEST_CONTENTS) {
 		p.line = 0;
 		ret = fail(&p, -GT_EPARSE, "no 'version' line");
 		goto out;
 	}
-	if (!m->label) {
+	if (!m->label && kind != GT_MANIFEST_CONTENTS) {
 		m->label = strdup(DEFAULT_LABEL);
 		if (!m->label) {
 			ret = -ENOMEM;

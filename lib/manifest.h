@@ -9,7 +9,9 @@
  *
  * The parser is strict and bounded because the installer runs it on a file
  * from a CD that it does not trust yet: every line, name, list and count has
- * a hard limit, unknown keywords and keys are errors, and nothing is ever
+ * a hard limit (an on-ISO manifest's size and entry count too; a build
+ * manifest's are bounded by memory), unknown keywords and keys are errors,
+ * and nothing is ever
  * read past the buffer given. It never prints; the first problem found is
  * described in a struct gt_manifest_error with its line number.
  */
@@ -23,13 +25,20 @@
 
 #include "sha256.h"
 
-#define GT_MANIFEST_FORMAT      1         /* "guest-tools-manifest 1" */
-#define GT_MANIFEST_MAX_SIZE    (1 << 20) /* bytes in one manifest */
-#define GT_MANIFEST_MAX_LINE    4096      /* bytes in one line, newline excluded */
+#define GT_MANIFEST_FORMAT 1 /* "guest-tools-manifest 1" */
+/*
+ * The installer's safety bound: an on-ISO manifest (Linux/MANIFEST, what the
+ * installer reads from a CD it does not trust yet) holds at most this many
+ * bytes and entries. Build manifests and Linux/CONTENTS are bounded by
+ * memory only; mkisotool refuses to build an image whose Linux/MANIFEST
+ * would exceed these (see manifest(5), "Limits").
+ */
+#define GT_MANIFEST_MAX_SIZE    (1 << 20)
 #define GT_MANIFEST_MAX_ENTRIES 4096
-#define GT_MANIFEST_MAX_LIST    32   /* items in distro=, like= */
-#define GT_MANIFEST_MAX_PATH    240  /* a destination (Joliet's path limit) */
-#define GT_MANIFEST_MAX_NAME    64   /* one destination component (Joliet) */
+#define GT_MANIFEST_MAX_LINE    4096 /* bytes in one line, newline excluded */
+#define GT_MANIFEST_MAX_LIST    32   /* items in distro=, like=, exclude= */
+#define GT_MANIFEST_MAX_PATH    240  /* a destination (Windows' MAX_PATH less D:\) */
+#define GT_MANIFEST_MAX_NAME    103  /* one destination component (Joliet, long names) */
 #define GT_MANIFEST_MAX_DEPTH   8    /* components in a destination (ISO 9660) */
 #define GT_MANIFEST_MAX_VALUE   1024 /* any other value (src=, target=...) */
 #define GT_MANIFEST_MAX_ID      64   /* a distro id, label or version */
@@ -38,17 +47,23 @@
 #define GT_MANIFEST_ISO_PATH  "Linux/MANIFEST"
 #define GT_MANIFEST_SUMS_PATH "SHA256SUMS"
 #define GT_MANIFEST_SIG_PATH  "Linux/MANIFEST.sig" /* with --sign (sig.h) */
+/* Every entry outside Linux/ and every file of a tree (see manifest(5)). */
+#define GT_MANIFEST_CONTENTS_PATH "Linux/CONTENTS"
 
 /* Which kind of manifest a buffer holds; the parser checks the keys allowed. */
 enum gt_manifest_kind {
 	GT_MANIFEST_BUILD, /* entries have src=; sha256= optional; no size= */
 	GT_MANIFEST_ISO,   /* entries have size=, sha256=, mode=; no src= */
+	/* Linux/CONTENTS: file and link entries as in ISO manifests, no
+	 * directives, no packages; bounded by memory only. */
+	GT_MANIFEST_CONTENTS,
 };
 
 enum gt_manifest_type {
 	GT_ENTRY_FILE,    /* a plain file (installer, README.txt, Windows/...) */
 	GT_ENTRY_PACKAGE, /* a payload package the installer may pick */
 	GT_ENTRY_LINK,    /* a symbolic link */
+	GT_ENTRY_TREE,    /* build manifests: a whole directory (see manifest(5)) */
 };
 
 enum gt_family {
@@ -79,6 +94,7 @@ struct gt_manifest_entry {
 	char *dest;      /* path on the ISO: "Linux/installer.x86_64" */
 	char *src;       /* build manifests: the source, unexpanded */
 	char *target;    /* links: the link's target */
+	char **excludes; /* trees: exclude= patterns (NULL: none) */
 	bool has_sha256; /* sha256 below is set */
 	uint8_t sha256[GT_SHA256_LEN];
 	bool has_size;            /* size below is set */
@@ -133,7 +149,9 @@ void gt_manifest_free(struct gt_manifest *m);
  * manifests, size= and sha256= required in ISO manifests. Every value is
  * checked against the same rules as the parser, so the output always parses.
  * On success *buf (owned by the caller, NUL-terminated) holds *len bytes.
- * Returns 0, -EINVAL (a value the format cannot hold) or -ENOMEM.
+ * Returns 0, -EINVAL (a value the format cannot hold), -GT_ETOOBIG (an
+ * on-ISO manifest over GT_MANIFEST_MAX_ENTRIES or GT_MANIFEST_MAX_SIZE, which
+ * the parser would refuse) or -ENOMEM.
  */
 int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len);
 
@@ -161,11 +179,20 @@ enum gt_arch gt_manifest_arch_from_machine(const char *machine);
 /*
  * gt_manifest_check_dest - whether @dest is a destination every reader of
  * the ISO can represent (Rock Ridge and Joliet, see manifest(5)): components
- * of [A-Za-z0-9._+~-], at most GT_MANIFEST_MAX_NAME bytes, no "." or "..",
- * at most GT_MANIFEST_MAX_DEPTH deep and GT_MANIFEST_MAX_PATH long.
+ * of printable ASCII but space and " * / : ; < > ? \ |, at most
+ * GT_MANIFEST_MAX_NAME bytes, no "." or "..", none ending in '.', at most
+ * GT_MANIFEST_MAX_DEPTH deep and GT_MANIFEST_MAX_PATH long, not starting
+ * with '#'.
  * Returns NULL when valid, else a static description of the problem.
  */
 const char *gt_manifest_check_dest(const char *dest);
+
+/*
+ * gt_manifest_check_target - whether @target can be a link's target: a
+ * relative path of components as for destinations, "." and ".." allowed.
+ * Returns NULL when valid, else a static description of the problem.
+ */
+const char *gt_manifest_check_target(const char *target);
 
 /*
  * gt_manifest_format_time - @t (seconds since 1970, UTC) as the "built"

@@ -16,7 +16,7 @@
 static const char *const family_names[] = { NULL, "rpm", "deb", "tgz" };
 static const char *const arch_names[] = { NULL, "x86_64", "i686", "aarch64" };
 static const char *const init_names[] = { "systemd", "sysv", "openrc", "upstart" };
-static const char *const type_names[] = { "file", "package", "link" };
+static const char *const type_names[] = { "file", "package", "link", "tree" };
 
 const char *gt_manifest_family_name(enum gt_family f)
 {
@@ -89,12 +89,15 @@ enum gt_arch gt_manifest_arch_from_machine(const char *machine)
 	return GT_ARCH_NONE;
 }
 
-/* Characters of one destination component: portable to Rock Ridge and Joliet. */
+/*
+ * Characters of one destination component: printable ASCII that Rock Ridge,
+ * Joliet and Windows all keep as it is. Joliet has no * / : ; ? \ (libisofs
+ * writes '_' for them: joliet.c, iso_j_file_id()), Windows opens no file
+ * with " < > |, and a space would split the manifest line.
+ */
 static bool is_name_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+' ||
-	       c == '~';
+	return c > 0x20 && c < 0x7f && !strchr("\"*/:;<>?\\|", c);
 }
 
 /* Checks one component [s, s+n) of a destination or link target. */
@@ -107,10 +110,16 @@ static const char *check_component(const char *s, size_t n, bool dots_ok)
 	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
 		return dots_ok ? NULL : "'.' and '..' are not allowed";
 	if (n > GT_MANIFEST_MAX_NAME)
-		return "a path component is longer than 64 bytes (Joliet limit)";
+		return "a name is longer than 103 bytes (the Joliet limit with long names)";
 	for (i = 0; i < n; i++)
 		if (!is_name_char(s[i]))
-			return "only A-Z a-z 0-9 . _ - + ~ are allowed in names";
+			return (unsigned char)s[i] >= 0x80
+			               ? "a name is not ASCII (the manifest holds ASCII names only)"
+			       : s[i] == ' '
+			               ? "a name holds a space (the manifest cannot carry one)"
+			               : "a name holds one of \" * : ; < > ? \\ | or a control character (Joliet or Windows cannot keep it)";
+	if (s[n - 1] == '.')
+		return "a name ends with '.' (Windows drops it, Joliet adds one)";
 	return NULL;
 }
 
@@ -121,6 +130,8 @@ const char *mf_check_path(const char *path, bool dots_ok, size_t max_len)
 
 	if (*path == '\0')
 		return "empty path";
+	if (*path == '#')
+		return "a path starting with '#' (a manifest comment)";
 	if (strlen(path) > max_len)
 		return "path too long";
 	for (;;) {
@@ -142,6 +153,13 @@ const char *mf_check_path(const char *path, bool dots_ok, size_t max_len)
 const char *gt_manifest_check_dest(const char *dest)
 {
 	return mf_check_path(dest, false, GT_MANIFEST_MAX_PATH);
+}
+
+const char *gt_manifest_check_target(const char *target)
+{
+	if (*target == '/')
+		return "an absolute path (a link on the image must be relative)";
+	return mf_check_path(target, true, GT_MANIFEST_MAX_VALUE);
 }
 
 /* Words with no spaces or controls: labels, versions, ids. */
@@ -181,9 +199,10 @@ const char *mf_check_label(const char *l)
 	return NULL;
 }
 
-const char *const mf_key_names[K_COUNT] = { "src",  "target", "size", "sha256",
-	                                    "mode", "family", "arch", "distro",
-	                                    "like", "min",    "max",  "init" };
+const char *const mf_key_names[K_COUNT] = { "src",    "target", "size", "sha256",
+	                                    "mode",   "family", "arch", "distro",
+	                                    "like",   "min",    "max",  "init",
+	                                    "exclude" };
 
 /* Which keys each entry type takes, and which it must have, per kind. */
 unsigned mf_keys_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind)
@@ -196,10 +215,14 @@ unsigned mf_keys_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind)
 	case GT_ENTRY_FILE:
 		return common;
 	case GT_ENTRY_PACKAGE:
+		if (kind == GT_MANIFEST_CONTENTS)
+			return 0;
 		return common | BIT(K_FAMILY) | BIT(K_ARCH) | BIT(K_DISTRO) |
 		       BIT(K_LIKE) | BIT(K_MIN) | BIT(K_MAX) | BIT(K_INIT);
 	case GT_ENTRY_LINK:
 		return BIT(K_TARGET);
+	case GT_ENTRY_TREE:
+		return kind == GT_MANIFEST_BUILD ? BIT(K_SRC) | BIT(K_EXCLUDE) : 0;
 	}
 	return 0;
 }
@@ -217,8 +240,37 @@ unsigned mf_keys_required(enum gt_manifest_type t, enum gt_manifest_kind kind)
 		return common | BIT(K_FAMILY) | BIT(K_ARCH);
 	case GT_ENTRY_LINK:
 		return BIT(K_TARGET);
+	case GT_ENTRY_TREE:
+		return BIT(K_SRC);
 	}
 	return 0;
+}
+
+bool mf_type_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind)
+{
+	switch (t) {
+	case GT_ENTRY_FILE:
+	case GT_ENTRY_LINK:
+		return true;
+	case GT_ENTRY_PACKAGE:
+		return kind != GT_MANIFEST_CONTENTS;
+	case GT_ENTRY_TREE:
+		return kind == GT_MANIFEST_BUILD;
+	}
+	return false;
+}
+
+bool mf_valid_pattern_list(char *const *v)
+{
+	size_t i, n = gt_strv_len(v);
+
+	if (n == 0 || n > GT_MANIFEST_MAX_LIST)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!mf_valid_token(v[i], (size_t)GT_MANIFEST_MAX_NAME * 2) ||
+		    strchr(v[i], ','))
+			return false;
+	return true;
 }
 
 /* Checks that an id list written out would parse back. */

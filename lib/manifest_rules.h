@@ -31,6 +31,7 @@ enum key {
 	K_MIN,
 	K_MAX,
 	K_INIT,
+	K_EXCLUDE,
 	K_COUNT
 };
 extern const char *const mf_key_names[K_COUNT];
@@ -39,6 +40,10 @@ extern const char *const mf_key_names[K_COUNT];
 /* Which keys each entry type takes, and which it must have, per kind (BIT()s). */
 unsigned mf_keys_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind);
 unsigned mf_keys_required(enum gt_manifest_type t, enum gt_manifest_kind kind);
+/* Whether a manifest of @kind may hold entries of type @t at all. */
+bool mf_type_allowed(enum gt_manifest_type t, enum gt_manifest_kind kind);
+/* An exclude= list that parses back: 1 to 32 patterns, no commas, bounded. */
+bool mf_valid_pattern_list(char *const *v);
 
 /*
  * A destination (@dots_ok false) or link target (true) of at most @max_len

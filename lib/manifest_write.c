@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "manifest.h"
 #include "manifest_rules.h"
 #include "sha256.h"
@@ -30,8 +31,11 @@ static int write_entry(FILE *fp, enum gt_manifest_kind kind,
 	char hex[GT_SHA256_HEX_LEN + 1];
 	unsigned k;
 
-	if (!gt_manifest_type_name(e->type) || !e->dest ||
-	    gt_manifest_check_dest(e->dest))
+	if (!gt_manifest_type_name(e->type) || !mf_type_allowed(e->type, kind) ||
+	    !e->dest || gt_manifest_check_dest(e->dest))
+		return -EINVAL;
+	if ((allowed & BIT(K_EXCLUDE)) && e->excludes &&
+	    !mf_valid_pattern_list(e->excludes))
 		return -EINVAL;
 	if (((need & BIT(K_SRC)) &&
 	     (!e->src || !mf_valid_token(e->src, GT_MANIFEST_MAX_VALUE))) ||
@@ -61,6 +65,8 @@ static int write_entry(FILE *fp, enum gt_manifest_kind kind,
 		fprintf(fp, " src=%s", e->src);
 	if (allowed & BIT(K_TARGET))
 		fprintf(fp, " target=%s", e->target);
+	if ((allowed & BIT(K_EXCLUDE)) && e->excludes)
+		write_list(fp, "exclude", e->excludes);
 	if (allowed & BIT(K_SIZE))
 		fprintf(fp, " size=%llu", (unsigned long long)e->size);
 	if ((allowed & BIT(K_SHA256)) && e->has_sha256) {
@@ -103,8 +109,13 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 	FILE *fp;
 	int ret = -EINVAL;
 
-	if (m->n_entries > GT_MANIFEST_MAX_ENTRIES || !m->version ||
-	    mf_check_version_refs(m->version, m->kind == GT_MANIFEST_BUILD) ||
+	bool contents = m->kind == GT_MANIFEST_CONTENTS;
+
+	if (m->kind == GT_MANIFEST_ISO && m->n_entries > GT_MANIFEST_MAX_ENTRIES)
+		return -GT_ETOOBIG;
+	if ((!contents &&
+	     (!m->version ||
+	      mf_check_version_refs(m->version, m->kind == GT_MANIFEST_BUILD))) ||
 	    (m->label && mf_check_label(m->label)) ||
 	    (m->kind == GT_MANIFEST_BUILD && m->source_dir &&
 	     !mf_valid_token(m->source_dir, GT_MANIFEST_MAX_VALUE)) ||
@@ -116,8 +127,10 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 		return -ENOMEM;
 	ret = 0;
 	fprintf(fp, HEADER " %d\n", GT_MANIFEST_FORMAT);
-	fprintf(fp, "label %s\n", m->label ? m->label : DEFAULT_LABEL);
-	fprintf(fp, "version %s\n", m->version);
+	if (!contents) {
+		fprintf(fp, "label %s\n", m->label ? m->label : DEFAULT_LABEL);
+		fprintf(fp, "version %s\n", m->version);
+	}
 	if (m->kind == GT_MANIFEST_ISO && m->has_built)
 		fprintf(fp, "built %s\n", gt_manifest_format_time(m->built, when));
 	if (m->kind == GT_MANIFEST_BUILD && m->source_dir)
@@ -129,8 +142,8 @@ int gt_manifest_format(const struct gt_manifest *m, char **buf, size_t *len)
 	}
 	if (fclose(fp) != 0 && ret == 0)
 		ret = -ENOMEM;
-	if (ret == 0 && n > GT_MANIFEST_MAX_SIZE)
-		ret = -EINVAL;
+	if (ret == 0 && m->kind == GT_MANIFEST_ISO && n > GT_MANIFEST_MAX_SIZE)
+		ret = -GT_ETOOBIG;
 	if (ret < 0) {
 		free(b);
 		return ret;

@@ -62,8 +62,25 @@ static void child(const char *const argv[], const struct gt_spawn_opts *o, int o
 	_exit(127);
 }
 
-int gt_spawn(const char *const argv[], struct gt_spawn_opts *o)
+bool gt_spawn_ok(struct gt_spawn_result r)
 {
+	return r.err == 0 && r.signal == 0 && r.status == 0;
+}
+
+const char *gt_spawn_describe(struct gt_spawn_result r, char *buf, size_t size)
+{
+	if (r.err)
+		snprintf(buf, size, "cannot be run: %s", strerror(r.err));
+	else if (r.signal)
+		snprintf(buf, size, "killed by signal %d", r.signal);
+	else
+		snprintf(buf, size, "exit status %d", r.status);
+	return buf;
+}
+
+struct gt_spawn_result gt_spawn(const char *const argv[], struct gt_spawn_opts *o)
+{
+	struct gt_spawn_result res = { 0, 0, 0 };
 	char *envp[40];
 	int pipefd[2] = { -1, -1 }, status, n = 0, i;
 	char *out = NULL;
@@ -77,27 +94,29 @@ int gt_spawn(const char *const argv[], struct gt_spawn_opts *o)
 	for (i = 0; o && o->extra_env && o->extra_env[i] && n < 39; i++)
 		envp[n++] = (char *)o->extra_env[i];
 	envp[n] = NULL;
-	if (o && o->capture && pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
+	if (o && o->capture && pipe2(pipefd, O_CLOEXEC) < 0) {
+		res.err = errno;
+		return res;
+	}
 	if (!(o && o->chroot_dir) && !strchr(argv[0], '/') && !gt_which(NULL, argv[0])) {
 		if (pipefd[0] >= 0) {
 			close(pipefd[0]);
 			close(pipefd[1]);
 		}
-		return -ENOENT;
+		res.err = ENOENT;
+		return res;
 	}
 	/* Only so that the child does not write our buffered output again: a
 	 * stream that fails here keeps its error for its own writer to see. */
 	(void)fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		int err = -errno;
-
+		res.err = errno;
 		if (pipefd[0] >= 0) {
 			close(pipefd[0]);
 			close(pipefd[1]);
 		}
-		return err;
+		return res;
 	}
 	if (pid == 0)
 		child(argv, o, pipefd[1], envp);
@@ -127,10 +146,15 @@ int gt_spawn(const char *const argv[], struct gt_spawn_opts *o)
 		o->output = out;
 		o->output_len = used;
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			res.err = errno;
+			return res;
+		}
+	}
 	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+		res.signal = WTERMSIG(status);
+	else
+		res.status = WEXITSTATUS(status);
+	return res;
 }

@@ -8,6 +8,7 @@
 #ifndef GT_SPAWN_H
 #define GT_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct gt_spawn_opts {
@@ -20,12 +21,32 @@ struct gt_spawn_opts {
 };
 
 /*
- * gt_spawn - run @argv (argv[0] looked up in the fixed PATH) and wait.
- * @opts may be NULL. Returns the exit status (0..255), 128+signal when the
- * program was killed, or a negative errno when it could not be started
- * (-ENOENT: not installed).
+ * How a spawned program ended: exactly one of the three says why it did not
+ * succeed. A program that ran and failed is never mistaken for one that
+ * could not be started, nor a signal for an exit status.
  */
-int gt_spawn(const char *const argv[], struct gt_spawn_opts *opts);
+struct gt_spawn_result {
+	int err; /* 0, or the errno that kept it from running (ENOENT: not installed) */
+	int status; /* its exit status (0..255) when it exited */
+	int signal; /* the signal that killed it, or 0 */
+};
+
+/*
+ * gt_spawn - run @argv (argv[0] looked up in the fixed PATH) and wait.
+ * @opts may be NULL. A program not found in the fixed PATH (outside a
+ * chroot) is err ENOENT; one that cannot be executed in the chroot exits 127.
+ */
+struct gt_spawn_result gt_spawn(const char *const argv[], struct gt_spawn_opts *opts);
+
+/* gt_spawn_ok - true when the program ran and exited with status 0. */
+bool gt_spawn_ok(struct gt_spawn_result r);
+
+/*
+ * gt_spawn_describe - how @r ended, in words ("exit status 2", "killed by
+ * signal 9", "cannot be run: No such file or directory"), in @buf of @size.
+ * Returns @buf.
+ */
+const char *gt_spawn_describe(struct gt_spawn_result r, char *buf, size_t size);
 
 /* gt_spawn_path - the fixed PATH children get. */
 const char *gt_spawn_path(void);

@@ -2,13 +2,14 @@
 /*
  * mkisotool build: manifest -> checked inputs -> reproducible ISO -> verify.
  *
- * Every input is opened, typed and hashed before anything is written, so a
+ * Every input is found, typed and checked before anything is written, so a
  * bad manifest costs no disk space and names its line. The image is mastered
- * with the libisofs C API straight from the source files (no staging tree):
- * files with equal content share one libisofs stream and so one extent.
- * It is written to a hidden temporary file next to the output, read back and
- * verified, and only then renamed into place: a failed or interrupted build
- * leaves no output file behind.
+ * with the libisofs C API straight from the source files (no staging tree),
+ * each read once and hashed as it is read: files with equal content share
+ * one stream and so one extent. It is written to a hidden temporary file
+ * next to the output, hashed as it is written, read back in one sequential
+ * pass and compared with what was written, and only then renamed into
+ * place: a failed or interrupted build leaves no output file behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,14 @@ void mk_problem(struct build *b, int code, unsigned line, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	if (!b->problems++)
+		b->exit_code = code;
+	/* A tree of bad names is one problem many times: the first ones say it. */
+	if (b->problems > MK_MAX_REPORTED) {
+		if (b->problems == MK_MAX_REPORTED + 1)
+			gt_err("%s: more problems not shown", b->manifest_path);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -60,12 +69,10 @@ void mk_problem(struct build *b, int code, unsigned line, const char *fmt, ...)
 		gt_err("%s:%u: %s", b->manifest_path, line, msg);
 	else
 		gt_err("%s: %s", b->manifest_path, msg);
-	if (!b->problems++)
-		b->exit_code = code;
 }
 
-/* Reads the build manifest file, bounded. Returns 0 or -errno/-GT_E*. */
-static int read_small_file(const char *path, char **buf, size_t *len)
+/* Reads the build manifest file (bounded by memory). Returns 0 or -errno/-GT_E*. */
+static int read_whole_file(const char *path, char **buf, size_t *len)
 {
 	struct stat st;
 	char *data = NULL;
@@ -83,8 +90,8 @@ static int read_small_file(const char *path, char **buf, size_t *len)
 		ret = -GT_ENOTREG;
 		goto out;
 	}
-	if (st.st_size > GT_MANIFEST_MAX_SIZE) {
-		ret = -GT_ETOOBIG;
+	if ((uint64_t)st.st_size >= SIZE_MAX) {
+		ret = -ENOMEM;
 		goto out;
 	}
 	data = malloc((size_t)st.st_size + 1);
@@ -209,6 +216,17 @@ static int parse_args(struct build *b, int argc, char **argv)
 	return 0;
 }
 
+/* How many files the build writes itself (they are unique too). */
+static size_t generated_files(const struct build *b)
+{
+	size_t n = 0;
+	int k;
+
+	for (k = 0; k < GEN_COUNT; k++)
+		n += b->gen[k].present;
+	return n;
+}
+
 static void print_summary(struct build *b, size_t files, uint64_t iso_size,
                           const uint8_t sha256[GT_SHA256_LEN], double seconds)
 {
@@ -225,7 +243,7 @@ static void print_summary(struct build *b, size_t files, uint64_t iso_size,
 		gt_json_kv_string(&j, "label", b->m->label);
 		gt_json_kv_string(&j, "version", b->version);
 		gt_json_kv_uint(&j, "files", files);
-		gt_json_kv_uint(&j, "unique_files", b->unique_files + 2);
+		gt_json_kv_uint(&j, "unique_files", b->unique_files + generated_files(b));
 		gt_json_kv_uint(&j, "bytes", b->total_bytes);
 		gt_json_kv_uint(&j, "unique_bytes", b->unique_bytes);
 		gt_json_kv_uint(&j, "iso_size", iso_size);
@@ -250,10 +268,11 @@ static int read_manifest(struct build *b)
 	struct gt_manifest_error perr;
 	int ret;
 
-	ret = read_small_file(b->manifest_path, &b->mbuf, &b->mlen);
+	ret = read_whole_file(b->manifest_path, &b->mbuf, &b->mlen);
 	if (ret < 0) {
 		gt_err("%s: %s", b->manifest_path,
-		       ret == -GT_ETOOBIG ? "larger than 1 MiB" : gt_strerror(ret));
+		       ret == -GT_ETOOBIG ? "it grew while it was read"
+		                          : gt_strerror(ret));
 		return MK_EXIT_MANIFEST;
 	}
 	ret = gt_manifest_parse(b->mbuf, b->mlen, GT_MANIFEST_BUILD, &b->m, &perr);
@@ -304,15 +323,11 @@ static int write_image(struct build *b)
 /* The temporary output read back, then renamed into place. */
 static int verify_and_publish(struct build *b)
 {
-	int ret;
+	int ret = mk_read_back(b, mk_output_tmp_path());
 
-	mk_progress_init(&b->progress, b->progress.enabled);
-	ret = mk_verify_image(mk_output_tmp_path(), b->out, b->iso_manifest,
-	                      b->iso_manifest_len, b->sign_key ? &b->pk : NULL, NULL,
-	                      &b->progress, &b->files);
 	if (ret != 0) {
 		gt_err("%s: the image failed verification: not written", b->out);
-		return ret < 0 ? MK_EXIT_FAILURE : MK_EXIT_VERIFY;
+		return ret;
 	}
 	ret = mk_output_publish(b->out);
 	if (ret < 0) {
@@ -325,6 +340,7 @@ static int verify_and_publish(struct build *b)
 static void build_free(struct build *b)
 {
 	size_t i;
+	int k;
 
 	if (b->fd >= 0)
 		close(b->fd);
@@ -333,12 +349,21 @@ static void build_free(struct build *b)
 		iso_image_unref(b->image);
 	if (b->iso_started)
 		iso_finish();
-	for (i = 0; b->nodes && i < b->n_nodes; i++)
-		free(b->nodes[i].mem);
-	free(b->nodes);
-	for (i = 0; i < b->n_inputs; i++)
-		free(b->inputs[i].path);
-	free(b->inputs);
+	for (i = 0; i < b->n_items; i++) {
+		struct item *it = &b->items[i];
+
+		if (it->owned) {
+			free((char *)it->dest);
+			free((char *)it->target);
+		}
+		free(it->path);
+	}
+	free(b->items);
+	free(b->last_dir);
+	free(b->last_real);
+	mk_trees_free(b);
+	for (k = 0; k < GEN_COUNT; k++)
+		free(b->gen[k].data);
 	for (i = 0; i < b->n_vars; i++) {
 		free(b->vars[i].name);
 		free(b->vars[i].value);
@@ -348,9 +373,6 @@ static void build_free(struct build *b)
 	free(b->version);
 	gt_manifest_free(b->m);
 	free(b->mbuf);
-	free(b->iso_manifest);
-	free(b->sums);
-	free(b->sig_text);
 	/* sodium_memzero: a memset of memory never read again may be dropped. */
 	sodium_memzero(&b->sk, sizeof(b->sk));
 }
@@ -377,18 +399,27 @@ int cmd_build(int argc, char **argv)
 	/* 2. The manifest, the source directory, the variables, the version. */
 	if ((rc = read_manifest(&b)) != 0 || (rc = mk_setup_dirs(&b)) != 0)
 		goto out;
-	/* 3. Check every input before writing anything (the output is none). */
+	/* 3. Every input found and checked before writing anything (the
+	 * output is none of them); equal contents found (files that share a size
+	 * are hashed now). */
 	if ((rc = mk_check_inputs(&b)) != 0 || (rc = mk_output_check(&b, true)) != 0)
 		goto out;
-	/* 4. The on-ISO manifest, its signature and SHA256SUMS. */
-	if ((rc = mk_make_sums(&b)) != 0)
+	/* 4. The sizes of Linux/CONTENTS, Linux/MANIFEST, its signature and
+	 * SHA256SUMS; their content is made once every input is hashed. */
+	if ((rc = mk_plan_generated(&b)) != 0)
 		goto out;
 	/* 5. The image, entries in sorted order. */
 	if ((rc = mk_make_image(&b)) != 0)
 		goto out;
-	/* 6. Mastered into a temporary file next to the output. */
+	/* 6. Mastered into a temporary file next to the output: every input
+	 * read once and hashed as it is read, the image hashed as written. */
 	if ((rc = write_image(&b)) != 0)
 		goto out;
+	/* The image tree is written: its memory goes before the read-back's comes. */
+	iso_image_unref(b.image);
+	b.image = NULL;
+	for (int k = 0; k < GEN_COUNT; k++)
+		b.gen[k].stream = NULL;
 	/* 7. Read the image back before anyone sees it; only then rename it. */
 	if ((rc = verify_and_publish(&b)) != 0)
 		goto out;

@@ -2,8 +2,10 @@
 # mkisotool/: the build-side CLI (host variant only: glibc, dynamic). It
 # masters the ISO with the libisofs C API and reads it back with libarchive.
 MKISOTOOL_SRCS := $(wildcard mkisotool/*.c)
+# XXH3 (libxxhash) is the read-back's check of every file's content.
 MKISOTOOL_LIBS := -lisofs $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || \
-	echo -larchive) $(LIBGT_HOST_LIBS)
+	echo -larchive) $(shell $(PKG_CONFIG) --libs libxxhash 2>/dev/null || \
+	echo -lxxhash) -lpthread $(LIBGT_HOST_LIBS)
 
 $(BUILD)/host/mkisotool: $(call objs,host,$(MKISOTOOL_SRCS)) $(BUILD)/host/libgt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(MKISOTOOL_LIBS)
@@ -41,11 +43,13 @@ FORCE:
 # Tests: the shell suite drives the real binary (host build; the ASan build
 # runs the same suite under the sanitizers with check-mkisotool-asan).
 .PHONY: check-mkisotool check-mkisotool-asan
-check-mkisotool: $(BUILD)/host/mkisotool
-	@MKISOTOOL=$(BUILD)/host/mkisotool tests/mkisotool/run.sh mkisotool $(BUILD)/results
-check-mkisotool-asan: $(BUILD)/asan/mkisotool
-	@MKISOTOOL=$(BUILD)/asan/mkisotool ASAN_OPTIONS=detect_leaks=1 \
-		tests/mkisotool/run.sh mkisotool-asan $(BUILD)/results
+# The host installer reads the large images as a guest would (--dry-run).
+check-mkisotool: $(BUILD)/host/mkisotool $(BUILD)/host/installer
+	@MKISOTOOL=$(BUILD)/host/mkisotool INSTALLER=$(BUILD)/host/installer \
+		tests/mkisotool/run.sh mkisotool $(BUILD)/results
+check-mkisotool-asan: $(BUILD)/asan/mkisotool $(BUILD)/host/installer
+	@MKISOTOOL=$(BUILD)/asan/mkisotool INSTALLER=$(BUILD)/host/installer \
+		ASAN_OPTIONS=detect_leaks=1 tests/mkisotool/run.sh mkisotool-asan $(BUILD)/results
 CHECK_SUITES += check-mkisotool check-mkisotool-asan
 
 # Fuzzing the manifest parser: tests/fuzz/build.mk (make fuzz-smoke, make fuzz).

@@ -110,10 +110,14 @@ int mk_output_check(const struct build *b, bool inputs)
 		       b->out, b->sign_key);
 		return MK_EXIT_OUTPUT;
 	}
-	for (i = 0; inputs && i < b->n_inputs; i++) {
-		if (same_file(b->inputs[i].path, &st)) {
+	/* The items carry the device and inode the walk found: no stat each. */
+	for (i = 0; inputs && i < b->n_items; i++) {
+		const struct item *it = &b->items[i];
+
+		if (it->path && it->type != GT_ENTRY_LINK && it->dev == st.st_dev &&
+		    it->ino == st.st_ino) {
 			gt_err("%s: is the source of %s (%s): the build would replace its own input; give -o another name",
-			       b->out, b->inputs[i].e->dest, b->inputs[i].path);
+			       b->out, it->dest, it->path);
 			return MK_EXIT_OUTPUT;
 		}
 	}

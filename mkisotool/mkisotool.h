@@ -57,9 +57,8 @@ double mk_now(void);
 
 /*
  * mk_verify_image - read the ISO at @path back with libarchive and check it
- * against its own Linux/MANIFEST and SHA256SUMS (see mkisotool(1), verify).
- * When @expect_manifest is given (a build), the Linux/MANIFEST on the image
- * must also be byte for byte these @expect_len bytes.
+ * against its own Linux/MANIFEST, Linux/CONTENTS and SHA256SUMS (see
+ * mkisotool(1), verify).
  * Linux/MANIFEST.sig, when present, must be well formed; with @pubkey (may
  * be NULL) it must be present and a good signature of Linux/MANIFEST by
  * that key. @sig_id (may be NULL) receives the key id it names, or "".
@@ -67,13 +66,14 @@ double mk_now(void);
  * *files (may be NULL) receives the number of regular files checked.
  * Returns 0 when the image is good, 1 when it is not, -ENOMEM.
  */
-int mk_verify_image(const char *path, const char *display, const char *expect_manifest,
-                    size_t expect_len, const struct gt_sig_pubkey *pubkey,
+int mk_verify_image(const char *path, const char *display,
+                    const struct gt_sig_pubkey *pubkey,
                     char sig_id[GT_SIG_ID_HEX_LEN + 1], struct mk_progress *progress,
                     size_t *files);
 
 /*
- * mk_read_iso_manifest - the Linux/MANIFEST of the ISO at @path, parsed.
+ * mk_read_iso_manifest - the Linux/MANIFEST of the ISO at @path, parsed,
+ * with the entries of the Linux/CONTENTS it lists after its own.
  * Reports problems on stderr. Returns 0 or a MK_EXIT_* code.
  */
 int mk_read_iso_manifest(const char *path, struct gt_manifest **out);

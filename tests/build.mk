@@ -70,29 +70,33 @@ check-i686: i686
 INTEGRATION_RUN = MKISOTOOL=$(BUILD)/mkisotool REAL_ISO=$(BUILD)/guest-tools.iso \
 	$(PYTHON) tests/integration/run.py $(BUILD)/results
 check-integration: static iso
-	@INSTALLER=$(BUILD)/installer $(INTEGRATION_RUN)
+	@INSTALLER=$(BUILD)/installer INSTALLER_TEST=$(BUILD)/static/installer-test \
+		$(INTEGRATION_RUN)
 # The same suite on the ASan+UBSan build, and under valgrind's memcheck on
 # the host build: exit codes and checks as above, and any report the
 # installer leaves in $(BUILD)/reports/<suite> fails the run (the folder is
 # world-writable, sticky: one test runs detect as nobody).
 REPORTS := $(abspath $(BUILD))/reports
-check-integration-asan: static iso $(BUILD)/asan/installer
+check-integration-asan: static iso $(BUILD)/asan/installer $(BUILD)/asan/installer-test
 	@rm -rf $(REPORTS)/asan-integration && mkdir -p -m 1777 $(REPORTS)/asan-integration
 	@ASAN_OPTIONS=detect_leaks=1:log_path=$(REPORTS)/asan-integration/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(REPORTS)/asan-integration/ubsan \
 		GT_SUITE=asan-integration GT_REPORT_DIR=$(REPORTS)/asan-integration \
-		INSTALLER=$(BUILD)/asan/installer $(INTEGRATION_RUN)
-check-integration-valgrind: static iso $(BUILD)/host/installer
+		INSTALLER=$(BUILD)/asan/installer INSTALLER_TEST=$(BUILD)/asan/installer-test \
+		$(INTEGRATION_RUN)
+check-integration-valgrind: static iso $(BUILD)/host/installer $(BUILD)/host/installer-test
 	@rm -rf $(REPORTS)/valgrind-integration && mkdir -p -m 1777 $(REPORTS)/valgrind-integration
 	@if ! command -v valgrind >/dev/null; then \
 		echo "valgrind-integration: skipped: valgrind is not installed (make deps-check)"; \
 		echo "0 0 1" >$(BUILD)/results/valgrind-integration; \
 	else \
 		GT_VALGRIND_INSTALLER=$(abspath $(BUILD))/host/installer \
+		GT_VALGRIND_INSTALLER_TEST=$(abspath $(BUILD))/host/installer-test \
 		GT_VALGRIND_LOG_DIR=$(REPORTS)/valgrind-integration \
 		GT_SUITE=valgrind-integration GT_REPORT_DIR=$(REPORTS)/valgrind-integration \
 		GT_REPORT_EXPECTED=1 \
-		INSTALLER=tests/integration/valgrind-installer $(INTEGRATION_RUN); \
+		INSTALLER=tests/integration/valgrind-installer \
+		INSTALLER_TEST=tests/integration/valgrind-installer-test $(INTEGRATION_RUN); \
 	fi
 check-format:
 	@if scripts/format-check.sh; then echo "1 0 0"; else echo "0 1 0"; fi \

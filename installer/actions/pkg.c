@@ -2,23 +2,17 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "error.h"
-#include "transaction/journal.h"
-#include "log.h"
+#include "transaction/names.h"
 #include "actions/pkg.h"
+#include "actions/tgz.h"
+#include "error.h"
+#include "log.h"
 #include "spawn.h"
 #include "strv.h"
-
-/* A payload tgz holds a few files; these bounds stop decompression bombs. */
-#define TGZ_MAX_ENTRIES 10000
-#define TGZ_MAX_BYTES   ((int64_t)1 << 30)
 
 void gt_pkg_info_clear(struct gt_pkg_info *info)
 {
@@ -33,21 +27,29 @@ static const char *root_arg(const struct gt_root *root)
 	return root->host ? "/" : root->dir;
 }
 
-/* Run @argv capturing its output; *out gets it when not NULL. */
-static int run_capture(const char *const argv[], char **out)
+/*
+ * Run @argv capturing its output; *out gets it when not NULL. Returns 0,
+ * -errno when it cannot be run (-ENOENT: not installed), or -GT_ETOOL when
+ * it failed; @how (may be NULL) then says how ("dpkg: exit status 1").
+ */
+static int run_capture(const char *const argv[], char **out, char *how, size_t howlen)
 {
 	struct gt_spawn_opts o = { .capture = 1 };
-	int ret;
+	struct gt_spawn_result r;
+	char desc[96];
 
 	gt_debug("running: %s %s %s %s", argv[0], argv[1] ? argv[1] : "",
 	         argv[1] && argv[2] ? argv[2] : "",
 	         argv[1] && argv[2] && argv[3] ? argv[3] : "");
-	ret = gt_spawn(argv, &o);
+	r = gt_spawn(argv, &o);
+	if (how && howlen)
+		snprintf(how, howlen, "%s: %s", argv[0],
+		         gt_spawn_describe(r, desc, sizeof(desc)));
 	if (out)
 		*out = o.output;
 	else
 		free(o.output);
-	return ret;
+	return gt_spawn_ok(r) ? 0 : r.err ? -r.err : -GT_ETOOL;
 }
 
 /* Two lines of output: name, version. */
@@ -228,6 +230,20 @@ static int tgz_name_only(const char *base, struct gt_pkg_info *out)
 	return out->name[0] ? 0 : -GT_EPARSE;
 }
 
+/*
+ * The name and version go into the journal and, read back, to the package
+ * tool: a package whose name its own family's tool would not have made is
+ * refused here, before any change.
+ */
+static int check_names(const char *family, struct gt_pkg_info *info)
+{
+	if (gt_name_package_valid(family, info->name) &&
+	    (!info->version[0] || gt_name_version_valid(info->version)))
+		return 0;
+	gt_pkg_info_clear(info);
+	return -GT_EPARSE;
+}
+
 int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out)
 {
 	char *text = NULL;
@@ -235,17 +251,19 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 
 	memset(out, 0, sizeof(*out));
 	if (strcmp(family, "deb") == 0) {
-		return inspect_deb(file, out);
+		ret = inspect_deb(file, out);
+		return ret == 0 ? check_names(family, out) : ret;
 	} else if (strcmp(family, "rpm") == 0) {
 		const char *argv[] = { "rpm",
 			               "-qp",
 			               "--nosignature",
 			               "--qf",
 			               "%{NAME}\\n%{VERSION}-%{RELEASE}\\n",
+			               "--",
 			               file,
 			               NULL };
 
-		ret = run_capture(argv, &text);
+		ret = run_capture(argv, &text, NULL, 0);
 	} else {
 		/* tgz: NAME-VERSION[-ARCH].tgz, as payload/packaging names them. */
 		const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file, *p;
@@ -253,8 +271,10 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 
 		for (p = base; *p && !(*p == '-' && p[1] >= '0' && p[1] <= '9'); p++)
 			;
-		if (!*p)
-			return tgz_name_only(base, out);
+		if (!*p) {
+			ret = tgz_name_only(base, out);
+			return ret == 0 ? check_names(family, out) : ret;
+		}
 		n = strcspn(p + 1, "-");
 		if (asprintf(&text, "%.*s\n%.*s\n", (int)(p - base), base, (int)n,
 		             p + 1) < 0)
@@ -263,10 +283,10 @@ int gt_pkg_inspect(const char *family, const char *file, struct gt_pkg_info *out
 	}
 	if (ret == 0)
 		ret = two_lines(text, out);
-	else if (ret > 0)
+	else if (ret == -GT_ETOOL)
 		ret = -GT_EPARSE;
 	free(text);
-	return ret;
+	return ret == 0 ? check_names(family, out) : ret;
 }
 
 int gt_pkg_check_arch(const struct gt_root *root, const char *family,
@@ -285,8 +305,8 @@ int gt_pkg_check_arch(const struct gt_root *root, const char *family,
 		const char *argv2[] = { "dpkg", rootopt, "--print-foreign-architectures",
 			                NULL };
 
-		if (run_capture(argv, &native) != 0 || !native ||
-		    run_capture(argv2, &foreign) != 0)
+		if (run_capture(argv, &native, NULL, 0) != 0 || !native ||
+		    run_capture(argv2, &foreign, NULL, 0) != 0)
 			goto out; /* dpkg cannot tell: let the install say what it says */
 	}
 	if (strcmp(gt_strip(native), info->arch) == 0)
@@ -305,321 +325,167 @@ out:
 	return ret;
 }
 
-int gt_pkg_installed_version(const struct gt_root *root, const char *family,
-                             const char *name, char **version)
+int gt_pkg_query(const struct gt_root *root, const char *family, const char *name,
+                 char **state, char **version)
 {
-	char *text = NULL, admindir[4200];
+	char *text = NULL, admindir[4200], how[128];
 	int ret;
 
-	*version = NULL;
+	*state = *version = NULL;
+	if (!gt_name_package_valid(family, name))
+		return -EINVAL;
 	if (strcmp(family, "deb") == 0) {
 		snprintf(admindir, sizeof(admindir), "--admindir=%s/var/lib/dpkg",
 		         root->host ? "" : root->dir);
 		const char *argv[] = {
 			"dpkg-query", admindir,
 			"-W",         "-f=${db:Status-Status}\\n${Version}\\n",
-			name,         NULL
+			"--",         name,
+			NULL
 		};
 
-		ret = run_capture(argv, &text);
-		if (ret == 0 && text && gt_startswith(text, "installed\n"))
-			*version = strdup(gt_strip(text + 10));
-	} else if (strcmp(family, "rpm") == 0) {
-		const char *argv[] = { "rpm",      "-q",
-			               "--root",   root_arg(root),
-			               "--dbpath", "/var/lib/rpm",
-			               "--qf",     "%{VERSION}-%{RELEASE}",
-			               name,       NULL };
+		/* Exit 1 with "no packages found matching": dpkg never knew it. */
+		ret = run_capture(argv, &text, how, sizeof(how));
+		if (ret == -GT_ETOOL && text && strstr(text, "no packages found"))
+			ret = 0;
+		else if (ret == 0 && text && strchr(text, '\n')) {
+			char *nl = strchr(text, '\n');
 
-		ret = run_capture(argv, &text);
-		if (ret == 0 && text)
-			*version = strdup(gt_strip(text));
-	} else {
-		struct gt_journal_log *log = NULL;
-		size_t i;
-
-		ret = gt_journal_read(root, true, &log);
-		if (ret == -ENOENT)
-			return 0;
-		if (ret < 0)
-			return ret;
-		for (i = 0; i < log->count; i++) {
-			char *const *f = log->records[i].fields;
-
-			if (strcmp(log->records[i].kind, "pkg") == 0 &&
-			    gt_strv_len(f) >= 4 && strcmp(f[0], "tgz") == 0 &&
-			    strcmp(f[1], name) == 0) {
-				free(*version);
-				*version = strdup(f[3]);
-			}
+			*nl = '\0';
+			*state = strdup(gt_strip(text));
+			if (strcmp(*state ? *state : "", "not-installed") != 0)
+				*version = strdup(gt_strip(nl + 1));
+		} else if (ret == 0) {
+			ret = -GT_EPARSE;
 		}
-		gt_journal_log_free(log);
-		return 0;
+	} else if (strcmp(family, "rpm") == 0) {
+		const char *argv[] = {
+			"rpm",      "-q",           "--root", root_arg(root),
+			"--dbpath", "/var/lib/rpm", "--qf",   "%{VERSION}-%{RELEASE}",
+			"--",       name,           NULL
+		};
+
+		/* rpm -q exits 1 and says "package X is not installed". */
+		ret = run_capture(argv, &text, how, sizeof(how));
+		if (ret == -GT_ETOOL && text && strstr(text, "is not installed"))
+			ret = 0;
+		else if (ret == 0 && text) {
+			*state = strdup("installed");
+			*version = strdup(gt_strip(text));
+		}
+	} else {
+		ret = gt_tgz_installed_version(root, name, version);
+		if (ret == 0 && *version && !(*state = strdup("installed")))
+			ret = -ENOMEM;
 	}
+	if (ret == -GT_ETOOL)
+		gt_info("%s: %s", how, text ? gt_strip(text) : "");
 	free(text);
-	if (ret < 0)
-		return ret;
+	if (ret == 0 && !*state && !(*state = strdup("not-installed")))
+		ret = -ENOMEM;
+	if (ret != 0 || !*state) {
+		free(*state);
+		free(*version);
+		*state = *version = NULL;
+		return ret < 0 ? ret : -ENOMEM;
+	}
 	return 0;
 }
 
-/* A tgz entry's path, cleaned: no leading "./", and refused when unsafe. */
-static int clean_entry_path(const char *in, char **out)
+int gt_pkg_installed_version(const struct gt_root *root, const char *family,
+                             const char *name, char **version)
 {
-	const char *p = in;
-	char *copy, *seg, *save = NULL;
+	char *state = NULL;
+	int ret;
 
-	while (gt_startswith(p, "./"))
-		p += 2;
-	if (*p == '/' || !*p)
-		return -GT_EESCAPE;
-	copy = strdup(p);
-	if (!copy)
-		return -ENOMEM;
-	for (seg = strtok_r(copy, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
-		if (strcmp(seg, "..") == 0) {
-			free(copy);
-			return -GT_EESCAPE;
-		}
+	*version = NULL;
+	if (strcmp(family, "tgz") == 0)
+		return gt_tgz_installed_version(root, name, version);
+	ret = gt_pkg_query(root, family, name, &state, version);
+	if (ret == 0 && strcmp(state, "installed") != 0) {
+		free(*version);
+		*version = NULL;
 	}
-	free(copy);
-	*out = strdup(p);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* Does @path go through one of the symlinks this payload made? */
-static bool through_own_link(char *const *links, const char *path)
-{
-	size_t i, n;
-
-	for (i = 0; links && links[i]; i++) {
-		n = strlen(links[i]);
-		if (strncmp(path, links[i], n) == 0 && path[n] == '/')
-			return true;
-	}
-	return false;
-}
-
-/*
- * Extract @file into @root. Each entry's parent is resolved inside the root
- * first (so "lib/systemd" follows a usr-merged /lib link to /usr/lib safely),
- * then libarchive writes it with the SECURE flags and nothing else may move.
- */
-static int install_tgz(const struct gt_root *root, const char *file, struct gt_journal *j)
-{
-	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-	                  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-	                  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
-	                  ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_UNLINK;
-	struct archive *in = NULL, *out = NULL;
-	struct archive_entry *e;
-	char **made_links = NULL;
-	size_t n_links = 0;
-	int64_t total = 0;
-	int ret = 0, cwd = -1, entries = 0, r;
-
-	in = archive_read_new();
-	out = archive_write_disk_new();
-	if (!in || !out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	archive_read_support_filter_gzip(in);
-	archive_read_support_filter_xz(in);
-	archive_read_support_filter_zstd(in);
-	archive_read_support_format_tar(in);
-	archive_write_disk_set_options(out, flags);
-	if (archive_read_open_filename(in, file, 65536) != ARCHIVE_OK) {
-		gt_err("%s: %s", file, archive_error_string(in));
-		ret = -GT_EPARSE;
-		goto out;
-	}
-	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || fchdir(root->fd) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		char *path = NULL, *rel = NULL, *slash, abs[4200];
-		mode_t type = archive_entry_filetype(e);
-
-		if (++entries > TGZ_MAX_ENTRIES) {
-			gt_err("%s: more than %d entries: refused", file,
-			       TGZ_MAX_ENTRIES);
-			ret = -GT_ETOOBIG;
-			break;
-		}
-		ret = clean_entry_path(archive_entry_pathname(e), &path);
-		if (ret < 0) {
-			gt_err("%s: %s: path leaves the root: refused", file,
-			       archive_entry_pathname(e));
-			break;
-		}
-		if (archive_entry_hardlink(e) ||
-		    (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)) {
-			gt_err("%s: %s: hard links, devices and FIFOs are not allowed in a payload",
-			       file, path);
-			free(path);
-			ret = -GT_EESCAPE;
-			break;
-		}
-		if (through_own_link(made_links, path)) {
-			gt_err("%s: %s: written through a symlink the payload itself made: refused",
-			       file, path);
-			free(path);
-			ret = -GT_EESCAPE;
-			break;
-		}
-		if (type == AE_IFLNK && gt_strv_push(&made_links, &n_links, path) < 0) {
-			free(path);
-			ret = -ENOMEM;
-			break;
-		}
-		total += archive_entry_size(e);
-		if (total > TGZ_MAX_BYTES) {
-			gt_err("%s: more than 1 GiB unpacked: refused", file);
-			free(path);
-			ret = -GT_ETOOBIG;
-			break;
-		}
-		/* No set-user-ID or set-group-ID file comes from a payload. */
-		archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
-		snprintf(abs, sizeof(abs), "/%s", path);
-		while (strlen(abs) > 1 && abs[strlen(abs) - 1] == '/')
-			abs[strlen(abs) - 1] = '\0';
-		slash = strrchr(abs, '/');
-		*slash = '\0';
-		ret = abs[0] ? gt_journal_dir(j, abs) : 0;
-		*slash = '/';
-		if (ret == 0 && type == AE_IFDIR) {
-			ret = gt_journal_dir(j, abs);
-			free(path);
-			if (ret < 0)
-				break;
-			continue;
-		}
-		if (ret == 0) {
-			*slash = '\0';
-			ret = gt_root_resolve(root, abs[0] ? abs : "/", true, &rel);
-			*slash = '/';
-		}
-		if (ret == 0) {
-			char *final = NULL;
-
-			if (asprintf(&final, "%s/%s", rel, slash + 1) < 0)
-				ret = -ENOMEM;
-			else
-				archive_entry_copy_pathname(e, final);
-			free(final);
-		}
-		if (ret == 0)
-			ret = gt_journal_file_intent(j, abs);
-		free(rel);
-		free(path);
-		if (ret < 0)
-			break;
-		if (archive_write_header(out, e) != ARCHIVE_OK) {
-			gt_err("%s: %s", file, archive_error_string(out));
-			ret = -EIO;
-			break;
-		}
-		if (type == AE_IFREG) {
-			const void *buf;
-			size_t size;
-			int64_t off;
-
-			while ((r = archive_read_data_block(in, &buf, &size, &off)) ==
-			       ARCHIVE_OK)
-				if (archive_write_data_block(out, buf, size, off) !=
-				    ARCHIVE_OK)
-					break;
-			if (r != ARCHIVE_EOF) {
-				gt_err("%s: %s", file, archive_error_string(in));
-				ret = -EIO;
-				break;
-			}
-		}
-		if (archive_write_finish_entry(out) != ARCHIVE_OK) {
-			gt_err("%s: %s", file, archive_error_string(out));
-			ret = -EIO;
-			break;
-		}
-	}
-	if (ret == 0 && r != ARCHIVE_EOF) {
-		gt_err("%s: %s", file, archive_error_string(in));
-		ret = -GT_EPARSE;
-	}
-out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) < 0 && ret == 0)
-			ret = -errno;
-		close(cwd);
-	}
-	if (out) {
-		archive_write_close(out);
-		archive_write_free(out);
-	}
-	if (in)
-		archive_read_free(in);
-	gt_strv_free(made_links);
+	free(state);
 	return ret;
 }
 
 int gt_pkg_install(const struct gt_root *root, const char *family, const char *file,
-                   struct gt_journal *j, char **output)
+                   struct gt_journal *j, char **output, char *how, size_t howlen)
 {
 	if (output)
 		*output = NULL;
+	if (how && howlen)
+		how[0] = '\0';
 	if (strcmp(family, "deb") == 0) {
 		char rootopt[4200];
 
 		snprintf(rootopt, sizeof(rootopt), "--root=%s", root_arg(root));
-		const char *argv[] = { "dpkg", rootopt, "--force-confold",
-			               "-i",   file,    NULL };
+		const char *argv[] = { "dpkg", rootopt, "--force-confold", "-i", "--",
+			               file,   NULL };
 
-		return run_capture(argv, output);
+		return run_capture(argv, output, how, howlen);
 	}
 	if (strcmp(family, "rpm") == 0) {
-		const char *argv[] = { "rpm",           "-U",       "--root",
-			               root_arg(root),  "--dbpath", "/var/lib/rpm",
-			               "--nosignature", file,       NULL };
+		const char *argv[] = { "rpm",
+			               "-U",
+			               "--root",
+			               root_arg(root),
+			               "--dbpath",
+			               "/var/lib/rpm",
+			               "--nosignature",
+			               "--",
+			               file,
+			               NULL };
 
-		return run_capture(argv, output);
+		return run_capture(argv, output, how, howlen);
 	}
 	if (strcmp(family, "tgz") == 0)
-		return install_tgz(root, file, j);
+		return gt_tgz_install(root, file, j, how, howlen);
 	return -GT_EUNSUPPORTED;
 }
 
-int gt_pkg_remove(const struct gt_root *root, const char *family, const char *name)
+int gt_pkg_remove(const struct gt_root *root, const char *family, const char *name,
+                  char *how, size_t howlen)
 {
-	char *version = NULL;
+	char *state = NULL, *version = NULL, *output = NULL, rootopt[4200];
 	int ret;
 
+	if (how && howlen)
+		how[0] = '\0';
 	if (strcmp(family, "tgz") == 0)
 		return 0;
+	if (!gt_name_package_valid(family, name))
+		return -EINVAL;
 	/*
 	 * dpkg: purge whatever state the package is in (a failed postinst leaves
 	 * it half-configured, and that must go too); purging an unknown package
 	 * only warns. rpm: only what rpm -q knows.
 	 */
 	if (strcmp(family, "rpm") == 0) {
-		ret = gt_pkg_installed_version(root, family, name, &version);
-		if (ret < 0 || !version)
+		ret = gt_pkg_query(root, family, name, &state, &version);
+		if (ret < 0 || strcmp(state, "installed") != 0) {
+			free(state);
+			free(version);
 			return ret;
+		}
+		free(state);
 		free(version);
 	}
+	snprintf(rootopt, sizeof(rootopt), "--root=%s", root_arg(root));
 	if (strcmp(family, "deb") == 0) {
-		char rootopt[4200];
+		const char *argv[] = { "dpkg", rootopt, "--purge", "--", name, NULL };
 
-		snprintf(rootopt, sizeof(rootopt), "--root=%s", root_arg(root));
-		const char *argv[] = { "dpkg", rootopt, "--purge", name, NULL };
+		ret = run_capture(argv, &output, how, howlen);
+	} else {
+		const char *argv[] = { "rpm",          "-e",       "--root",
+			               root_arg(root), "--dbpath", "/var/lib/rpm",
+			               "--",           name,       NULL };
 
-		return run_capture(argv, NULL);
+		ret = run_capture(argv, &output, how, howlen);
 	}
-	const char *argv[] = { "rpm",      "-e",           "--root", root_arg(root),
-		               "--dbpath", "/var/lib/rpm", name,     NULL };
-
-	return run_capture(argv, NULL);
+	if (ret < 0 && output && output[0])
+		gt_info("%s", gt_strip(output));
+	free(output);
+	return ret;
 }

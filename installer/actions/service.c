@@ -5,27 +5,38 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "transaction/fsops.h"
 #include "log.h"
 #include "actions/service.h"
 #include "spawn.h"
 #include "strv.h"
 
+/* 0 when @r succeeded; -errno when the program could not run; -GT_ETOOL
+ * (said in the log) when it failed. */
+static int tool_result(const char *prog, struct gt_spawn_result r, char *output)
+{
+	char how[96];
+
+	if (!gt_spawn_ok(r))
+		gt_info("%s: %s%s%s", prog, gt_spawn_describe(r, how, sizeof(how)),
+		        output && output[0] ? ": " : "", output ? gt_strip(output) : "");
+	free(output);
+	return gt_spawn_ok(r) ? 0 : r.err ? -r.err : -GT_ETOOL;
+}
+
 /* Commands run inside the guest's root: chrooted with --root. */
 static int run_in(const struct gt_root *root, const char *const argv[])
 {
 	struct gt_spawn_opts o = { .capture = 1,
 		                   .chroot_dir = root->host ? NULL : root->dir };
-	int ret;
+	struct gt_spawn_result r;
 
 	gt_debug("running%s%s: %s %s %s", root->host ? "" : " in ",
 	         root->host ? "" : root->dir, argv[0], argv[1] ? argv[1] : "",
 	         argv[1] && argv[2] ? argv[2] : "");
-	ret = gt_spawn(argv, &o);
-	if (ret != 0 && o.output && o.output[0])
-		gt_info("%s: %s", argv[0], gt_strip(o.output));
-	free(o.output);
-	return ret;
+	r = gt_spawn(argv, &o);
+	return tool_result(argv[0], r, o.output);
 }
 
 static bool systemd_unit_linked(const struct gt_root *root, const char *name)
@@ -135,10 +146,9 @@ int gt_service_enable(const struct gt_root *root, const char *name, const char *
 		         root->host ? "/" : root->dir);
 		const char *argv[] = { "systemctl", rootopt, "enable", name, NULL };
 		struct gt_spawn_opts o = { .capture = 1 };
-		int ret = gt_spawn(argv, &o);
+		struct gt_spawn_result r = gt_spawn(argv, &o);
 
-		free(o.output);
-		return ret;
+		return tool_result(argv[0], r, o.output);
 	}
 	if (strcmp(init, "openrc") == 0) {
 		const char *argv[] = { "rc-update", "add", name, "default", NULL };
@@ -193,10 +203,9 @@ int gt_service_disable(const struct gt_root *root, const char *name, const char 
 		         root->host ? "/" : root->dir);
 		const char *argv[] = { "systemctl", rootopt, "disable", name, NULL };
 		struct gt_spawn_opts o = { .capture = 1 };
-		int ret = gt_spawn(argv, &o);
+		struct gt_spawn_result r = gt_spawn(argv, &o);
 
-		free(o.output);
-		return ret;
+		return tool_result(argv[0], r, o.output);
 	}
 	if (strcmp(init, "openrc") == 0) {
 		const char *argv[] = { "rc-update", "del", name, "default", NULL };

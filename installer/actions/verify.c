@@ -59,11 +59,18 @@ int gt_verify_run(const struct gt_root *root, const struct gt_detect *d,
 		for (i = 0; i < log->count; i++) {
 			const struct gt_journal_record *r = &log->records[i];
 
+			/* The last run says (an upgrade's record holds several). */
 			if (strcmp(r->kind, "begin") == 0) {
+				free(v->run_id);
+				free(v->iso_version);
+				free(v->payload);
 				v->run_id = dup_field(r->fields, 0);
 				v->iso_version = dup_field(r->fields, 1);
 				v->payload = dup_field(r->fields, 2);
 			} else if (strcmp(r->kind, "pkg") == 0) {
+				free(v->family);
+				free(v->package);
+				free(v->version);
 				v->family = dup_field(r->fields, 0);
 				v->package = dup_field(r->fields, 1);
 				v->version = dup_field(r->fields, 3);

@@ -24,8 +24,11 @@
 #include "actions/drivers.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "cli/undo_words.h"
 #include "transaction/fsops.h"
 #include "transaction/journal.h"
+#include "transaction/rollback.h"
+#include "transaction/statedir.h"
 #include "json.h"
 #include "media/leftover.h"
 #include "log.h"
@@ -34,6 +37,7 @@
 #include "actions/pkg.h"
 #include "actions/plan.h"
 #include "actions/service.h"
+#include "actions/undo_ops.h"
 #include "media/sigcheck.h"
 #include "spawn.h"
 #include "testseam/testseam.h"
@@ -66,6 +70,7 @@ static const char usage[] =
 struct run {
 	struct gt_cli o;
 	struct gt_root *root;
+	struct gt_state *state; /* the state directory, locked for the run */
 	struct gt_detect *d;
 	struct gt_media *media;
 	struct gt_manifest *manifest;
@@ -75,9 +80,11 @@ struct run {
 	char tmpdir[64];
 	char tmpfile[PATH_MAX];
 	bool changed, recovered;
-	const char *
-	        result; /* "installed", "unchanged", "planned", "failed", "rolled-back" */
+	/* "installed", "unchanged", "planned", "failed", "rolled-back",
+	 * "rollback-incomplete" */
+	const char *result;
 	char message[512];
+	struct gt_undo_report undo; /* what a rollback left, if anything */
 	struct gt_verify *verify;
 	struct gt_driver_plan *drivers;
 	int rc;
@@ -242,7 +249,8 @@ static int find_and_verify(struct run *r)
 	ret = gt_media_copy_verified(r->media, r->payload, r->tmpfile);
 	if (ret == -GT_EMEDIA)
 		return media_lost(r, r->payload->dest);
-	if (ret == -GT_EINTEGRITY)
+	/* Longer than the manifest says: caught one byte past its size. */
+	if (ret == -GT_EINTEGRITY || ret == -GT_ETOOBIG)
 		return fail(
 		        r, GT_EXIT_INTEGRITY,
 		        "%s: %s: size or sha256 does not match the manifest: the media is damaged or was altered; nothing was changed",
@@ -325,13 +333,19 @@ static int apply_driver_steps(struct run *r, struct gt_journal *j)
 				                   .chroot_dir = r->root->host
 				                                         ? NULL
 				                                         : r->root->dir };
+			struct gt_spawn_result res;
+			char how[96];
 
 			ret = gt_journal_run(j, st->backups);
-			if (ret == 0)
-				ret = gt_spawn((const char *const *)st->argv, &o);
-			if (ret != 0)
-				gt_err("%s: %s", st->description,
-				       ret > 0 ? "the command failed" : gt_strerror(ret));
+			if (ret == 0) {
+				res = gt_spawn((const char *const *)st->argv, &o);
+				if (!gt_spawn_ok(res)) {
+					gt_err("%s: the command failed (%s)",
+					       st->description,
+					       gt_spawn_describe(res, how, sizeof(how)));
+					ret = res.err ? -res.err : -GT_ETOOL;
+				}
+			}
 			if (ret != 0 && o.output && o.output[0])
 				fputs(o.output, stderr);
 			free(o.output);
@@ -342,15 +356,87 @@ static int apply_driver_steps(struct run *r, struct gt_journal *j)
 	return ret;
 }
 
+/* The run failed while @stage: roll back, and say truly how far that went. */
+static int roll_back(struct run *r, struct gt_journal *j, const char *stage, int err,
+                     const char *how)
+{
+	int rb = gt_rollback_run(j, &gt_actions_undo_ops, &r->undo);
+
+	if (rb == 0 && r->undo.finished) {
+		r->result = "rolled-back";
+		gt_say_left(&r->undo); /* only the steps not written down, if any */
+		return fail(
+		        r, GT_EXIT_ROLLEDBACK,
+		        "%s: %s failed while %s (%s); everything was rolled back and checked",
+		        r->payload->dest, r->pkg.name, stage,
+		        how && how[0] ? how : gt_strerror(err));
+	}
+	r->result = "rollback-incomplete";
+	fail(r, GT_EXIT_INCOMPLETE,
+	     "%s: %s failed while %s (%s); the rollback is incomplete (%s): what is not as it was is listed below; the journal is kept, and the next run tries again",
+	     r->payload->dest, r->pkg.name, stage, how && how[0] ? how : gt_strerror(err),
+	     rb < 0 ? gt_strerror(rb) : "checked after the undo");
+	gt_say_left(&r->undo);
+	return r->rc;
+}
+
+static int take_state(struct run *r, bool create);
+static int recover(struct run *r);
+
+/*
+ * A root that had no state directory gets it, locked, now, before the first
+ * change. A run that got there first may have installed meanwhile (it held
+ * the lock while this one waited): what is installed, the driver plan and
+ * the downgrade rule are looked at again. Returns 0 (*done: nothing is left to do) or the
+ * exit code.
+ */
+static int lock_late(struct run *r, bool *done)
+{
+	const char *family = gt_manifest_family_name(r->payload->family);
+	int ret;
+
+	*done = false;
+	if (r->state)
+		return 0;
+	if (take_state(r, true) != 0 || recover(r) != 0)
+		return r->rc;
+	/* SIGINT/TERM/HUP while it waited (media.h): stop before the first change. */
+	if (gt_media_interrupted())
+		return fail(r, GT_EXIT_FAILURE, "cancelled; nothing was changed");
+	free(r->previous);
+	r->previous = NULL;
+	gt_drivers_plan_free(r->drivers);
+	r->drivers = NULL;
+	ret = gt_pkg_installed_version(r->root, family, r->pkg.name, &r->previous);
+	if (ret == 0)
+		ret = gt_drivers_plan(r->root, r->d, &r->drivers);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "%s: cannot look again at what is installed: %s", r->pkg.name,
+		            gt_strerror(ret));
+	if (!r->o.allow_downgrade && refuse_downgrade(r))
+		return r->rc;
+	if (r->previous && strcmp(r->previous, r->pkg.version) == 0 &&
+	    r->drivers->n_steps == 0) {
+		r->result = "unchanged";
+		*done = true;
+	}
+	return 0;
+}
+
 static int install(struct run *r)
 {
 	const char *family = gt_manifest_family_name(r->payload->family);
 	struct gt_journal *j = NULL;
 	const char *stage = "starting";
-	char *output = NULL;
+	char *output = NULL, how[160] = "";
+	bool done = false;
 	int ret;
 
-	ret = gt_journal_begin(r->root, r->manifest->version, r->payload->dest, &j);
+	ret = lock_late(r, &done);
+	if (ret != 0 || done)
+		return ret;
+	ret = gt_journal_begin(r->state, r->manifest->version, r->payload->dest, &j);
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE, "%s: cannot start the journal: %s",
 		            GT_STATE_DIR "/journal", gt_strerror(ret));
@@ -358,39 +444,38 @@ static int install(struct run *r)
 	stage = "installing the package";
 	ret = gt_journal_pkg(j, family, r->pkg.name, r->previous, r->pkg.version);
 	if (ret == 0) {
-		ret = gt_pkg_install(r->root, family, r->tmpfile, j, &output);
+		ret = gt_pkg_install(r->root, family, r->tmpfile, j, &output, how,
+		                     sizeof(how));
 		if (ret != 0 && output && output[0])
 			gt_err("%s said:\n%s", family, output);
 		free(output);
 	}
 	if (ret == 0)
-		gt_journal_test_kill_point("installed");
-	/* deb and rpm scriptlets enable the service themselves; a tgz cannot. */
+		gt_test_kill_point("installed");
+	/* deb and rpm scriptlets enable the service themselves; a tgz cannot.
+	 * Enabled before (an upgrade): recorded so, and an undo keeps it so. */
 	if (ret == 0 && r->payload->family == GT_FAMILY_TGZ &&
 	    strcmp(r->d->init, "unknown") != 0) {
+		bool was = gt_service_enabled(r->root, r->pkg.name, r->d->init);
+
 		stage = "enabling the service";
-		ret = gt_journal_service(j, r->pkg.name, r->d->init);
-		if (ret == 0)
+		how[0] = '\0';
+		ret = gt_journal_service(j, r->pkg.name, r->d->init, was);
+		if (ret == 0 && !was)
 			ret = gt_service_enable(r->root, r->pkg.name, r->d->init);
 	}
 	if (ret == 0) {
 		stage = "setting up the PV drivers";
 		ret = apply_driver_steps(r, j);
 	}
-	if (ret != 0) {
-		int rb = gt_journal_rollback(j);
-
-		r->result = rb == 0 ? "rolled-back" : "failed";
-		return fail(r, GT_EXIT_ROLLEDBACK, "%s: %s failed while %s (%s); %s",
-		            r->payload->dest, r->pkg.name, stage,
-		            ret > 0 ? "a command failed" : gt_strerror(ret),
-		            rb == 0 ? "everything was rolled back"
-		                    : "the rollback was incomplete: see above");
-	}
+	if (ret != 0)
+		return roll_back(r, j, stage, ret, how);
 	ret = gt_journal_commit(j);
 	if (ret < 0)
-		return fail(r, GT_EXIT_FAILURE, "cannot commit the journal: %s",
-		            gt_strerror(ret));
+		return fail(
+		        r, GT_EXIT_FAILURE,
+		        "cannot commit the journal: %s (the next run completes or rolls back this one)",
+		        gt_strerror(ret));
 	if (r->root->host && gt_service_start(r->root, r->pkg.name, r->d->init) != 0)
 		gt_warn("%s: installed and enabled, but it did not start; see its log",
 		        r->pkg.name);
@@ -450,6 +535,11 @@ static void report_json(const struct run *r)
 	}
 	gt_json_end_object(&j);
 	gt_json_kv_string(&j, "message", r->message[0] ? r->message : NULL);
+	gt_json_key(&j, "left");
+	gt_json_begin_array(&j);
+	for (size_t i = 0; i < r->undo.n_left; i++)
+		gt_json_string(&j, r->undo.left[i]);
+	gt_json_end_array(&j);
 	gt_json_kv_int(&j, "exit", r->rc);
 	gt_json_end_object(&j);
 	gt_json_finish(&j);
@@ -489,7 +579,6 @@ static void write_log(const struct run *r)
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *fp;
-	char *rel = NULL;
 
 	gmtime_r(&now, &tm);
 	snprintf(
@@ -504,14 +593,22 @@ static void write_log(const struct run *r)
 	if (r->o.log) {
 		fp = fopen(r->o.log, "ae");
 	} else {
-		if (gt_fs_mkdirs(r->root, "/var/log/guest-tools") < 0 ||
-		    gt_root_resolve(r->root, LOG_PATH, true, &rel) < 0)
-			return;
-		int fd = openat(r->root->fd, rel,
-		                O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		                0640);
-		free(rel);
+		/* Checked again: a folder that became a link since the start is not used.
+		 */
+		char why[256];
+		int dirfd = gt_safe_dir_open(r->root, GT_LOG_DIR, true, NULL, why,
+		                             sizeof(why));
+		int fd = dirfd < 0 ? -1
+		                   : openat(dirfd, "install.log",
+		                            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		                                    O_CLOEXEC,
+		                            0640);
+
+		if (dirfd >= 0)
+			close(dirfd);
 		fp = fd >= 0 ? fdopen(fd, "a") : NULL;
+		if (fd >= 0 && !fp)
+			close(fd);
 	}
 	if (fp) {
 		fputs(line, fp);
@@ -519,6 +616,127 @@ static void write_log(const struct run *r)
 			gt_warn("%s: cannot write the install log: %s",
 			        r->o.log ? r->o.log : LOG_PATH, strerror(errno));
 	}
+}
+
+/*
+ * Before anything else changes: the log and state directories are real
+ * directories of root's, and this run holds the lock (a second one waits a
+ * while, then says who holds it). A root with no state directory yet gets
+ * one (@create) only before the run's first change: a run that changes
+ * nothing leaves the root as it was.
+ */
+static int take_state(struct run *r, bool create)
+{
+	char why[256], shown[4200];
+	pid_t holder = 0;
+	int ret = 0, fd;
+
+	if (!r->o.log && !create) {
+		fd = gt_safe_dir_open(r->root, GT_LOG_DIR, true, NULL, why, sizeof(why));
+		if (fd >= 0)
+			close(fd);
+		else
+			ret = fd;
+		if (ret == -GT_EUNSAFE)
+			return fail(
+			        r, GT_EXIT_UNSAFE,
+			        "%s %s: the log directory must be a directory owned by root and writable by root alone; nothing was changed. Remove or repair it, or give --log FILE",
+			        gt_root_display(r->root, GT_LOG_DIR, shown,
+			                        sizeof(shown)),
+			        why);
+		if (ret < 0)
+			return fail(r, GT_EXIT_FAILURE, "%s: %s; nothing was changed",
+			            gt_root_display(r->root, GT_LOG_DIR, shown,
+			                            sizeof(shown)),
+			            gt_strerror(ret));
+	}
+	ret = gt_state_open(r->root, create, &r->state, why, sizeof(why));
+	if (ret == -ENOENT && !create)
+		return 0; /* made, and locked, before the first change */
+	if (ret == -GT_EUNSAFE)
+		return fail(
+		        r, GT_EXIT_UNSAFE,
+		        "%s %s: the state directory must be a directory owned by root and writable by root alone; nothing was changed. Inspect it, then remove or repair it",
+		        gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		        why);
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE, "%s: %s; nothing was changed",
+		            gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		            gt_strerror(ret));
+	ret = gt_state_lock(r->state, GT_LOCK_WAIT_SECONDS, &holder);
+	if (ret == -EWOULDBLOCK) {
+		char pid[32] = "whose pid cannot be read";
+
+		if (holder > 0)
+			snprintf(pid, sizeof(pid), "pid %d", (int)holder);
+		return fail(
+		        r, GT_EXIT_BUSY,
+		        "another installer run (%s) holds %s/lock; waited %d s. Let it finish, then run again; nothing was changed",
+		        pid, gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		        GT_LOCK_WAIT_SECONDS);
+	}
+	if (ret == -EINTR)
+		return fail(r, GT_EXIT_FAILURE,
+		            "cancelled while waiting for %s/lock; nothing was changed",
+		            gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)));
+	if (ret < 0)
+		return fail(r, ret == -GT_EUNSAFE ? GT_EXIT_UNSAFE : GT_EXIT_FAILURE,
+		            "%s/lock: cannot take the lock: %s; nothing was changed",
+		            gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		            ret == -GT_EUNSAFE
+		                    ? "not a regular file of root's with one link"
+		                    : gt_strerror(ret));
+	return 0;
+}
+
+/* Finish what a killed run left (a journal, an uninstall half-way). */
+static int recover(struct run *r)
+{
+	static const char *const said[] = {
+		[GT_RECOVERED_EMPTY] =
+		        "an earlier run was interrupted before it changed anything; its journal was removed",
+		[GT_RECOVERED_ROLLBACK] =
+		        "an earlier run was interrupted; it has been rolled back",
+		[GT_RECOVERED_COMMIT] =
+		        "an earlier run was interrupted after it had finished; its record was completed",
+		[GT_RECOVERED_UNINSTALL] =
+		        "an earlier uninstall was interrupted; it has been finished",
+	};
+	struct gt_journal_error err;
+	enum gt_recovery what = GT_RECOVERED_NOTHING;
+	char shown[4200];
+	int ret = gt_rollback_recover(r->state, &gt_actions_undo_ops, &what, &r->undo,
+	                              &err);
+
+	if (ret == -GT_EPARSE)
+		return fail(
+		        r, GT_EXIT_INPUT,
+		        "%s/%s: line %u: %s: this is not a record this installer writes, and nothing in it was acted on. Inspect it, then move it away",
+		        gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		        err.file ? err.file : GT_JOURNAL_NAME, err.line, err.msg);
+	if (ret == -GT_ETOOBIG || ret == -GT_ENOTREG || ret == -EISDIR)
+		return fail(
+		        r, GT_EXIT_INPUT,
+		        "%s/%s: %s: this is not a record this installer writes, and nothing in it was acted on. Inspect it, then move it away",
+		        gt_root_display(r->root, GT_STATE_DIR, shown, sizeof(shown)),
+		        err.file ? err.file : GT_JOURNAL_NAME, gt_strerror(ret));
+	if (ret < 0)
+		return fail(r, GT_EXIT_FAILURE,
+		            "an interrupted earlier run could not be recovered: %s",
+		            gt_strerror(ret));
+	if (r->undo.n_left > 0) {
+		r->result = "rollback-incomplete";
+		fail(r, GT_EXIT_INCOMPLETE,
+		     "an interrupted earlier %s could not be undone completely; nothing new was installed. What is not as it was is listed below: fix it (the messages say why), then run the installer again",
+		     what == GT_RECOVERED_UNINSTALL ? "uninstall" : "run");
+		gt_say_left(&r->undo);
+		return r->rc;
+	}
+	r->recovered = what != GT_RECOVERED_NOTHING;
+	if (r->recovered)
+		gt_warn("%s", said[what]);
+	gt_undo_report_clear(&r->undo);
+	return 0;
 }
 
 int cmd_install(int argc, char **argv)
@@ -568,15 +786,8 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	}
 	if (!r.o.dry_run) {
-		ret = gt_journal_recover(r.root, &r.recovered);
-		if (ret < 0) {
-			fail(&r, GT_EXIT_FAILURE,
-			     "an interrupted earlier run could not be rolled back: %s",
-			     gt_strerror(ret));
+		if (take_state(&r, false) != 0 || (r.state && recover(&r) != 0))
 			goto out;
-		}
-		if (r.recovered)
-			gt_warn("an earlier run was interrupted; it has been rolled back");
 		gt_leftover_sweep(); /* what runs killed with SIGKILL left */
 	}
 	if (find_and_verify(&r) != 0)
@@ -632,12 +843,14 @@ out:
 	else if (r.result && r.rc != GT_EXIT_ROLLEDBACK &&
 	         strcmp(r.result, "failed") != 0)
 		report_human(&r);
-	if (!r.o.dry_run && r.root)
+	if (!r.o.dry_run && r.root && r.rc != GT_EXIT_UNSAFE)
 		write_log(&r);
 	if (r.tmpfile[0])
 		unlink(r.tmpfile);
 	if (r.tmpdir[0])
 		rmdir(r.tmpdir);
+	gt_undo_report_clear(&r.undo);
+	gt_state_release(r.state); /* the lock, and a state directory left empty */
 	gt_verify_free(r.verify);
 	gt_drivers_plan_free(r.drivers);
 	gt_pkg_info_clear(&r.pkg);

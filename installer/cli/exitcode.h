@@ -14,6 +14,10 @@ enum gt_exit {
 	GT_EXIT_NOMEDIA = 7,     /* no guest-tools media found */
 	GT_EXIT_INPUT = 8,       /* a file we read (--root tree, /proc...) is unusable */
 	GT_EXIT_NOTROOT = 9,     /* a command that changes the system, run without root */
+	GT_EXIT_BUSY = 10,       /* another run holds the lock (its pid is said) */
+	GT_EXIT_INCOMPLETE = 11, /* a rollback or uninstall could not undo everything */
+	GT_EXIT_UNSAFE =
+	        12, /* the state or log directory is a link, not root's, or open */
 	GT_EXIT_DOWNGRADE =
 	        13, /* the media is older than what is installed; nothing changed */
 	GT_EXIT_NOT_XEN = 14, /* another hypervisor: the agent only with --force */

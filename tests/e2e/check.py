@@ -30,7 +30,7 @@ EXIT_INTEGRITY = 5
 EXIT_NOMEDIA = 7
 CD_DEVICES = ("/dev/sr0", "/dev/cdrom")
 # Sections only the host writes (HOST_LOG).
-HOST_SECTIONS = ("eject",)
+HOST_SECTIONS = ("eject", "powercut")
 
 
 class Section:
@@ -420,6 +420,58 @@ def scenario_install_tampered(c):
     c.agent(installed=False)
 
 
+def powercut(c, cut):
+    """The power failed right after the installer's CUT journal record was
+    durable (QMP quit); the same disk booted again and the next install must
+    leave the guest either fully installed or exactly as before
+    (guest/scenario-install-powercut.sh)."""
+    d = c.doc("cut-stopped", 0, "the installer stopped itself right after a journal record")
+    c.field(d, "state", lambda v: v in ("T", "t"), f"is T (stopped by GT_TEST_STOP_AT={cut})")
+    c.field(d, "journal_last", lambda v: v == cut, f"is '{cut}' (the record just made durable)")
+    d = c.doc("powercut", 0, "QMP quit: the plug pulled (host side, qmp-eject.py)")
+    c.field(d, "marker_seen", lambda v: v is True, "is true (the guest was ready)")
+    c.field(d, "quit", lambda v: isinstance(v, dict) and "return" in v,
+            "has QMP's \"return\" (QEMU quit without a shutdown)")
+    d = c.doc("after-cut", 0, "the same disk booted again")
+    c.field(d, "cut", lambda v: v == cut, f"is '{cut}' (the first boot ran up to the cut)")
+    c.field(d, "journal", lambda v: v is True, "is true (the journal survived the power cut)")
+    c.field(d, "journal_last", lambda v: v == cut,
+            f"is '{cut}' (the record made durable before the cut is there)")
+    s = c.section("install")
+    if s is None:
+        return
+    d = s.json()
+    if s.rc == EXIT_OK:
+        # Fully installed: the interrupted run recovered, the package as dpkg
+        # recorded it, the installer's record, no journal.
+        c.check(d is not None, "the next install: stdout is one JSON document", c.evidence(s))
+        c.field(d, "recovered_interrupted_run", lambda v: v is True,
+                "is true (the next install recovered the cut run)")
+        c.field(d, "result", lambda v: v in ("installed", "unchanged"),
+                "is installed or unchanged (fully installed)")
+        d = c.doc("status", EXIT_OK, "installer status --json")
+        c.field(d, "installed", lambda v: v is True, "is true")
+        d = c.doc("journal", 0, "the journal after the next install")
+        c.field(d, "journal_left", lambda v: v is False, "is false (no run half-done)")
+        s = c.section("audit")
+        if s is not None:
+            c.check(s.rc == 0 and not s.text.strip(),
+                    "dpkg --audit: no package half-installed", c.evidence(s))
+        s = c.section("dpkg-verify")
+        if s is not None:
+            c.check(s.rc == 0 and not s.text.strip(),
+                    "dpkg --verify: every installed file as its package's md5sums say "
+                    "(nothing the cut lost)", c.evidence(s))
+        c.agent(installed=True)
+    else:
+        # Refused: then its report must say so, and the guest be exactly as before.
+        c.check(isinstance(d, dict) and d.get("exit") == s.rc,
+                f"the next install refused (exit {s.rc}) with its JSON report saying so",
+                c.evidence(s))
+        c.unchanged("rootdiff", "the root is exactly as before the cut run")
+        c.unchanged("dpkgdiff", "dpkg's package list is exactly as before")
+
+
 SCENARIOS = {
     "detect": scenario_detect,
     "install": scenario_install,
@@ -428,6 +480,8 @@ SCENARIOS = {
     "install-ejected": scenario_install_ejected,
     "install-ejected-mounted": scenario_install_ejected_mounted,
     "install-killed": scenario_install_killed,
+    "install-powercut-pkg": lambda c: powercut(c, "pkg"),
+    "install-powercut-commit": lambda c: powercut(c, "commit"),
     "install-sigint": scenario_install_sigint,
 }
 

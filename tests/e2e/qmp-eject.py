@@ -1,9 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""qmp-eject.py: the host half of the e2e scenario "install-ejected".
+"""qmp-eject.py: the host half of the e2e scenarios "install-ejected" and
+"install-powercut-*".
 
     qmp-eject.py --socket QMP_SOCKET --watch RESULTS_LOG --marker LINE
                  --stop-file FILE --timeout SECONDS --cd ISO --out REPORT
+                 [--action eject|quit]
+
+With --action quit (the power cut): once LINE comes, QMP "quit": QEMU stops
+at once, the guest gets no shutdown and its page cache is lost; what the
+guest had flushed to its disk (fsync, fdatasync, syncfs) is in the disk
+image, the rest is not. The section is then "powercut".
 
 Waits until the guest writes LINE on its report serial port (the host file
 RESULTS_LOG), then pulls the CD out of the running guest the way a
@@ -131,14 +138,24 @@ def summary(b):
             "tray_open": b.get("tray_open"), "medium": ins.get("file") if ins else None}
 
 
-def eject(args, report):
-    t = time.monotonic()
+def connect(args, report):
+    """A QMP session in command mode; QEMU's version goes into the report."""
     q = Qmp(args.socket, 10)
     try:
         report["qemu"] = q.greeting["QMP"].get("version", {}).get("qemu")
         r = q.cmd("qmp_capabilities")
         if "return" not in r:
             raise QmpError(f"qmp_capabilities: {r}")
+    except BaseException:
+        q.close()
+        raise
+    return q
+
+
+def eject(args, report):
+    t = time.monotonic()
+    q = connect(args, report)
+    try:
         r = q.cmd("query-block")
         if "return" not in r:
             raise QmpError(f"query-block: {r}")
@@ -169,6 +186,23 @@ def eject(args, report):
         raise QmpError("query-block still shows a medium after the eject")
 
 
+def quit_qemu(args, report):
+    """QMP quit: QEMU exits without telling the guest (a power cut)."""
+    t = time.monotonic()
+    q = connect(args, report)
+    try:
+        try:
+            r = q.cmd("quit")
+        except QmpError:  # QEMU closed the socket before answering: it is gone
+            r = {"return": {}, "closed": True}
+        report["quit"] = r
+        report["quit_seconds"] = round(time.monotonic() - t, 3)
+        if "return" not in r:
+            raise QmpError(f"quit: {r.get('error', r)}")
+    finally:
+        q.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--socket", required=True)
@@ -178,29 +212,31 @@ def main():
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--cd", default=None)
     p.add_argument("--out", required=True)
+    p.add_argument("--action", choices=("eject", "quit"), default="eject")
     args = p.parse_args()
+    name = "eject" if args.action == "eject" else "powercut"
 
     report = {"ok": False, "marker": args.marker, "marker_seen": False}
     waited = wait_marker(args.watch, args.marker, args.stop_file, args.timeout)
     if waited is None:
         why = ("the guest powered off" if os.path.exists(args.stop_file)
                else f"{args.timeout:.0f} s passed")
-        report["error"] = f"the guest never asked for the eject ({args.marker!r}): {why}"
+        report["error"] = f"the guest never asked for the {args.action} ({args.marker!r}): {why}"
     else:
         report["marker_seen"] = True
         report["marker_seconds"] = round(waited, 1)
         try:
-            eject(args, report)
+            (eject if args.action == "eject" else quit_qemu)(args, report)
             report["ok"] = True
         except (OSError, ValueError, QmpError) as e:
             report["error"] = f"{type(e).__name__}: {e}"
     rc = 0 if report["ok"] else 1
     with open(args.out, "w") as f:
-        f.write("@@GT-BEGIN eject@@\n")
+        f.write(f"@@GT-BEGIN {name}@@\n")
         f.write(json.dumps(report, indent=1) + "\n")
-        f.write(f"@@GT-END eject rc={rc}@@\n")
-    print(f"e2e: QMP eject: {'acknowledged' if rc == 0 else 'FAILED'}: "
-          + (json.dumps(report.get("eject")) if rc == 0 else report.get("error", "")))
+        f.write(f"@@GT-END {name} rc={rc}@@\n")
+    print(f"e2e: QMP {args.action}: {'acknowledged' if rc == 0 else 'FAILED'}: "
+          + (json.dumps(report.get(args.action)) if rc == 0 else report.get("error", "")))
     return rc
 
 

@@ -7,7 +7,13 @@
 # guest plays the user and reports on the second serial port; check.py
 # judges the report. See docs/e2e.md.
 #
-#   run.sh --iso PATH [--scenario NAME]... [--results DIR] [--work DIR]
+#   run.sh --iso PATH [--test-iso PATH] [--scenario NAME]... [--results DIR] [--work DIR]
+#
+# The scenarios that stop or kill the installer at a chosen point
+# (install-ejected*, install-killed, install-powercut-*) need its test seams,
+# which only its test build has: they boot the test ISO (--test-iso, the
+# same image with build/installer-test as Linux/installer.x86_64; make e2e
+# builds it), never the real one.
 #
 # Scenarios run only when the ISO has what they need; the others are
 # skipped with the reason. Writes "passed failed skipped" to
@@ -20,22 +26,24 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint install-powercut-pkg install-powercut-commit"
 
 usage() {
 	cat <<USAGE
-Usage: tests/e2e/run.sh --iso PATH [--scenario NAME]... [--results DIR] [--work DIR]
+Usage: tests/e2e/run.sh --iso PATH [--test-iso PATH] [--scenario NAME]... [--results DIR] [--work DIR]
 Scenarios: $ALL_SCENARIOS (default: all whose prerequisites the ISO has).
 USAGE
 }
 
 iso=${E2E_ISO:-}
+test_iso=${E2E_TEST_ISO:-}
 results=
 work=${BUILD:-build}/e2e
 scenarios=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=${2:?--iso needs a path}; shift 2 ;;
+	--test-iso) test_iso=${2:?--test-iso needs a path}; shift 2 ;;
 	--scenario) scenarios="$scenarios ${2:?--scenario needs a name}"; shift 2 ;;
 	--results) results=${2:?--results needs a folder}; shift 2 ;;
 	--work) work=${2:?--work needs a folder}; shift 2 ;;
@@ -92,12 +100,14 @@ installer_path=
 for p in /Linux/installer.x86_64 /Linux/installer; do
 	if has "$p"; then installer_path=$p; break; fi
 done
-# The installer on the ISO knows GT_TEST_STOP_AT (installer/testseam/testseam.c).
+# The installer on the test ISO knows GT_TEST_STOP_AT (its test build:
+# installer/testseam/testseam.c with -DGT_TEST_SEAMS).
 has_stop_seam() {
 	local f r=1
+	[ -n "$test_iso" ] && [ -f "$test_iso" ] || return 1
 	f=$(mktemp "${TMPDIR:-/tmp}/gt-e2e-installer.XXXXXX") || return 1
 	rm -f "$f"
-	xorriso -osirrox on -indev "$iso" -extract "$installer_path" "$f" >/dev/null 2>&1 &&
+	xorriso -osirrox on -indev "$test_iso" -extract "$installer_path" "$f" >/dev/null 2>&1 &&
 		grep -aq GT_TEST_STOP_AT "$f" && r=0
 	rm -f "$f"
 	return $r
@@ -107,10 +117,10 @@ for s in $scenarios; do
 	why=
 	case $s in
 	detect) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
-	install-ejected* | install-killed)
-		# The installer is stopped by its test seam GT_TEST_STOP_AT before
-		# it reads the payload; install-ejected and install-killed run it
-		# without install.sh.
+	install-ejected* | install-killed | install-powercut-*)
+		# The installer is stopped by its test seam GT_TEST_STOP_AT (before
+		# it reads the payload, or right after a journal record); all but
+		# install-ejected-mounted run it without install.sh.
 		if [ "$s" = install-ejected-mounted ] && ! has /Linux/install.sh; then
 			why="no Linux/install.sh on the ISO (the build manifest does not list it yet)"
 		elif [ -z "$installer_path" ]; then
@@ -118,7 +128,7 @@ for s in $scenarios; do
 		elif ! grep -q '\.deb$' <<<"$listing"; then
 			why="no .deb payload on the ISO for a Debian guest (the agent packages are not on it yet)"
 		elif ! has_stop_seam; then
-			why="the ISO's installer has no GT_TEST_STOP_AT test seam (older than commit ca407c5)"
+			why="no test ISO whose installer has the GT_TEST_STOP_AT test seam (--test-iso; make e2e builds build/guest-tools-test.iso)"
 		fi
 		;;
 	install-sigint)
@@ -223,20 +233,88 @@ mkdir -p "$tree/etc/systemd/system/multi-user.target.wants" "$tree/etc/gt-e2e"
 ln -sf /etc/systemd/system/gt-e2e.service "$tree/etc/systemd/system/multi-user.target.wants/"
 timing "prepare: root tree copy + guest files" "$(e2e_since "$t")"
 
-# boot SCENARIO ISO: one guest boot; its logs stay in $work/SCENARIO/.
+# qemu_run SCENARIO DIR PHASE [WATCH-ACTION]: one boot of DIR/root.img; the
+# console goes to DIR/console$PHASE.log, the report to DIR/results$PHASE.log
+# (PHASE is empty for a one-boot scenario). WATCH-ACTION (eject or quit)
+# starts tests/e2e/qmp-eject.py beside QEMU, which acts when the guest asks
+# and writes its own section to DIR/host.log.
+qemu_run() {
+	local s=$1 d=$2 ph=$3 action=${4:-} t rc snap=,snapshot=on marker
+	# A power cut must reach the disk the next boot reads: no snapshot.
+	[ "$s" = "${s#install-powercut}" ] || snap=
+	local q=(qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" -m 1024 -smp 1
+		-nographic -no-reboot -nic none
+		-kernel "$kernel" -initrd "$kdir/initrd.img"
+		-append "console=ttyS0,115200 root=/dev/vda rw panic=-1"
+		-drive "file=$d/root.img,if=virtio,format=raw$snap"
+		-cdrom "$cd")
+	local sock="$d/qmp.sock"
+	watcher=
+	rm -f "$d/qemu.exited"
+	if [ -n "$action" ]; then
+		marker=@@GT-EJECT-READY@@
+		[ "$action" = quit ] && marker=@@GT-POWERCUT-READY@@
+		# A unix socket path holds at most 107 bytes.
+		[ ${#sock} -lt 100 ] || sock=$(mktemp -u "${TMPDIR:-/tmp}/gt-e2e-qmp.XXXXXX")
+		q+=(-qmp "unix:$sock,server=on,wait=off")
+		python3 "$here/qmp-eject.py" --socket "$sock" --watch "$d/results$ph.log" \
+			--marker "$marker" --stop-file "$d/qemu.exited" --action "$action" \
+			--timeout "${E2E_TIMEOUT:-300}" --cd "$cd" --out "$d/host.log" &
+		watcher=$!
+	fi
+	t=$(e2e_now)
+	rc=0
+	if [ "${E2E_WATCH:-0}" = 1 ]; then
+		echo "e2e: booting scenario $s${ph:+ (boot $ph)} on this terminal (Ctrl-A X quits)"
+		timeout --foreground -k 10 "${E2E_TIMEOUT:-300}" "${q[@]}" \
+			-serial mon:stdio -serial "file:$d/results$ph.log" || rc=$?
+	else
+		echo "e2e: booting scenario $s${ph:+ (boot $ph)} (console: $d/console$ph.log)"
+		timeout -k 10 "${E2E_TIMEOUT:-300}" "${q[@]}" -monitor none \
+			-serial "file:$d/console$ph.log" -serial "file:$d/results$ph.log" \
+			</dev/null >"$d/qemu$ph.log" 2>&1 &
+		qemu_pid=$!
+		wait "$qemu_pid" || rc=$?
+		qemu_pid=
+	fi
+	timing "$s: boot$ph to power-off" "$(e2e_since "$t")"
+	if [ -n "$watcher" ]; then
+		touch "$d/qemu.exited"
+		wait "$watcher" || true
+		watcher=
+		rm -f "$sock"
+	fi
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "e2e: $s: the guest did not power off within ${E2E_TIMEOUT:-300} s"
+	elif [ $rc -ne 0 ]; then
+		echo "e2e: $s: qemu exited $rc:"
+		cat "$d/qemu$ph.log"
+	fi
+}
+
+# boot SCENARIO ISO: one guest boot (two for install-powercut-*: the first
+# is cut short by QMP quit, the second boots the same disk); its logs stay
+# in $work/SCENARIO/.
 boot() {
-	local s=$1 cd=$2 d="$work/$1" t rc
+	local s=$1 cd=$2 d="$work/$1" t script=$1
 	rm -rf "$d"
 	mkdir -p "$d"
 	t=$(e2e_now)
 	echo "$s" >"$tree/etc/gt-e2e/scenario"
-	install -m 0644 "$here/guest/scenario-$s.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
+	# install-powercut-KIND: one script; KIND is the journal record after
+	# which the plug is pulled.
+	rm -f "$tree/etc/gt-e2e/cut"
+	if [ "$s" != "${s#install-powercut-}" ]; then
+		script=install-powercut
+		echo "${s#install-powercut-}" >"$tree/etc/gt-e2e/cut"
+	fi
+	install -m 0644 "$here/guest/scenario-$script.sh" "$tree/usr/local/lib/gt-e2e/scenario.sh"
 	rm -f "$tree/root/gt-installer"
-	# The installer on the root disk: install-selfmount, install-killed and
-	# install-sigint run it; the install-ejected* scenarios ask it for the status once the
-	# CD is gone.
-	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] ||
-		[ "$s" = install-sigint ] || [ "$s" != "${s#install-ejected}" ]; then
+	# The installer on the root disk: install-selfmount, install-killed,
+	# install-sigint and install-powercut-* run it; the install-ejected*
+	# scenarios ask it for the status once the CD is gone.
+	if [ "$s" = install-selfmount ] || [ "$s" = install-killed ] || [ "$s" = install-sigint ] ||
+		[ "$s" != "${s#install-ejected}" ] || [ "$script" = install-powercut ]; then
 		xorriso -osirrox on -indev "$cd" -extract "$installer_path" "$tree/root/gt-installer" \
 			>/dev/null 2>&1 || { fail "$s: cannot copy $installer_path off $cd"; return; }
 		chmod 0755 "$tree/root/gt-installer"
@@ -250,58 +328,24 @@ boot() {
 	timing "$s: ext4 image (mke2fs -d)" "$(e2e_since "$t")"
 
 	# ttyS0 is the console (a file, or the terminal with E2E_WATCH=1);
-	# ttyS1 carries the guest's report.
-	local q=(qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" -m 1024 -smp 1
-		-nographic -no-reboot -nic none
-		-kernel "$kernel" -initrd "$kdir/initrd.img"
-		-append "console=ttyS0,115200 root=/dev/vda rw panic=-1"
-		-drive "file=$d/root.img,if=virtio,format=raw,snapshot=on"
-		-cdrom "$cd")
-	# install-ejected*: a QMP socket, and a watcher that ejects the CD when
-	# the guest asks (tests/e2e/qmp-eject.py); its report is host.log.
-	local sock="$d/qmp.sock"
-	watcher=
+	# ttyS1 carries the guest's report. install-ejected*: a QMP socket, and
+	# a watcher that ejects the CD when the guest asks; install-powercut-*:
+	# the watcher pulls the plug (QMP quit) when the guest asks, then the
+	# same disk boots again.
 	rm -f "$d/host.log"
-	if [ "$s" != "${s#install-ejected}" ]; then
-		# A unix socket path holds at most 107 bytes.
-		[ ${#sock} -lt 100 ] || sock=$(mktemp -u "${TMPDIR:-/tmp}/gt-e2e-qmp.XXXXXX")
-		q+=(-qmp "unix:$sock,server=on,wait=off")
-		python3 "$here/qmp-eject.py" --socket "$sock" --watch "$d/results.log" \
-			--marker '@@GT-EJECT-READY@@' --stop-file "$d/qemu.exited" \
-			--timeout "${E2E_TIMEOUT:-300}" --cd "$cd" --out "$d/host.log" &
-		watcher=$!
-	fi
-	t=$(e2e_now)
-	rc=0
-	if [ "${E2E_WATCH:-0}" = 1 ]; then
-		echo "e2e: booting scenario $s on this terminal (Ctrl-A X quits)"
-		timeout --foreground -k 10 "${E2E_TIMEOUT:-300}" "${q[@]}" \
-			-serial mon:stdio -serial "file:$d/results.log" || rc=$?
-	else
-		echo "e2e: booting scenario $s (console: $d/console.log)"
-		timeout -k 10 "${E2E_TIMEOUT:-300}" "${q[@]}" -monitor none \
-			-serial "file:$d/console.log" -serial "file:$d/results.log" \
-			</dev/null >"$d/qemu.log" 2>&1 &
-		qemu_pid=$!
-		wait "$qemu_pid" || rc=$?
-		qemu_pid=
-	fi
-	timing "$s: boot to power-off" "$(e2e_since "$t")"
-	if [ -n "$watcher" ]; then
-		touch "$d/qemu.exited"
-		wait "$watcher" || true
-		watcher=
-		rm -f "$sock"
-	fi
-	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-		echo "e2e: $s: the guest did not power off within ${E2E_TIMEOUT:-300} s"
-	elif [ $rc -ne 0 ]; then
-		echo "e2e: $s: qemu exited $rc:"
-		cat "$d/qemu.log"
-	fi
-	local out
 	local logs=("$d/results.log")
+	if [ "$s" != "${s#install-ejected}" ]; then
+		qemu_run "$s" "$d" "" eject
+	elif [ "$script" = install-powercut ]; then
+		qemu_run "$s" "$d" 1 quit
+		qemu_run "$s" "$d" 2
+		cat "$d/results1.log" "$d/results2.log" >"$d/results.log" 2>/dev/null
+		cat "$d/console1.log" "$d/console2.log" >"$d/console.log" 2>/dev/null
+	else
+		qemu_run "$s" "$d" ""
+	fi
 	[ -f "$d/host.log" ] && logs+=("$d/host.log")
+	local out
 	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
 	echo "$out"
 	local p f k
@@ -345,6 +389,7 @@ tamper() {
 
 for s in $runnable; do
 	cd_iso=$iso
+	case $s in install-ejected* | install-killed | install-powercut-*) cd_iso=$test_iso ;; esac
 	if [ "$s" = install-tampered ]; then
 		cd_iso="$work/tampered.iso"
 		tamper "$iso" "$cd_iso" || { fail "$s: cannot alter a payload of $iso"; continue; }

@@ -307,6 +307,70 @@ HOST_CASES = [
                  install=dict(EJECTED, media_device=None)), host_log(), False),
 ]
 
+# install-powercut-KIND: the plug pulled (QMP quit) right after the journal
+# record KIND, then the same disk booted again and installed.
+CUT_STOPPED = {"pid": 305, "stopped": "305", "state": "T", "cut": "commit",
+               "journal_last": "commit"}
+AFTER_CUT = {"cut": "commit", "journal": True, "journal_last": "commit"}
+RECOVERED = {"result": "unchanged", "changed": False, "recovered_interrupted_run": True,
+             "exit": 0}
+QUIT = {"ok": True, "marker": "@@GT-POWERCUT-READY@@", "marker_seen": True,
+        "quit": {"return": {}}}
+
+
+def powercut_log(cut="commit", stopped=CUT_STOPPED, after=AFTER_CUT, install=RECOVERED,
+                 install_rc=0, status=STATUS, journal=False, audit="", verify="",
+                 agent=AGENT_IN, rootdiff="changes", dpkgdiff="changes"):
+    first = (sec("boot", {"scenario": "s", "kernel": "k", "uptime": 1.0}) +
+             sec("cut-stopped", dict(stopped, cut=cut, journal_last=cut)))
+    if after is AFTER_CUT:
+        after = dict(AFTER_CUT, journal_last=cut)
+    return first + log(f"install-powercut-{cut}", sec("after-cut", dict(after, cut=cut)),
+                       sec("install", install, install_rc), sec("status", status),
+                       sec("journal", {"journal_left": journal}),
+                       sec("audit", audit, 1 if audit else 0),
+                       sec("dpkg-verify", verify, 1 if verify else 0), sec("agent", agent),
+                       sec("rootdiff", rootdiff, 1 if rootdiff else 0),
+                       sec("dpkgdiff", dpkgdiff, 1 if dpkgdiff else 0))
+
+
+def quit_log(report=QUIT, rc=0):
+    return sec("powercut", report, rc)
+
+
+HOST_CASES += [
+    ("powercut: good report (cut after commit; recovered, unchanged)",
+     "install-powercut-commit", powercut_log(), quit_log(), True),
+    ("powercut: good report (cut after pkg; recovered, installed)", "install-powercut-pkg",
+     powercut_log(cut="pkg", install=dict(RECOVERED, result="installed", changed=True)),
+     quit_log(), True),
+    ("powercut: the next install refused, the guest exactly as before",
+     "install-powercut-pkg", powercut_log(cut="pkg", install={"exit": 11}, install_rc=11,
+                                          rootdiff="", dpkgdiff=""), quit_log(), True),
+    ("powercut: the next install refused, the guest changed", "install-powercut-pkg",
+     powercut_log(cut="pkg", install={"exit": 11}, install_rc=11, dpkgdiff=""),
+     quit_log(), False),
+    ("powercut: the journal record was lost with the power", "install-powercut-commit",
+     powercut_log(after=dict(AFTER_CUT, journal=False, journal_last="")), quit_log(), False),
+    ("powercut: the last durable record is missing", "install-powercut-commit",
+     powercut_log(after=dict(AFTER_CUT, journal_last="file")), quit_log(), False),
+    ("powercut: the next install did not recover the cut run", "install-powercut-commit",
+     powercut_log(install=dict(RECOVERED, recovered_interrupted_run=False)), quit_log(), False),
+    ("powercut: a journal is left after the next install", "install-powercut-commit",
+     powercut_log(journal=True), quit_log(), False),
+    ("powercut: dpkg --audit finds a half-installed package", "install-powercut-commit",
+     powercut_log(audit="The following packages are only half configured"), quit_log(), False),
+    ("powercut: a file of the package lost (dpkg --verify)", "install-powercut-commit",
+     powercut_log(verify="??5?????? /usr/sbin/guest-agent"), quit_log(), False),
+    ("powercut: the agent is not installed", "install-powercut-commit",
+     powercut_log(status=NOT_INSTALLED, agent=AGENT_OUT), quit_log(), False),
+    ("powercut: the installer never stopped at the record", "install-powercut-commit",
+     powercut_log(stopped=dict(CUT_STOPPED, state="")), quit_log(), False),
+    ("powercut: QEMU was never told to quit", "install-powercut-commit", powercut_log(),
+     quit_log(dict(QUIT, ok=False, marker_seen=False, quit=None), 1), False),
+    ("powercut: no host report", "install-powercut-commit", powercut_log(), None, False),
+]
+
 
 def main():
     cases = [(n, s, r, None, w) for n, s, r, w in CASES] + HOST_CASES

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the manifest parser, which the installer runs on a
- * file from a CD it does not trust yet. Both kinds are parsed; whatever
+ * file from a CD it does not trust yet. All three kinds are parsed; whatever
  * parses must format, and the formatted text must parse to the same text;
  * the installer's payload selection (installer/actions/plan.c) runs on it.
  *
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gt_manifest_error err;
 	int kind;
 
-	for (kind = GT_MANIFEST_BUILD; kind <= GT_MANIFEST_ISO; kind++) {
+	for (kind = GT_MANIFEST_BUILD; kind <= GT_MANIFEST_CONTENTS; kind++) {
 		if (gt_manifest_parse((const char *)data, size,
 		                      (enum gt_manifest_kind)kind, &m, &err) == 0) {
 			const struct gt_manifest_entry *e;

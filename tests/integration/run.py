@@ -8,8 +8,12 @@ default ~/.cache/guest-tools/roots), an rpm root with an initialised database
 whose os-release says Rocky 9, and a tgz root whose os-release says Alpine.
 The media is a real ISO made by mkisotool (read directly with libarchive), or
 its unpacked tree.
-Usage: INSTALLER=build/installer MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
-Needs root (dpkg --root, loop mounts).
+Usage: INSTALLER=build/installer INSTALLER_TEST=build/static/installer-test
+       MKISOTOOL=build/mkisotool tests/integration/run.py [RESULTS]
+Needs root (dpkg --root, loop mounts). INSTALLER is the product; the fault
+tests that stop or kill it at a chosen point (GT_TEST_STOP_AT, GT_TEST_KILL_AT)
+run INSTALLER_TEST, the same installer built with its test seams live; without
+it they are counted skipped.
 GT_SUITE names the results file (default "integration"). GT_REPORT_DIR is
 where the installer's ASan or valgrind reports land (ASAN_OPTIONS=log_path=,
 valgrind --log-file=): every non-empty file there at the end is a failure.
@@ -32,6 +36,8 @@ from harness import check  # noqa: E402
 
 harness.configure(show_passes=True)
 INSTALLER = os.path.abspath(os.environ.get("INSTALLER", os.path.join(REPO, "build/installer")))
+INSTALLER_TEST = os.environ.get("INSTALLER_TEST")
+INSTALLER_TEST = os.path.abspath(INSTALLER_TEST) if INSTALLER_TEST else None
 MKISOTOOL = os.path.abspath(os.environ.get("MKISOTOOL", os.path.join(REPO, "build/mkisotool")))
 CACHE = os.path.join(os.path.expanduser(os.environ.get("GT_CACHE_DIR", "~/.cache/guest-tools")),
                      "roots")
@@ -53,9 +59,22 @@ def sh(*args, **kw):
 
 
 def installer(*args, env=None):
+    """The installer; the test build when @env drives a test seam (GT_TEST_*)."""
     e = dict(os.environ)
     e.update(env or {})
-    return sh(INSTALLER, *args, env=e)
+    seam = any(k.startswith("GT_TEST_") for k in (env or {}))
+    if seam and not INSTALLER_TEST:
+        raise RuntimeError("a test seam without INSTALLER_TEST (use need_test_build())")
+    return sh(INSTALLER_TEST if seam else INSTALLER, *args, env=e)
+
+
+def need_test_build(label):
+    """True when the test build is there; else @label is counted skipped."""
+    if INSTALLER_TEST:
+        return True
+    harness.skip(label, "INSTALLER_TEST not set (the fault tests need the installer built "
+                 "with its test seams: make check-integration sets it)")
+    return False
 
 
 def snapshot(root):
@@ -88,8 +107,10 @@ def diff(a, b):
         if added or removed or changed else None
 
 
-def build_deb(tmp, name, version, postinst_rc=0):
-    d = os.path.join(tmp, f"deb-{name}-{postinst_rc}")
+def build_deb(tmp, name, version, postinst_rc=0, prerm_rc=None):
+    """A package enabling its service as a real one does; its postinst exits
+    postinst_rc, and a prerm exiting prerm_rc is added when it is given."""
+    d = os.path.join(tmp, f"deb-{name}-{version}-{postinst_rc}-{prerm_rc}")
     os.makedirs(os.path.join(d, "DEBIAN"))
     os.makedirs(os.path.join(d, "usr/bin"))
     os.makedirs(os.path.join(d, "lib/systemd/system"))
@@ -118,9 +139,14 @@ def build_deb(tmp, name, version, postinst_rc=0):
         f.write("#!/bin/sh\nset -e\nif [ \"$1\" = purge ]; then\n"
                 f"  deb-systemd-helper purge {name}.service\n"
                 f"  update-rc.d {name} remove >/dev/null\nfi\n")
-    for s in ("postinst", "postrm"):
+    scripts = ["postinst", "postrm"]
+    if prerm_rc is not None:
+        with open(os.path.join(d, "DEBIAN/prerm"), "w") as f:
+            f.write(f"#!/bin/sh\necho prerm says no >&2\nexit {prerm_rc}\n")
+        scripts.append("prerm")
+    for s in scripts:
         os.chmod(os.path.join(d, "DEBIAN", s), 0o755)
-    out = os.path.join(tmp, f"{name}_{version}_amd64.deb")
+    out = os.path.join(tmp, f"{name}_{version}_amd64-{postinst_rc}-{prerm_rc}.deb")
     sh("dpkg-deb", "--root-owner-group", "-b", d, out, check=True)
     return out
 
@@ -260,8 +286,11 @@ def copy_root(src, dst):
 
 def rpm_root(tmp, name="rpmroot"):
     r = os.path.join(tmp, name)
-        # The directories a real Rocky root has (rpm leaves unowned ones behind).
+    # The directories a real Rocky root has (rpm leaves unowned ones behind):
+    # on Rocky 9, systemd owns usr/lib/sysctl.d and systemd-udev
+    # usr/lib/udev/rules.d (the agent's sysctl drop-in and vCPU rule go there).
     for d in ("etc/sysconfig", "bin", "usr/bin", "usr/sbin", "usr/lib/systemd/system",
+              "usr/lib/sysctl.d", "usr/lib/udev/rules.d",
               "usr/share/man/man8", "var/lib", "var/log", "var/tmp"):
         os.makedirs(os.path.join(r, d))
     with open(os.path.join(r, "etc/os-release"), "w") as f:
@@ -473,6 +502,8 @@ def test_failures(tmp, deb_src, installer_bin):
 
 
 def test_kill(tmp, iso, deb_src):
+    if not need_test_build("SIGKILL at journal steps (deb)"):
+        return
     for point in ("pkg", "installed"):
         root = copy_root(deb_src, os.path.join(tmp, "debroot-kill-" + point))
         p = installer("install", "--root", root, "--media", iso, "--yes",
@@ -1040,6 +1071,8 @@ def test_setuid_neutralised(tmp, installer_bin):
 def test_kill_every_step(tmp, iso):
     """SIGKILL right after each kind of journal record of a tgz install; the next
     run must end with the agent installed, and an uninstall with the root as it was."""
+    if not need_test_build("SIGKILL after each journal record (tgz)"):
+        return
     for point in ("begin", "pkg", "dir", "file", "installed", "service"):
         root = tgz_root(tmp, "tgz-kill-" + point)
         before = snapshot(root)
@@ -1047,7 +1080,10 @@ def test_kill_every_step(tmp, iso):
         p = installer("install", "--root", root, "--media", iso, "--yes",
                       env={"GT_TEST_KILL_AT": point})
         died = p.returncode == -9
-        left = set(glob.glob("/run/guest-tools-*")) - run_before
+        # The killed run's folder (guest-tools-PID-*, PID gone), not those of
+        # whatever else runs on this machine meanwhile (/run is shared).
+        left = {x for x in set(glob.glob("/run/guest-tools-*")) - run_before
+                if not os.path.exists("/proc/" + os.path.basename(x).split("-")[2])}
         p, out = jrun("install", "--root", root, "--media", iso, "--yes")
         ok = died and p.returncode == 0 and out and out["result"] == "installed" and \
             out["recovered_interrupted_run"]
@@ -1140,6 +1176,17 @@ def main():
             test_kill_every_step(tmp, iso)
             test_media_faults(tmp, iso, deb_src)
             test_procsys_faults(tmp, iso, deb_src)
+            test_concurrent(tmp, iso)
+            test_lock_refused(tmp, iso)
+            test_lock_wait_cancelled(tmp, iso)
+            test_undo_kills(tmp)
+            test_rollback_incomplete(tmp, deb_src, installer_bin)
+            test_upgrade_uninstall(tmp, deb_src, installer_bin)
+            test_failed_upgrade(tmp)
+            test_seams_ignored(tmp, iso)
+            test_status_unreadable(tmp, iso)
+            test_payload_longer(tmp, iso)
+            test_tgz_spellings(tmp, installer_bin)
             check_reports()
         finally:
             subprocess.run(["sh", "-c", f"grep -q '{tmp}' /proc/mounts && "
@@ -1181,6 +1228,9 @@ def test_media_faults(tmp, iso, deb_src):
               and bad in msg, (p.returncode, msg, p.stderr[-300:]))
         d = diff(before, snapshot(root))
         check(f"truncated ISO ({label}): root unchanged", d is None, d)
+    if not need_test_build("media faults mid-run (GT_TEST_STOP_AT)"):
+        shutil.rmtree(root)
+        return
     # Mid-run: stopped after the manifest was read and checked, the image
     # loses its payloads, then the run goes on.
     shutil.copy(iso, bad)
@@ -1206,7 +1256,7 @@ def cut_while_stopped(label, stop_at, image, cut, root, before):
     import signal
     tmp_before = set(glob.glob("/run/guest-tools-*"))
     env = dict(os.environ, GT_TEST_STOP_AT=stop_at)
-    proc = subprocess.Popen([INSTALLER, "install", "--root", root, "--media", image, "--yes",
+    proc = subprocess.Popen([INSTALLER_TEST, "install", "--root", root, "--media", image, "--yes",
                              "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     stopped = wait_stopped(proc.pid)
@@ -1223,7 +1273,9 @@ def cut_while_stopped(label, stop_at, image, cut, root, before):
           (proc.returncode, msg, stderr[-300:]))
     d = diff(before, snapshot(root))
     check(f"{label}: root unchanged", d is None, d)
-    left = set(glob.glob("/run/guest-tools-*")) - tmp_before
+    # Only this run's folders (guest-tools-PID-*): /run is shared with
+    # whatever else runs on the machine meanwhile.
+    left = set(glob.glob(f"/run/guest-tools-{proc.pid}-*")) - tmp_before
     check(f"{label}: no journal, no private copy left in /run",
           not os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")) and not left,
           left)
@@ -1350,6 +1402,460 @@ def test_integrity_rpm(tmp, entries):
           "sha256" in (out["message"] or ""), (p.returncode, out and out["message"]))
     d = diff(before, snapshot(root))
     check("altered payload: nothing touched", d is None, d)
+
+
+# ---- Every change a transaction (issue 14): lock, undo, upgrades, durability ----
+
+def snapshot_owned(root):
+    """snapshot() with each path's owner: uid:gid (links too)."""
+    out = snapshot(root)
+    for rel in list(out):
+        st = os.lstat(os.path.join(root, rel))
+        out[rel] += " %d:%d" % (st.st_uid, st.st_gid)
+    return out
+
+
+def dpkg_list(root):
+    p = sh("dpkg-query", f"--admindir={root}/var/lib/dpkg", "-W",
+           "-f=${Package} ${Version} ${db:Status-Status}\n")
+    return p.stdout
+
+
+def state_file(root, name):
+    return os.path.join(root, "var/lib/guest-tools", name)
+
+
+def undo_steps(path):
+    """How many records of the log at @path an undo walks (file, pkg, dir, service)."""
+    with open(path) as f:
+        return sum(1 for line in f if line.split("\t")[0] in ("file", "pkg", "dir", "service"))
+
+
+def record_matches_disk(root):
+    """Every file and directory the installed record says the run made is there."""
+    p, out = jrun("status", "--root", root)
+    if not out or not out.get("installed"):
+        return False, (p.returncode, p.stderr[-200:])
+    missing = [c["fields"][0] for c in out["changes"] if c["kind"] in ("file", "dir") and
+               not os.path.lexists(os.path.join(root, c["fields"][0].lstrip("/")))]
+    return not missing, missing
+
+
+def failing_rc_update(root):
+    """OpenRC's rc-update that fails to add (the service step fails: the run rolls back)."""
+    with open(os.path.join(root, "sbin/rc-update"), "w") as f:
+        f.write('#!/bin/sh\ncase $1 in add) echo "rc-update: no" >&2; exit 1 ;;\n'
+                'del) rm -f /etc/runlevels/$3/$2 ;; esac\n')
+
+
+def test_concurrent(tmp, iso):
+    """Two installs at once into one root: one waits for the other's lock,
+    both end consistent (installed, then unchanged), the record matches the disk."""
+    root = tgz_root(tmp, "tgz-concurrent")
+    cmd = [INSTALLER, "install", "--root", root, "--media", iso, "--yes", "--json"]
+    a = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    outs = []
+    for proc in (a, b):
+        stdout, stderr = proc.communicate(timeout=300)
+        try:
+            outs.append((proc.returncode, json.loads(stdout)["result"], stderr))
+        except (ValueError, KeyError):
+            outs.append((proc.returncode, None, stderr))
+    results = sorted(r for _, r, _ in outs)
+    check("two concurrent installs: both exit 0, one installs, the other finds it installed",
+          all(rc == 0 for rc, _, _ in outs) and results == ["installed", "unchanged"], outs)
+    ok, why = record_matches_disk(root)
+    check("two concurrent installs: the installed record matches the disk", ok, why)
+    check("two concurrent installs: no journal left", not os.path.exists(
+        state_file(root, "journal")), "")
+    shutil.rmtree(root)
+
+
+def test_lock_refused(tmp, iso):
+    """A run that holds the lock (stopped by GT_TEST_STOP_AT right after its
+    begin record): a second run waits its bounded time, then exits 10 naming
+    the holder's pid and changing nothing; the first then finishes."""
+    import signal
+    import time
+    if not need_test_build("lock held by a stopped run"):
+        return
+    root = tgz_root(tmp, "tgz-lock")
+    first = subprocess.Popen([INSTALLER_TEST, "install", "--root", root, "--media", iso, "--yes",
+                              "--json"], env=dict(os.environ, GT_TEST_STOP_AT="begin"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stopped = wait_stopped(first.pid)
+        check("lock: the first run stopped while holding the lock", stopped, "")
+        before = snapshot(root)
+        t0 = time.monotonic()
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        waited = time.monotonic() - t0
+        check("lock: a second run waits, then exits 10 naming the holder's pid",
+              p.returncode == 10 and f"pid {first.pid}" in p.stderr and waited >= 15,
+              (p.returncode, round(waited, 1), p.stderr[-300:]))
+        check("lock: ... and changes nothing", diff(before, snapshot(root)) is None,
+              diff(before, snapshot(root)))
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+        stdout, stderr = first.communicate(timeout=300)
+    check("lock: the first run then finishes (exit 0)", first.returncode == 0,
+          (first.returncode, stderr[-300:]))
+    ok, why = record_matches_disk(root)
+    check("lock: the installed record matches the disk", ok, why)
+    shutil.rmtree(root)
+
+
+def test_lock_wait_cancelled(tmp, iso):
+    """Ctrl-C while a run waits for the lock (SIGINT, caught without
+    SA_RESTART since the media was opened): the wait ends at once, exit 1
+    "cancelled while waiting", nothing changed by it; the holder finishes.
+    The waiter starts on a root with no state directory (stopped at
+    'payload' before the holder makes one), so it waits in the late lock,
+    after its media is open."""
+    import signal
+    import time
+    if not need_test_build("SIGINT during the lock wait"):
+        return
+    root = tgz_root(tmp, "tgz-lock-sigint")
+    cmd = [INSTALLER_TEST, "install", "--root", root, "--media", iso, "--yes", "--json"]
+    waiter = subprocess.Popen(cmd, env=dict(os.environ, GT_TEST_STOP_AT="payload"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        check("lock wait: the waiter stopped before the state directory exists",
+              wait_stopped(waiter.pid) and not os.path.lexists(state_file(root, "lock")), "")
+        holder = subprocess.Popen(cmd, env=dict(os.environ, GT_TEST_STOP_AT="begin"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check("lock wait: the holder stopped with the lock", wait_stopped(holder.pid), "")
+        before = snapshot(root)
+        os.kill(waiter.pid, signal.SIGCONT)
+        time.sleep(3)  # the payload is read, then the wait (20 s) begins
+        t0 = time.monotonic()
+        os.kill(waiter.pid, signal.SIGINT)
+        stdout, stderr = waiter.communicate(timeout=60)
+        took = time.monotonic() - t0
+        check("lock wait: SIGINT ends it at once: exit 1, cancelled, nothing changed",
+              waiter.returncode == 1 and took < 5 and
+              "cancelled while waiting for" in stderr and "nothing was changed" in stderr,
+              (waiter.returncode, round(took, 1), stderr[-300:]))
+        check("lock wait: ... and the root is as the holder left it",
+              diff(before, snapshot(root)) is None, diff(before, snapshot(root)))
+    finally:
+        if waiter.returncode is None:
+            waiter.kill()
+            waiter.communicate()
+        if holder:
+            os.kill(holder.pid, signal.SIGCONT)
+            _, hstderr = holder.communicate(timeout=300)
+    check("lock wait: the holder then finishes (exit 0)", holder and holder.returncode == 0,
+          holder and (holder.returncode, hstderr[-300:]))
+    ok, why = record_matches_disk(root)
+    check("lock wait: the installed record matches the disk", ok, why)
+    shutil.rmtree(root)
+
+def test_undo_kills(tmp):
+    """SIGKILL at every undo step (after the step, before its record; and
+    after its record) of a rollback and of an uninstall: the next run
+    finishes the job and the root is as it was before the first install,
+    the admin's files (replaced by the payload, then put back) included."""
+    if not need_test_build("SIGKILL at every undo step"):
+        return
+    os.makedirs(os.path.join(tmp, "undo-kill"))
+    iso = make_iso(tmp, "undo-kill", [
+        ("Linux/tgz/test-agent-1.0-x86_64.tgz", agent_tgz(os.path.join(tmp, "undo-kill"), "1.0"),
+         "family=tgz arch=x86_64")])
+
+    def admin_root(name):
+        r = tgz_root(tmp, name)
+        admin_files(r)
+        return r
+
+    probe = admin_root("tgz-undo-probe")
+    failing_rc_update(probe)
+    jrun("install", "--root", probe, "--media", iso, "--yes")
+    # The rollback's steps, counted on a journal left by a kill at 'service'.
+    p = installer("install", "--root", probe, "--media", iso, "--yes",
+                  env={"GT_TEST_KILL_AT": "service"})
+    n_rollback = undo_steps(state_file(probe, "journal")) if p.returncode == -9 else 0
+    shutil.rmtree(probe)
+    probe = admin_root("tgz-undo-probe2")
+    jrun("install", "--root", probe, "--media", iso, "--yes")
+    n_uninstall = undo_steps(state_file(probe, "installed"))
+    shutil.rmtree(probe)
+    check("undo steps counted (rollback and uninstall of the tgz payload)",
+          n_rollback >= 6 and n_uninstall >= 6, (n_rollback, n_uninstall))
+    killed = 0
+    for when in ("undo", "undone"):
+        for k in range(1, n_rollback + 1):
+            root = admin_root(f"tgz-rbkill-{when}-{k}")
+            failing_rc_update(root)
+            before = snapshot_owned(root)
+            p = installer("install", "--root", root, "--media", iso, "--yes",
+                          env={"GT_TEST_KILL_AT": f"{when}:{k}"})
+            died = p.returncode == -9 and os.path.exists(state_file(root, "journal"))
+            p2, out = jrun("uninstall", "--root", root, "--yes")
+            d = diff(before, snapshot_owned(root))
+            check(f"rollback killed at {when}:{k}/{n_rollback}: the next run finishes it, "
+                  "the root as before", died and p2.returncode == 0 and d is None,
+                  (p.returncode, p2.returncode, p2.stderr[-300:], d))
+            killed += died
+            shutil.rmtree(root)
+        for k in range(1, n_uninstall + 1):
+            root = admin_root(f"tgz-unkill-{when}-{k}")
+            before = snapshot_owned(root)
+            p1, _ = jrun("install", "--root", root, "--media", iso, "--yes")
+            p = installer("uninstall", "--root", root, "--yes",
+                          env={"GT_TEST_KILL_AT": f"{when}:{k}"})
+            died = p.returncode == -9 and os.path.exists(state_file(root, "installed"))
+            # Every other time the next run is an install: it finishes the
+            # uninstall first, then installs; an uninstall then ends it.
+            if k % 2:
+                p2, out = jrun("uninstall", "--root", root, "--yes")
+                ok = p2.returncode == 0
+            else:
+                p2, out = jrun("install", "--root", root, "--media", iso, "--yes")
+                ok = p2.returncode == 0 and out and out["recovered_interrupted_run"] and \
+                    out["result"] == "installed"
+                ok = ok and jrun("uninstall", "--root", root, "--yes")[0].returncode == 0
+            d = diff(before, snapshot_owned(root))
+            check(f"uninstall killed at {when}:{k}/{n_uninstall}: the next "
+                  f"{'uninstall' if k % 2 else 'install'} finishes it, the root as before",
+                  p1.returncode == 0 and died and ok and d is None,
+                  (p.returncode, p2.returncode, p2.stderr[-300:], d))
+            killed += died
+            shutil.rmtree(root)
+    print(f"integration: {killed} runs killed at an undo step "
+          f"({n_rollback} rollback and {n_uninstall} uninstall steps, twice each)")
+
+
+def test_rollback_incomplete(tmp, deb_src, installer_bin):
+    """A package whose postinst fails and whose prerm fails too: the rollback
+    cannot purge it, and says so (exit 11, "rollback-incomplete", the package
+    and its state listed), keeps the journal, and the next run does not
+    pretend either; once the prerm is fixed, uninstall finishes the job."""
+    bad = build_deb(tmp, "test-agent", "3.0-1", postinst_rc=1, prerm_rc=1)
+    iso = make_iso(tmp, "badprerm", [
+        ("Linux/installer.x86_64", installer_bin, "mode=0755"),
+        ("Linux/deb/test-agent_3.0-1_amd64.deb", bad, "family=deb arch=x86_64 like=debian")])
+    root = copy_root(deb_src, os.path.join(tmp, "debroot-badprerm"))
+    before = snapshot(root)
+    db_before = dpkg_list(root)
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    left = " ".join(out["left"]) if out else ""
+    check("failing prerm during rollback: exit 11, result rollback-incomplete",
+          p.returncode == 11 and out and out["result"] == "rollback-incomplete",
+          (p.returncode, out and out["result"], p.stderr[-400:]))
+    check("failing prerm during rollback: what is left is listed (the package, its state, "
+          "the failing purge)", "package test-agent (deb)" in left and "was not installed" in
+          left and "dpkg: exit status" in left, left)
+    check("failing prerm during rollback: never \"everything was rolled back\"",
+          "everything was rolled back" not in p.stderr and "incomplete" in p.stderr,
+          p.stderr[-300:])
+    check("failing prerm during rollback: the journal is kept",
+          os.path.exists(state_file(root, "journal")), "")
+    p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+    check("failing prerm: the next install says the earlier run is not undone (exit 11)",
+          p.returncode == 11 and out and out["result"] == "rollback-incomplete" and
+          "could not be undone completely" in p.stderr, (p.returncode, p.stderr[-300:]))
+    with open(os.path.join(root, "var/lib/dpkg/info/test-agent.prerm"), "w") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    p, out = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot(root))
+    check("failing prerm fixed: uninstall finishes the rollback; root and dpkg database as "
+          "before", p.returncode == 0 and d is None and dpkg_list(root) == db_before,
+          (p.returncode, p.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
+def admin_files(root):
+    """What an admin had before guest-tools came: a config file of uid 1000,
+    mode 0600, and the agent's path as a symlink of uid 1000."""
+    conf = os.path.join(root, "etc/test-agent.conf")
+    with open(conf, "w") as f:
+        f.write("admin's own\n")
+    os.chown(conf, 1000, 1000)
+    os.chmod(conf, 0o600)
+    link = os.path.join(root, "usr/bin/test-agent")
+    os.symlink("/opt/admin/test-agent", link)
+    os.lchown(link, 1000, 1000)
+
+
+def agent_tgz(tmp, version, extra=()):
+    return build_tgz(tmp, "test-agent", version, [
+        ("usr/bin/test-agent", "file", f"#!/bin/sh\n# {version}\nexec sleep 1000\n"),
+        ("etc/test-agent.conf", "file", f"version={version}\n"),
+        ("etc/init.d/test-agent", "file", "#!/sbin/openrc-run\ncommand=/usr/bin/test-agent\n"),
+        ("usr/share/doc/test-agent/README", "file", f"{version}\n")] + list(extra))
+
+
+def test_upgrade_uninstall(tmp, deb_src, installer_bin):
+    """Install, upgrade, uninstall: the root returns to its state before the
+    first install (file list, type incl. symlinks, owner incl. uid 1000, mode,
+    sha256, and the package database), for tgz and for deb."""
+    for sub in ("up1", "up2"):
+        os.makedirs(os.path.join(tmp, sub))
+    v1 = agent_tgz(os.path.join(tmp, "up1"), "1.0")
+    v2 = agent_tgz(os.path.join(tmp, "up2"), "2.0",
+                   [("usr/share/doc/test-agent/NEWS", "file", "2.0\n")])
+    iso1 = make_iso(tmp, "up-tgz-1", [("Linux/tgz/test-agent-1.0-x86_64.tgz", v1,
+                                        "family=tgz arch=x86_64")])
+    iso2 = make_iso(tmp, "up-tgz-2", [("Linux/tgz/test-agent-2.0-x86_64.tgz", v2,
+                                        "family=tgz arch=x86_64")])
+    root = tgz_root(tmp, "tgz-upgrade")
+    admin_files(root)
+    before = snapshot_owned(root)
+    p1, o1 = jrun("install", "--root", root, "--media", iso1, "--yes")
+    p2, o2 = jrun("install", "--root", root, "--media", iso2, "--yes")
+    check("tgz upgrade: 1.0 installed, then upgraded to 2.0",
+          p1.returncode == 0 and p2.returncode == 0 and o2 and o2["result"] == "installed" and
+          o2["payload"]["previous_version"] == "1.0", (p1.returncode, p2.returncode,
+                                                       p2.stderr[-300:]))
+    p, out = jrun("status", "--root", root)
+    check("tgz upgrade: status shows version 2.0", out and out["agent"]["version"] == "2.0",
+          out and out["agent"])
+    p3, _ = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot_owned(root))
+    check("tgz upgrade, then uninstall: the admin's files are back (a symlink of uid 1000, "
+          "a uid-1000 0600 file), nothing else changed", p3.returncode == 0 and d is None,
+          (p3.returncode, p3.stderr[-300:], d))
+    shutil.rmtree(root)
+    # deb: 1.0-1, then 2.0-1 by dpkg -i, then uninstall.
+    dtmp = os.path.join(tmp, "up-deb")
+    os.makedirs(dtmp)
+    d1 = build_deb(dtmp, "test-agent", "1.0-1")
+    d2 = build_deb(dtmp, "test-agent", "2.0-1")
+    iso1 = make_iso(tmp, "up-deb-1", [("Linux/deb/test-agent_1.0-1_amd64.deb", d1,
+                                        "family=deb arch=x86_64 like=debian")])
+    iso2 = make_iso(tmp, "up-deb-2", [("Linux/deb/test-agent_2.0-1_amd64.deb", d2,
+                                        "family=deb arch=x86_64 like=debian")])
+    root = copy_root(deb_src, os.path.join(tmp, "deb-upgrade"))
+    before = snapshot_owned(root)
+    db_before = dpkg_list(root)
+    p1, _ = jrun("install", "--root", root, "--media", iso1, "--yes")
+    p2, o2 = jrun("install", "--root", root, "--media", iso2, "--yes")
+    q = sh("chroot", root, "dpkg-query", "-W", "-f=${Version}", "test-agent")
+    check("deb upgrade: 1.0-1, then 2.0-1 installed", p1.returncode == 0 and
+          p2.returncode == 0 and q.stdout == "2.0-1", (p1.returncode, p2.returncode, q.stdout))
+    p3, _ = jrun("uninstall", "--root", root, "--yes")
+    d = diff(before, snapshot_owned(root))
+    check("deb upgrade, then uninstall: files, owners and the dpkg database as before the "
+          "first install", p3.returncode == 0 and d is None and dpkg_list(root) == db_before,
+          (p3.returncode, p3.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
+def test_failed_upgrade(tmp):
+    """An upgrade killed after it recorded the (already enabled) service: the
+    next run rolls it back to the previous version exactly, and the service
+    stays enabled."""
+    if not need_test_build("failed upgrade keeps the service enabled"):
+        return
+    for sub in ("fu1", "fu2"):
+        os.makedirs(os.path.join(tmp, sub))
+    v1 = agent_tgz(os.path.join(tmp, "fu1"), "1.0")
+    v2 = agent_tgz(os.path.join(tmp, "fu2"), "2.0")
+    iso1 = make_iso(tmp, "fu-1", [("Linux/tgz/test-agent-1.0-x86_64.tgz", v1,
+                                   "family=tgz arch=x86_64")])
+    iso2 = make_iso(tmp, "fu-2", [("Linux/tgz/test-agent-2.0-x86_64.tgz", v2,
+                                   "family=tgz arch=x86_64")])
+    root = tgz_root(tmp, "tgz-failed-upgrade")
+    jrun("install", "--root", root, "--media", iso1, "--yes")
+    after_v1 = snapshot_owned(root)
+    link = os.path.join(root, "etc/runlevels/default/test-agent")
+    p = installer("install", "--root", root, "--media", iso2, "--yes",
+                  env={"GT_TEST_KILL_AT": "service"})
+    p2, out = jrun("install", "--root", root, "--media", iso1, "--yes")
+    d = diff(after_v1, snapshot_owned(root))
+    check("failed upgrade: rolled back to 1.0 exactly; the service stays enabled",
+          p.returncode == -9 and p2.returncode == 0 and out and
+          out["recovered_interrupted_run"] and out["result"] == "unchanged" and
+          os.path.islink(link) and d is None, (p.returncode, p2.returncode, p2.stderr[-300:], d))
+    shutil.rmtree(root)
+
+
+def test_seams_ignored(tmp, iso):
+    """The shipped installer has no test seams: GT_TEST_KILL_AT and
+    GT_TEST_STOP_AT change nothing, and their names are not in the binary."""
+    with open(INSTALLER, "rb") as f:
+        data = f.read()
+    if data.startswith(b"#!"):
+        harness.skip("test seams absent from the product", "INSTALLER is a wrapper script")
+        return
+    check("the shipped installer does not carry the test seams' names",
+          b"GT_TEST_KILL_AT" not in data and b"GT_TEST_STOP_AT" not in data, "")
+    root = tgz_root(tmp, "tgz-seams")
+    p = sh(INSTALLER, "install", "--root", root, "--media", iso, "--yes", "--json",
+           env=dict(os.environ, GT_TEST_KILL_AT="begin", GT_TEST_STOP_AT="payload"),
+           timeout=300)
+    check("the shipped installer ignores GT_TEST_KILL_AT and GT_TEST_STOP_AT (installs)",
+          p.returncode == 0 and '"result":"installed"' in p.stdout.replace(" ", ""),
+          (p.returncode, p.stderr[-300:]))
+    shutil.rmtree(root)
+
+
+def test_status_unreadable(tmp, iso):
+    """An installed record that cannot be read is said so by status (exit 8),
+    never "not installed"."""
+    for label, make in (("garbage", lambda p: open(p, "w").write("not a record\n")),
+                        ("a directory", os.mkdir),
+                        ("unreadable bytes", lambda p: open(p, "wb").write(b"begin\x00\n"))):
+        root = tgz_root(tmp, "tgz-status-" + label.replace(" ", "-"))
+        jrun("install", "--root", root, "--media", iso, "--yes")
+        rec = state_file(root, "installed")
+        os.unlink(rec)
+        make(rec)
+        p, out = jrun("status", "--root", root)
+        check(f"status, installed record {label}: exit 8, says it cannot be read",
+              p.returncode == 8 and out and out["installed"] is None and
+              "not installed" not in p.stdout and "installed" in p.stderr,
+              (p.returncode, p.stdout[-200:], p.stderr[-200:]))
+        shutil.rmtree(root)
+
+
+def test_payload_longer(tmp, iso):
+    """A payload longer than the manifest says is an integrity failure (exit 5)."""
+    tree = os.path.join(tmp, "longer-tree")
+    os.makedirs(tree)
+    sh("bsdtar", "-xf", iso, "-C", tree, check=True)
+    with open(os.path.join(tree, "Linux/tgz/test-agent-1.0-x86_64.tgz"), "ab") as f:
+        f.write(b"\0" * 100)
+    root = tgz_root(tmp, "tgz-longer")
+    before = snapshot(root)
+    p, out = jrun("install", "--root", root, "--media", tree, "--yes")
+    check("payload longer than the manifest says: exit 5, nothing changed",
+          p.returncode == 5 and diff(before, snapshot(root)) is None,
+          (p.returncode, p.stderr[-300:]))
+    shutil.rmtree(root)
+
+
+def test_tgz_spellings(tmp, installer_bin):
+    """The payload's own links reached through another spelling ("a/", "a/./",
+    "a//b"), and a path longer than a path may be: refused, root unchanged."""
+    long_path = "/".join(["d" * 200] * 22) + "/f"  # 4423 bytes, each part under NAME_MAX
+    cases = {
+        "link spelled a/": [("usr/lnk/", "symlink", "/etc"), ("usr/lnk/gt-x", "file", "x")],
+        "through a/./": [("usr/lnk", "symlink", "/etc"), ("usr/lnk/./gt-x", "file", "x")],
+        "through a//": [("usr/lnk", "symlink", "/etc"), ("usr//lnk//gt-x", "file", "x")],
+        "over-long path": [(long_path, "file", "x")],
+    }
+    for name, members in cases.items():
+        d = os.path.join(tmp, "spell-" + name.replace(" ", "-").replace("/", "_"))
+        os.makedirs(d)
+        tgz = build_tgz(d, "test-agent", "9.7", members)
+        iso = make_iso(tmp, "spell-" + str(len(os.listdir(tmp))), [
+            ("Linux/tgz/test-agent-9.7-x86_64.tgz", tgz, "family=tgz arch=x86_64")])
+        root = tgz_root(tmp, "tgz-spell-" + str(len(os.listdir(tmp))))
+        before = snapshot(root)
+        p, out = jrun("install", "--root", root, "--media", iso, "--yes")
+        says = "longer than a path may be" if "long" in name else "symlink the payload itself made"
+        check(f"tgz {name}: refused and rolled back (exit 6), says why",
+              p.returncode == EXIT["rolledback"] and says in p.stderr,
+              (p.returncode, p.stderr[-300:]))
+        check(f"tgz {name}: root unchanged, nothing written through the link",
+              diff(before, snapshot(root)) is None and
+              not os.path.exists(os.path.join(root, "etc/gt-x")), diff(before, snapshot(root)))
+        shutil.rmtree(root)
 
 
 if __name__ == "__main__":

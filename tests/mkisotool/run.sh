@@ -5,6 +5,9 @@
 # ($MKISOTOOL) on manifests made here, reads the images back with bsdtar and
 # xorriso (independent readers), and checks every documented failure: exit
 # code, the manifest line in the message, and no output file left behind.
+# trees.sh (tree entries) and scale.sh (20,000- and 100,000-file trees, the
+# installer's bound, an image over 6 GiB) are parts of it; $INSTALLER, when
+# set, reads the images as a guest would.
 # Writes "passed failed skipped" to RESULTS_DIR/SUITE. The work directory is
 # kept when a test fails (its path is printed).
 set -u
@@ -25,9 +28,9 @@ cleanup() {
 	done
 	chmod -R u+w "$work" 2>/dev/null
 	if [ "$failed" -eq 0 ]; then
-		rm -rf "$work"
+		rm -rf "$work" ${extra_dirs:-}
 	else
-		echo "$suite: work directory kept: $work" >&2
+		echo "$suite: work directory kept: $work ${extra_dirs:-}" >&2
 	fi
 }
 trap cleanup EXIT
@@ -81,6 +84,7 @@ make_tree() {
 
 # The expected layout, as bsdtar lists it (sorted, no leading ./).
 expected_layout='Linux
+Linux/CONTENTS
 Linux/MANIFEST
 Linux/deb
 Linux/deb/agent.deb
@@ -167,7 +171,7 @@ if bsdtar -xf "$out/a.iso" -C "$x" 2>"$work/stderr" &&
 	[ "$(stat -c %a "$x/README.txt")" = 644 ] &&
 	[ "$(readlink "$x/Linux/install")" = install.sh ] &&
 	(cd "$x" && sha256sum --quiet -c SHA256SUMS) >"$work/stderr" 2>&1 &&
-	[ "$(wc -l <"$x/SHA256SUMS")" -eq 7 ]; then
+	[ "$(wc -l <"$x/SHA256SUMS")" -eq 8 ]; then
 	ok extract-content
 else
 	fail extract-content "content, mode, link or SHA256SUMS differ"
@@ -179,6 +183,15 @@ if grep -qx 'package Linux/el7/agent.rpm size=100000 sha256='"$(sha "$t/pkgs/el7
 	ok on-iso-manifest
 else
 	fail on-iso-manifest "$(cat "$x/Linux/MANIFEST")"
+fi
+# What lies outside Linux/ is in Linux/CONTENTS, which Linux/MANIFEST pins.
+if grep -qx "file Linux/CONTENTS size=$(stat -c %s "$x/Linux/CONTENTS") sha256=$(sha "$x/Linux/CONTENTS") mode=0644" "$x/Linux/MANIFEST" &&
+	grep -qx "file Windows/setup.exe size=3000 sha256=$(sha "$t/win/setup.exe") mode=0644" "$x/Linux/CONTENTS" &&
+	grep -qx 'file README.txt size=24 sha256='"$(sha "$t/README.txt")"' mode=0644' "$x/Linux/CONTENTS" &&
+	! grep -q 'README.txt\|Windows/' "$x/Linux/MANIFEST" && ! grep -q 'Linux/' "$x/Linux/CONTENTS"; then
+	ok on-iso-contents
+else
+	fail on-iso-contents "$(cat "$x/Linux/CONTENTS")"
 fi
 
 # ls, human and JSON.
@@ -214,7 +227,7 @@ assert d["sha256"] == sys.argv[2], d
 assert d["bytes"] == int(sys.argv[4]), d
 assert d["unique_bytes"] == d["bytes"] - 100000, d
 assert d["iso_size"] == int(sys.argv[3]), d
-assert d["files"] == 8, d
+assert d["files"] == 9, d
 ' "$work/stdout" "$(sha "$out/j.iso")" "$(stat -c %s "$out/j.iso")" \
 	"$(cd "$t" && cat README.txt install.sh installer pkgs/el7/agent.rpm \
 		pkgs/deb/same-content.deb win/setup.exe | wc -c)" 2>"$work/stderr"; then
@@ -302,6 +315,9 @@ mkdir -p "$fb"
 mkdir -p "$fb/i686"
 head -c 4096 /dev/urandom >"$fb/installer"
 head -c 4096 /dev/urandom >"$fb/i686/installer"
+# A stand-in for the SBOM `make iso` writes (scripts/release/sbom.py).
+mkdir -p "$fb/release"
+echo '{"spdxVersion": "SPDX-2.3"}' >"$fb/release/SBOM.spdx.json"
 # Stand-ins for the agent packages `make payload` builds (names: pkg.sh),
 # x86_64 in BUILD/payload, i686 in BUILD/i686/payload.
 for a in x86_64 i686; do
@@ -544,20 +560,9 @@ else
 fi
 rm -f "$b/o/e.iso"
 
-# A file over 4 GiB needs ISO level 3. It writes 4.5 GB, so only on request.
-if [ "${MKISOTOOL_SLOW_TESTS:-0}" = 1 ]; then
-	truncate -s 4500M "$b/huge.bin"
-	bad_manifest 'file huge.bin src=huge.bin'
-	run build -q -m "$m" -o "$b/o/huge.iso" --source-date-epoch $SDE
-	if [ "$rc" -eq 0 ] && bsdtar -tvf "$b/o/huge.iso" | grep -q ' 4718592000 .* huge.bin$'; then
-		ok over-4GiB
-	else
-		fail over-4GiB "exit $rc"
-	fi
-	rm -f "$b/huge.bin" "$b/o/huge.iso"
-else
-	skip over-4GiB "writes 4.5 GB; run with MKISOTOOL_SLOW_TESTS=1"
-fi
+# --- tree entries, and real tools-ISO scale (trees.sh, scale.sh). ----------
+. "$top/tests/mkisotool/trees.sh"
+. "$top/tests/mkisotool/scale.sh"
 
 # --- verify catches damage. ---------------------------------------------------
 cp "$out/a.iso" "$out/bad.iso"

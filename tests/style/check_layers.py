@@ -26,21 +26,17 @@ from harness import check  # noqa: E402
 INSTALLER_ARROWS = {
     "cli": {"cli", "detect", "media", "transaction", "actions", "testseam"},
     "actions": {"actions", "detect", "transaction"},
-    "transaction": {"transaction"},
+    # The kill and stop points of the crash tests sit right after a record is
+    # durable; they do nothing outside the test build (installer/testseam).
+    "transaction": {"transaction", "testseam"},
     "media": {"media", "testseam"},
     "detect": {"detect"},
     "testseam": {"testseam"},
 }
 # Known arrows against the rule, with why and who removes them.
-EXCEPTIONS = {
-    ("installer/transaction/journal.c", "actions"):
-        "rollback calls actions/pkg and actions/service to undo packages and services, "
-        "which record their steps in the journal: a cycle to break (txn-journal)",
-}
+EXCEPTIONS = {}
 # Modules that still print their errors themselves (the front end should).
 MODULES_PRINTING = {
-    "installer/actions/pkg.c": "txn-journal",
-    "installer/transaction/journal.c": "txn-journal",
     "installer/media/media.c": "txn-root",
     "installer/media/sigcheck.c": "txn-root",
     "installer/media/leftover.c": "txn-root",

@@ -230,7 +230,7 @@ def test_tree(fmt, files):
               "; ".join(f"{rel}:{line}: {what}" for line, what in findings))
     check(f"message formats found ({total} in {len(files)} files)", total > 300, total)
     for name in ("gt_err", "gt_warn", "gt_info", "gt_debug", "say", "note", "mk_problem",
-                 "warn", "fail", "bad"):
+                 "warn", "fail", "mk_image_bad", "problem"):
         check(f"{name}() is known to print (its format is argument {fmt.get(name)})",
               name in fmt, sorted(fmt))
 

@@ -256,14 +256,44 @@ static void test_errors(void **state)
 	parse_bad(HDR "file a//b src=b\n", B, -GT_EPARSE, 3, "empty path component");
 	parse_bad(HDR "file a/../b src=b\n", B, -GT_EPARSE, 3, "not allowed");
 	parse_bad(HDR "file a/b/ src=b\n", B, -GT_EPARSE, 3, "empty path component");
-	parse_bad(HDR "file a:b src=b\n", B, -GT_EPARSE, 3, "only A-Z");
+	parse_bad(HDR "file a:b src=b\n", B, -GT_EPARSE, 3,
+	          "Joliet or Windows cannot keep it");
+	parse_bad(HDR "file a?b src=b\n", B, -GT_EPARSE, 3,
+	          "Joliet or Windows cannot keep it");
+	parse_bad(HDR "file a|b src=b\n", B, -GT_EPARSE, 3,
+	          "Joliet or Windows cannot keep it");
+	parse_bad(HDR "file a\\b src=b\n", B, -GT_EPARSE, 3,
+	          "Joliet or Windows cannot keep it");
+	parse_bad(HDR "file a/b. src=b\n", B, -GT_EPARSE, 3, "ends with '.'");
+	parse_bad(HDR "link a target=b./c\n", B, -GT_EPARSE, 3, "ends with '.'");
 	parse_bad(HDR "file a/b/c/d/e/f/g/h/i src=b\n", B, -GT_EPARSE, 3, "8 levels");
-	parse_bad(
-	        HDR
-	        "file "
-	        "a123456789012345678901234567890123456789012345678901234567890123456789 "
-	        "src=b\n",
-	        B, -GT_EPARSE, 3, "64 bytes");
+	parse_bad(HDR "file "
+	              "a12345678901234567890123456789012345678901234567890"
+	              "12345678901234567890123456789012345678901234567890123 "
+	              "src=b\n",
+	          B, -GT_EPARSE, 3, "longer than 103 bytes");
+	/* Trees: build manifests only, src= needed, exclude= patterns. */
+	parse_bad(HDR "tree Windows\n", B, -GT_EPARSE, 3, "missing src");
+	parse_bad(HDR "tree Windows src=w mode=0644\n", B, -GT_EPARSE, 3,
+	          "unknown key 'mode' (a tree in a build manifest takes: src, exclude)");
+	parse_bad(HDR "tree Windows src=w exclude=a,,b\n", B, -GT_EPARSE, 3,
+	          "exclude=: empty or over-long pattern");
+	parse_bad(HDR "tree W size=1\n", I, -GT_EPARSE, 3,
+	          "'tree' entries do not belong in a ISO manifest");
+	parse_bad(HDR "tree W src=w\nfile W src=b\n", B, -GT_EPARSE, 4,
+	          "'W' already used on line 3");
+	parse_bad(HDR "file W src=b\ntree W/x src=w\n", B, -GT_EPARSE, 4,
+	          "puts a directory there");
+	parse_bad(HDR "file Linux/CONTENTS src=b\n", B, -GT_EPARSE, 3, "reserved");
+	/* Linux/CONTENTS: file and link lines only. */
+	parse_bad("guest-tools-manifest 1\nversion 1\n", GT_MANIFEST_CONTENTS, -GT_EPARSE,
+	          2, "unknown keyword 'version' (expected file, link)");
+	parse_bad("guest-tools-manifest 1\npackage p size=1 " SHA
+	          " mode=0644 family=rpm arch=i686\n",
+	          GT_MANIFEST_CONTENTS, -GT_EPARSE, 2,
+	          "'package' entries do not belong in a contents manifest");
+	parse_bad("guest-tools-manifest 1\nfile SHA256SUMS size=1 mode=0644 " SHA "\n",
+	          GT_MANIFEST_CONTENTS, -GT_EPARSE, 2, "reserved");
 	/* Collisions. */
 	parse_bad(HDR "file a src=b\n# c\nfile a src=c\n", B, -GT_EPARSE, 5,
 	          "'a' already used on line 3");
@@ -271,11 +301,13 @@ static void test_errors(void **state)
 	          "differs only in case");
 	parse_bad(HDR "file Dir src=b\nfile Dir/x src=c\n", B, -GT_EPARSE, 4,
 	          "puts a directory there");
-	parse_bad(HDR "file Linux src=b\n", B, -GT_EPARSE, 3,
-	          "mkisotool writes Linux/MANIFEST");
+	parse_bad(HDR "file Linux src=b\n", B, -GT_EPARSE, 3, "mkisotool writes Linux/");
 	parse_bad(HDR "file a/b/c src=b\nfile a/b src=c\n", B, -GT_EPARSE, 4,
 	          "puts a directory there");
 	parse_bad(HDR "file Linux/MANIFEST src=b\n", B, -GT_EPARSE, 3, "reserved");
+	parse_bad(HDR "file Linux/CONTENTS/x size=1 mode=0644 " SHA
+	              "\nfile Linux/CONTENTS size=1 mode=0644 " SHA "\n",
+	          I, -GT_EPARSE, 4, "puts a directory there");
 	parse_bad(HDR "file SHA256SUMS/x src=b\n", B, -GT_EPARSE, 3, "mkisotool writes");
 	parse_bad(HDR "file linux src=b\n", B, -GT_EPARSE, 3, "mkisotool writes");
 }
@@ -296,26 +328,30 @@ static void test_limits(void **state)
 	        gt_manifest_parse(text, strlen(text), GT_MANIFEST_BUILD, &m, &err),
 	        -GT_ETOOBIG);
 	assert_int_equal(err.line, 3);
-	/* Too many entries. */
+	/* Too many entries for an on-ISO manifest (the installer's bound). */
 	used = (size_t)sprintf(text, HDR);
 	for (i = 0; i <= GT_MANIFEST_MAX_ENTRIES; i++)
-		used += (size_t)sprintf(text + used, "file f%zu src=x\n", i);
-	assert_int_equal(gt_manifest_parse(text, used, GT_MANIFEST_BUILD, &m, &err),
+		used += (size_t)sprintf(text + used,
+		                        "file f%zu size=1 mode=0644 " SHA "\n", i);
+	assert_true(used <= GT_MANIFEST_MAX_SIZE);
+	assert_int_equal(gt_manifest_parse(text, used, GT_MANIFEST_ISO, &m, &err),
 	                 -GT_ETOOBIG);
 	assert_int_equal(err.line, GT_MANIFEST_MAX_ENTRIES + 3);
 	/* Exactly the limit is fine. */
 	used = (size_t)sprintf(text, HDR);
 	for (i = 0; i < GT_MANIFEST_MAX_ENTRIES; i++)
-		used += (size_t)sprintf(text + used, "file f%zu src=x\n", i);
-	assert_int_equal(gt_manifest_parse(text, used, GT_MANIFEST_BUILD, &m, &err), 0);
+		used += (size_t)sprintf(text + used,
+		                        "file f%zu size=1 mode=0644 " SHA "\n", i);
+	assert_int_equal(gt_manifest_parse(text, used, GT_MANIFEST_ISO, &m, &err), 0);
 	assert_int_equal(m->n_entries, GT_MANIFEST_MAX_ENTRIES);
 	gt_manifest_free(m);
 	m = NULL;
 	/* Too large a buffer is refused before reading it. */
 	memset(text, '#', GT_MANIFEST_MAX_SIZE + 1);
 	assert_int_equal(gt_manifest_parse(text, GT_MANIFEST_MAX_SIZE + 1,
-	                                   GT_MANIFEST_BUILD, &m, &err),
+	                                   GT_MANIFEST_ISO, &m, &err),
 	                 -GT_ETOOBIG);
+	assert_null(m);
 	/* A list longer than the limit. */
 	used = (size_t)sprintf(text,
 	                       HDR "package p src=b family=rpm arch=i686 distro=d0");
@@ -331,6 +367,85 @@ static void test_limits(void **state)
 	                 -GT_ETOOBIG);
 	assert_null(m);
 	free(text);
+}
+
+/* Parses @len bytes at @text as a manifest of @kind, which must succeed. */
+static struct gt_manifest *parse_ok_len(const char *text, size_t len,
+                                        enum gt_manifest_kind kind)
+{
+	struct gt_manifest *m = NULL;
+	struct gt_manifest_error err;
+	int ret = gt_manifest_parse(text, len, kind, &m, &err);
+
+	if (ret != 0)
+		print_error("unexpected parse error: line %u: %s\n", err.line, err.msg);
+	assert_int_equal(ret, 0);
+	return m;
+}
+
+/*
+ * Build manifests and Linux/CONTENTS are bounded by memory only: 100,000
+ * entries (about 3 MB) parse, and format back to the same text.
+ */
+static void test_no_walls(void **state)
+{
+	enum { N = 100000 };
+	size_t cap = (size_t)N * 48 + 64, used, i;
+	char *text = malloc(cap), *out = NULL;
+	struct gt_manifest *m = NULL;
+	size_t n = 0;
+
+	assert_non_null(text);
+	used = (size_t)sprintf(text, HDR);
+	for (i = 0; i < N; i++)
+		used += (size_t)sprintf(text + used, "file d%zu/f%zu src=x%zu\n", i % 97,
+		                        i, i);
+	assert_true(used > GT_MANIFEST_MAX_SIZE);
+	m = parse_ok_len(text, used, GT_MANIFEST_BUILD);
+	assert_int_equal(m->n_entries, N);
+	assert_int_equal(gt_manifest_format(m, &out, &n), 0);
+	assert_true(n > GT_MANIFEST_MAX_SIZE);
+	free(out);
+	gt_manifest_free(m);
+	/* The same count as Linux/CONTENTS. */
+	used = (size_t)sprintf(text, "guest-tools-manifest 1\n");
+	for (i = 0; i < N; i++)
+		used += (size_t)sprintf(text + used, "link l%zu target=t\n", i);
+	m = parse_ok_len(text, used, GT_MANIFEST_CONTENTS);
+	assert_int_equal(m->n_entries, N);
+	assert_null(m->version);
+	gt_manifest_free(m);
+	free(text);
+}
+
+/* A tree entry parses, formats back, and leaves room below it. */
+static void test_tree(void **state)
+{
+	static const char text[] =
+	        HDR "tree Windows src=win exclude=*.pdb,.git,sub/*.tmp\n"
+	            "file Windows/readme.txt src=r\n"
+	            "tree Windows/extra src=x\n";
+	struct gt_manifest *m = parse_ok(text, GT_MANIFEST_BUILD);
+	char *out = NULL;
+	size_t n = 0;
+
+	assert_int_equal(m->n_entries, 3);
+	assert_int_equal(m->entries[0].type, GT_ENTRY_TREE);
+	assert_string_equal(m->entries[0].src, "win");
+	assert_string_equal(m->entries[0].excludes[0], "*.pdb");
+	assert_string_equal(m->entries[0].excludes[2], "sub/*.tmp");
+	assert_null(m->entries[0].excludes[3]);
+	assert_null(m->entries[2].excludes);
+	assert_int_equal(gt_manifest_format(m, &out, &n), 0);
+	assert_non_null(
+	        strstr(out, "tree Windows src=win exclude=*.pdb,.git,sub/*.tmp\n"));
+	free(out);
+	gt_manifest_free(m);
+	/* Names Joliet and Windows keep: spaces no, brackets and commas yes. */
+	assert_null(gt_manifest_check_dest("Windows/Xen_(x64)/drv[1],v2@#!.inf"));
+	assert_non_null(gt_manifest_check_dest("#comment"));
+	assert_non_null(gt_manifest_check_dest("a/\x01"));
+	assert_non_null(gt_manifest_check_dest("caf\xc3\xa9"));
 }
 
 /* The parser reads only the @len bytes given: no NUL terminator needed. */
@@ -436,6 +551,8 @@ int main(void)
 		cmocka_unit_test(test_format_build_and_iso),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_no_walls),
+		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_not_terminated),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_mutations),

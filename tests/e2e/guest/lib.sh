@@ -98,7 +98,7 @@ gt_snapshot() {
 		sha256sum /var/lib/dpkg/status
 		find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run \
 			-o -path /tmp -o -path /var/tmp -o -path /var/log -o -path /var/cache \
-			-o -path /var/lib/systemd -o -path "$GT_CD" \) -prune \
+			-o -path /var/lib/systemd -o -path /var/lib/gt-e2e -o -path "$GT_CD" \) -prune \
 			-o -printf '%p %y %m %s %T@\n' | LC_ALL=C sort
 	} >"$1"
 }

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli/undo_words.h"
+#include "log.h"
+
+void gt_say_left(const struct gt_undo_report *u)
+{
+	if (u->unrecorded)
+		gt_warn("%zu undo steps were done but could not be written down (is the disk full?); a later run does them again, harmlessly",
+		        u->unrecorded);
+	for (size_t i = 0; i < u->n_left; i++)
+		gt_err("  left: %s", u->left[i]);
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "strv.h"
+#include "testseam/testseam.h"
+#include "transaction/fsops.h"
+#include "transaction/rollback.h"
+
+void gt_undo_report_clear(struct gt_undo_report *rep)
+{
+	gt_strv_free(rep->left);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* One walk: a log (@name in the state directory) being undone. */
+struct walk {
+	struct gt_state *st;
+	const char *name; /* GT_JOURNAL_NAME or GT_INSTALLED_NAME */
+	const struct gt_journal_log *log;
+	char **why; /* [count]: why an undo step failed, or NULL */
+	struct gt_undo_report *rep;
+	const struct gt_undo_ops *ops;
+};
+
+static const char *kind_of(const struct gt_journal_record *r)
+{
+	return r->kind;
+}
+
+/* The backup field of a file record as a path in the state directory. */
+static const char *backup_rel(const char *backup)
+{
+	return backup + strlen(GT_STATE_DIR) + 1;
+}
+
+static int undo_file(struct walk *w, const struct gt_journal_record *r, char *why,
+                     size_t whylen)
+{
+	struct gt_file_state want = { 0 };
+	int ret;
+
+	if (strcmp(r->fields[1], "-") == 0) {
+		ret = gt_backup_remove_new(w->st->root, r->fields[0]);
+		if (ret == -EISDIR)
+			snprintf(why, whylen,
+			         "a directory stands where the installer wrote a file");
+		else if (ret < 0)
+			snprintf(why, whylen, "cannot be removed: %s", gt_strerror(ret));
+		return ret;
+	}
+	ret = gt_journal_file_state(r, &want);
+	if (ret == 0)
+		ret = gt_backup_restore(w->st->root, w->st->fd, backup_rel(r->fields[1]),
+		                        r->fields[0], &want, why, whylen);
+	gt_file_state_clear(&want);
+	return ret;
+}
+
+static int undo_pkg(struct walk *w, const struct gt_journal_record *r, char *why,
+                    size_t whylen)
+{
+	char how[160];
+	int ret;
+
+	/* tgz: its files are undone one by one. A version that was there
+	 * before cannot be put back offline (no package file of it is kept):
+	 * the check at the end says whether the run changed it. */
+	if (strcmp(r->fields[0], "tgz") == 0 || strcmp(r->fields[2], "-") != 0)
+		return 0;
+	ret = w->ops->pkg_remove(w->st->root, r->fields[0], r->fields[1], how,
+	                         sizeof(how));
+	if (ret < 0)
+		snprintf(why, whylen, "%s", ret == -GT_ETOOL ? how : gt_strerror(ret));
+	return ret;
+}
+
+static int undo_dir(struct walk *w, const struct gt_journal_record *r, char *why,
+                    size_t whylen)
+{
+	/* Only an empty directory goes: anything put there since stays. A
+	 * missing one is already undone; the parent is synced (fsops.h). */
+	int ret = gt_fs_rmdir(w->st->root, r->fields[0]);
+
+	if (ret == -ENOTEMPTY)
+		snprintf(why, whylen,
+		         "is not empty: it holds files the installer did not put there");
+	else if (ret < 0)
+		snprintf(why, whylen, "cannot be removed: %s", gt_strerror(ret));
+	return ret;
+}
+
+static bool was_enabled(const struct gt_journal_record *r)
+{
+	const char *was = gt_journal_field(r, 2);
+
+	return was && strcmp(was, "enabled") == 0;
+}
+
+static int undo_service(struct walk *w, const struct gt_journal_record *r, char *why,
+                        size_t whylen)
+{
+	const char *name = r->fields[0], *init = r->fields[1];
+	bool want = was_enabled(r),
+	     now = w->ops->service_enabled(w->st->root, name, init);
+	int ret = 0;
+
+	if (want && !now)
+		ret = w->ops->service_enable(w->st->root, name, init);
+	else if (!want && now)
+		ret = w->ops->service_disable(w->st->root, name, init);
+	if (ret < 0)
+		snprintf(why, whylen, "cannot be %s: %s",
+		         want ? "enabled again" : "disabled", gt_strerror(ret));
+	return ret;
+}
+
+static int undo_record(struct walk *w, const struct gt_journal_record *r, char *why,
+                       size_t whylen)
+{
+	const char *k = kind_of(r);
+
+	if (strcmp(k, "file") == 0)
+		return undo_file(w, r, why, whylen);
+	if (strcmp(k, "pkg") == 0)
+		return undo_pkg(w, r, why, whylen);
+	if (strcmp(k, "dir") == 0)
+		return undo_dir(w, r, why, whylen);
+	if (strcmp(k, "service") == 0)
+		return undo_service(w, r, why, whylen);
+	return 0;
+}
+
+static bool undoable(const struct gt_journal_record *r)
+{
+	const char *k = kind_of(r);
+
+	return !strcmp(k, "file") || !strcmp(k, "pkg") || !strcmp(k, "dir") ||
+	       !strcmp(k, "service");
+}
+
+/* Undo every record not yet undone, last first, each one written down when done. */
+static void undo_all(struct walk *w)
+{
+	size_t i = w->log->count;
+	char why[512];
+
+	while (i-- > 0) {
+		const struct gt_journal_record *r = &w->log->records[i];
+		char idx[24];
+		int ret;
+
+		if (!undoable(r) || w->log->undone[i])
+			continue;
+		why[0] = '\0';
+		ret = undo_record(w, r, why, sizeof(why));
+		w->rep->steps++;
+		gt_test_kill_point_n("undo", (unsigned)w->rep->steps);
+		if (ret < 0) { /* said in the report, if the check finds it left */
+			w->why[i] = strdup(why[0] ? why : gt_strerror(ret));
+			continue;
+		}
+		snprintf(idx, sizeof(idx), "%zu", i);
+		/* Not written down: done all the same; a later run finds it done. */
+		if (gt_journal_append(w->st, w->name, "undone", idx, (char *)NULL) < 0)
+			w->rep->unrecorded++;
+		gt_test_kill_point_n("undone", (unsigned)w->rep->steps);
+	}
+}
+
+/* Is @r the first record of @log about its subject (the one that knew the original)? */
+static bool first_about(const struct gt_journal_log *log, size_t i)
+{
+	const struct gt_journal_record *r = &log->records[i];
+	size_t k;
+
+	for (k = 0; k < i; k++) {
+		const struct gt_journal_record *o = &log->records[k];
+
+		if (strcmp(o->kind, r->kind) == 0 &&
+		    strcmp(o->fields[0], r->fields[0]) == 0 &&
+		    (strcmp(r->kind, "pkg") != 0 ||
+		     strcmp(o->fields[1], r->fields[1]) == 0))
+			return false;
+	}
+	return true;
+}
+
+static int left(struct walk *w, size_t i, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int left(struct walk *w, size_t i, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (w->why[i] && n < sizeof(line) - 4)
+		snprintf(line + n, sizeof(line) - n, " (%s)", w->why[i]);
+	return gt_strv_push(&w->rep->left, &w->rep->n_left, line);
+}
+
+static int check_file(struct walk *w, size_t i)
+{
+	const struct gt_journal_record *r = &w->log->records[i];
+	struct gt_file_state want = { 0 }, now = { 0 };
+	char d[300];
+	const char *diff;
+	int ret = gt_journal_file_state(r, &want);
+
+	if (ret == 0)
+		ret = gt_file_state_of(w->st->root, r->fields[0], &now);
+	if (ret == 0 &&
+	    want.type == 0) { /* an earlier version's record: existence only */
+		bool was_absent = strcmp(r->fields[1], "-") == 0;
+
+		if (was_absent != (now.type == '-'))
+			ret = left(w, i, "%s: %s, it was %s", r->fields[0],
+			           was_absent ? "still there" : "missing",
+			           was_absent ? "absent" : "there");
+		gt_file_state_clear(&now);
+		return ret;
+	}
+	if (ret == -EISDIR)
+		ret = left(w, i, "%s: a directory stands there; it was %s", r->fields[0],
+		           strcmp(r->fields[1], "-") == 0 ? "absent" : "a file");
+	else if (ret < 0)
+		ret = left(w, i, "%s: cannot be checked: %s", r->fields[0],
+		           gt_strerror(ret));
+	else if ((diff = gt_file_state_differs(&want, &now, d, sizeof(d))))
+		ret = left(w, i, "%s: %s", r->fields[0], diff);
+	gt_file_state_clear(&want);
+	gt_file_state_clear(&now);
+	return ret;
+}
+
+static int check_pkg(struct walk *w, size_t i)
+{
+	const struct gt_journal_record *r = &w->log->records[i];
+	const char *family = r->fields[0], *name = r->fields[1], *old = r->fields[2];
+	char *state = NULL, *version = NULL;
+	int ret;
+
+	if (strcmp(family, "tgz") == 0)
+		return 0; /* its files were checked one by one */
+	ret = w->ops->pkg_query(w->st->root, family, name, &state, &version);
+	if (ret < 0)
+		ret = left(w, i,
+		           "package %s (%s): the package tool cannot tell its state: %s",
+		           name, family, gt_strerror(ret));
+	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0)
+		ret = left(w, i, "package %s (%s): %s%s%s, was not installed", name,
+		           family, state, version ? " at version " : "",
+		           version ? version : "");
+	else if (strcmp(old, "-") != 0 && (strcmp(state, "installed") != 0 || !version ||
+	                                   strcmp(version, old) != 0))
+		ret = left(
+		        w, i,
+		        "package %s (%s): %s%s%s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		        name, family, state, version ? " at version " : "",
+		        version ? version : "", old);
+	free(state);
+	free(version);
+	return ret;
+}
+
+static int check_dir(struct walk *w, size_t i)
+{
+	const struct gt_journal_record *r = &w->log->records[i];
+	struct stat st;
+
+	if (gt_root_stat(w->st->root, r->fields[0], false, &st) == 0)
+		return left(w, i, "directory %s: still there, it was not", r->fields[0]);
+	return 0;
+}
+
+static int check_service(struct walk *w, size_t i)
+{
+	const struct gt_journal_record *r = &w->log->records[i];
+	bool want = was_enabled(r),
+	     now = w->ops->service_enabled(w->st->root, r->fields[0], r->fields[1]);
+
+	if (want != now)
+		return left(w, i, "service %s (%s): %s, was %s", r->fields[0],
+		            r->fields[1], now ? "enabled" : "disabled",
+		            want ? "enabled" : "disabled");
+	return 0;
+}
+
+/* The end state, checked against what the first record of each thing says it was. */
+static int check_all(struct walk *w)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < w->log->count && ret == 0; i++) {
+		const char *k = w->log->records[i].kind;
+
+		if (!undoable(&w->log->records[i]) || !first_about(w->log, i))
+			continue;
+		if (strcmp(k, "file") == 0)
+			ret = check_file(w, i);
+		else if (strcmp(k, "pkg") == 0)
+			ret = check_pkg(w, i);
+		else if (strcmp(k, "dir") == 0)
+			ret = check_dir(w, i);
+		else
+			ret = check_service(w, i);
+	}
+	return ret;
+}
+
+/* Undo @log (file @name), check, and remove it when everything is back. */
+static int walk_log(struct gt_state *st, const struct gt_undo_ops *ops, const char *name,
+                    const struct gt_journal_log *log, struct gt_undo_report *rep)
+{
+	struct walk w = {
+		st, name, log, calloc(log->count + 1, sizeof(char *)), rep, ops
+	};
+	size_t i;
+	int ret;
+
+	if (!w.why)
+		return -ENOMEM;
+	undo_all(&w);
+	ret = check_all(&w);
+	for (i = 0; i < log->count; i++)
+		free(w.why[i]);
+	free(w.why);
+	if (ret < 0 || rep->n_left > 0)
+		return ret;
+	if (unlinkat(st->fd, name, 0) < 0 || fsync(st->fd) < 0)
+		return -errno;
+	gt_journal_gc_backups(st);
+	rep->finished = true;
+	return 0;
+}
+
+int gt_rollback_run(struct gt_journal *j, const struct gt_undo_ops *ops,
+                    struct gt_undo_report *rep)
+{
+	int ret = walk_log(gt_journal_state(j), ops, GT_JOURNAL_NAME, gt_journal_log(j),
+	                   rep);
+
+	gt_journal_free(j);
+	return ret;
+}
+
+int gt_rollback_recover(struct gt_state *st, const struct gt_undo_ops *ops,
+                        enum gt_recovery *what, struct gt_undo_report *rep,
+                        struct gt_journal_error *err)
+{
+	struct gt_journal_log *log = NULL;
+	int ret;
+
+	*what = GT_RECOVERED_NOTHING;
+	ret = gt_journal_load(st, GT_JOURNAL_NAME, &log, err);
+	if (ret == 0) {
+		if (log->count == 0) {
+			*what = GT_RECOVERED_EMPTY;
+			ret = unlinkat(st->fd, GT_JOURNAL_NAME, 0) < 0 ? -errno : 0;
+		} else if (log->committed) {
+			*what = GT_RECOVERED_COMMIT;
+			ret = gt_journal_finish_commit(st, log);
+		} else {
+			*what = GT_RECOVERED_ROLLBACK;
+			ret = walk_log(st, ops, GT_JOURNAL_NAME, log, rep);
+		}
+		gt_journal_log_free(log);
+		return ret;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	ret = gt_journal_load(st, GT_INSTALLED_NAME, &log, err);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return ret;
+	if (log->uninstalling) {
+		*what = GT_RECOVERED_UNINSTALL;
+		ret = walk_log(st, ops, GT_INSTALLED_NAME, log, rep);
+	}
+	gt_journal_log_free(log);
+	return ret;
+}
+
+int gt_rollback_uninstall(struct gt_state *st, const struct gt_undo_ops *ops,
+                          struct gt_undo_report *rep, struct gt_journal_error *err)
+{
+	struct gt_journal_log *log = NULL;
+	int ret = gt_journal_load(st, GT_INSTALLED_NAME, &log, err);
+
+	if (ret < 0)
+		return ret;
+	if (!log->uninstalling) {
+		char id[64];
+
+		/* The uninstall's own id, in the installed record before any undo. */
+		gt_journal_new_run_id(id, sizeof(id));
+		ret = gt_journal_append(st, GT_INSTALLED_NAME, "uninstall", id,
+		                        (char *)NULL);
+		if (ret < 0) {
+			gt_journal_log_free(log);
+			return ret;
+		}
+		gt_test_kill_point("uninstall");
+	}
+	ret = walk_log(st, ops, GT_INSTALLED_NAME, log, rep);
+	gt_journal_log_free(log);
+	return ret;
+}
