@@ -52,14 +52,22 @@ static void print_platform(const struct gt_platform_advice *a, const struct gt_v
 	        "installer install puts the Xen agent on this guest only with --force; without it, it stops before any change (exit 14).\n");
 }
 
-int gt_advice_install(struct gt_driver_plan *p, const struct gt_detect *d,
-                      const struct gt_manifest_entry *payload, FILE *out)
+int gt_advice_payload_note(struct gt_driver_plan *p, const struct gt_detect *d,
+                           const struct gt_manifest_entry *payload)
 {
 	char buf[600];
 	const char *note = gt_plan_note(d->distro, payload, buf, sizeof(buf));
 
 	if (note &&
 	    gt_warning_add(&p->warnings, &p->n_warnings, "tgz-payload", "%s", note) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int gt_advice_install(struct gt_driver_plan *p, const struct gt_detect *d,
+                      const struct gt_manifest_entry *payload, FILE *out)
+{
+	if (gt_advice_payload_note(p, d, payload) < 0)
 		return -ENOMEM;
 	if (!p->platform)
 		return 0;

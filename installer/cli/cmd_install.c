@@ -410,6 +410,8 @@ static int lock_late(struct run *r, bool *done)
 	ret = gt_pkg_installed_version(r->root, family, r->pkg.name, &r->previous);
 	if (ret == 0)
 		ret = gt_drivers_plan(r->root, r->d, &r->drivers);
+	if (ret == 0) /* the new plan keeps the note the first one carried */
+		ret = gt_advice_payload_note(r->drivers, r->d, r->payload);
 	if (ret < 0)
 		return fail(r, GT_EXIT_FAILURE,
 		            "%s: cannot look again at what is installed: %s", r->pkg.name,
