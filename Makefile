@@ -91,8 +91,9 @@ endif
 # for TARGETS with STATIC_PREFIX set. The script's own message and exit status
 # stop the recipe (no pipe hides them), and an empty or unbuilt prefix is
 # refused, so the inner make always has a prefix and can never come back here.
-# Callers write +$(call static_make,...): make cannot see the $(MAKE) inside
-# the call, and the + hands the inner make the jobserver (-j2, not -j1).
+# The inner make runs at -j1 ("jobserver unavailable" under -j2) on purpose:
+# handed the jobserver (a leading +), the static and payload makes of one
+# architecture ran at once in one BUILD folder and raced on libgt.a.
 define static_make
 @prefix=$$(scripts/build-static-deps.sh --arch $(1) --quiet) || exit $$?; \
 if [ -z "$$prefix" ] || [ ! -f "$$prefix/env.mk" ]; then \
@@ -118,7 +119,7 @@ host: $(HOST_PRODUCTS)
 
 ifeq ($(STATIC_PREFIX),)
 static: | deps
-	+$(call static_make,$(ARCH),static)
+	$(call static_make,$(ARCH),static)
 else
 static: $(STATIC_PRODUCTS)
 endif

@@ -67,11 +67,11 @@ $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH): $(BUILD)/guest-agent $(PAYLOAD_INPUTS) 
 .PHONY: payload check-agent check-agent-packages
 ifeq ($(STATIC_PREFIX),)
 payload: | deps
-	+$(call static_make,$(PAYLOAD_ARCH),payload)
+	$(call static_make,$(PAYLOAD_ARCH),payload)
 check-agent: | deps-check
-	+$(call static_make,$(PAYLOAD_ARCH),check-agent)
+	$(call static_make,$(PAYLOAD_ARCH),check-agent)
 check-agent-packages: | deps-check
-	+$(call static_make,$(PAYLOAD_ARCH),check-agent-packages)
+	$(call static_make,$(PAYLOAD_ARCH),check-agent-packages)
 else
 payload: $(BUILD)/payload/.stamp-$(PAYLOAD_ARCH)
 # The static agent for real (tests/agent/run.sh), then through what xenopsd
