@@ -592,12 +592,10 @@ static int check_destinations(struct parser *p)
 		const char *d = refs[i].dest, *slash;
 
 		for (slash = strchr(d, '/'); slash; slash = strchr(slash + 1, '/')) {
-			struct dest_ref key, *hit;
+			struct dest_ref key = {.dest = prefix}, *hit;
 
 			memcpy(prefix, d, (size_t)(slash - d));
 			prefix[slash - d] = '\0';
-			key.dest = prefix;
-			key.line = 0;
 			hit = bsearch(&key, refs, total, sizeof(*refs), cmp_dest_ref);
 			if (!hit || hit->dir)
 				continue;

@@ -261,7 +261,7 @@ int cmd_status(int argc, char **argv)
 			    !strcmp(r->kind, "uninstall") || !strcmp(r->kind, "undone"))
 				continue;
 			printf("  %-8s", r->kind);
-			for (size_t k = 0; r->fields[k] && k < 2; k++)
+			for (size_t k = 0; k < 2 && r->fields[k]; k++)
 				printf(" %s", r->fields[k]);
 			printf("%s\n", log->undone[i] ? "   (undone)" : "");
 		}

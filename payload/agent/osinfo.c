@@ -66,7 +66,7 @@ void osinfo_split_version(const char *v, char major[OSINFO_PART_MAX],
 	major[0] = minor[0] = '\0';
 	if (!v || !isdigit((unsigned char)*v))
 		return;
-	while (isdigit((unsigned char)v[n]) && n < OSINFO_PART_MAX - 1) {
+	while (n < OSINFO_PART_MAX - 1 && isdigit((unsigned char)v[n])) {
 		major[n] = v[n];
 		n++;
 	}
@@ -78,7 +78,7 @@ void osinfo_split_version(const char *v, char major[OSINFO_PART_MAX],
 		v += 3;
 	else
 		return;
-	for (n = 0; isdigit((unsigned char)v[n]) && n < OSINFO_PART_MAX - 1; n++)
+	for (n = 0; n < OSINFO_PART_MAX - 1 && isdigit((unsigned char)v[n]); n++)
 		minor[n] = v[n];
 	minor[n] = '\0';
 }
