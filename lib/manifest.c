@@ -592,7 +592,7 @@ static int check_destinations(struct parser *p)
 		const char *d = refs[i].dest, *slash;
 
 		for (slash = strchr(d, '/'); slash; slash = strchr(slash + 1, '/')) {
-			struct dest_ref key = {.dest = prefix}, *hit;
+			struct dest_ref key = { .dest = prefix }, *hit;
 
 			memcpy(prefix, d, (size_t)(slash - d));
 			prefix[slash - d] = '\0';
