@@ -29,7 +29,8 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libinstall
 check-unit: $(UNIT_HOST)
 	@GT_FIXTURES=tests/fixtures scripts/run-cmocka.sh unit $(BUILD)/results $^
 # The sanitizer run: unit tests, then the CLI and peer suites on the ASan binary.
-check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
+# The CLI suites make media with build/mkisotool (the install advice test).
+check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer $(BUILD)/mkisotool
 	@rc=0; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 GT_FIXTURES=tests/fixtures; \
 	scripts/run-cmocka.sh asan-unit $(BUILD)/results $(UNIT_ASAN) || rc=1; \
 	INSTALLER=$(BUILD)/asan/installer $(PYTHON) tests/cli/run.py asan-cli \
@@ -40,7 +41,7 @@ check-asan: $(UNIT_ASAN) $(BUILD)/asan/installer
 		$(PYTHON) tests/peer/run.py $(BUILD)/results >/dev/null || rc=1; \
 	exit $$rc
 # The product itself: the static binary that goes on the ISO.
-check-cli: static
+check-cli: static $(BUILD)/mkisotool
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/run.py cli $(BUILD)/results
 	@INSTALLER=$(BUILD)/installer $(PYTHON) tests/cli/test_collect.py cli-collect $(BUILD)/results
 check-peer: static
@@ -51,7 +52,7 @@ check-peer: static
 # the same i686 code, its system calls translated) and the suites say so;
 # without QEMU they are skipped, counted as skips.
 I686_RUN := $(BUILD)/i686/installer
-check-i686: i686
+check-i686: i686 $(BUILD)/mkisotool
 	@if $(I686_RUN) --version >/dev/null 2>&1; then run=$(I686_RUN); \
 	elif command -v qemu-i386-static >/dev/null; then \
 		echo "check-i686: this kernel cannot execute 32-bit programs; running the i686 installer under qemu-i386-static"; \
