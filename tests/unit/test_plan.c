@@ -50,8 +50,8 @@ static void test_find_payload(void **state)
 	char *rhel_like[] = { "rhel", "centos", "fedora", NULL };
 	char *fedora_like[] = { "fedora", NULL };
 	char *ubuntu_like[] = { "debian", NULL };
-	struct gt_plan_query q = { GT_FAMILY_NONE, GT_ARCH_X86_64, "rocky", rhel_like, 9,
-		                   GT_INIT_SYSTEMD };
+	struct gt_plan_query q = { GT_FAMILY_NONE,  GT_ARCH_X86_64, "rocky", rhel_like, 9,
+		                   GT_INIT_SYSTEMD, false };
 
 	/* By ID, version range selects el9. */
 	assert_string_equal(find(m, &q), "Linux/el9/agent.rpm");
@@ -121,7 +121,9 @@ static void test_find_payload_ranking(void **state)
 	        "package e size=1 mode=0644 " SHA " family=rpm arch=x86_64 distro=xx\n";
 	struct gt_manifest *m = parse_ok(text, GT_MANIFEST_ISO);
 	char *like[] = { "rhel", "fedora", NULL };
-	struct gt_plan_query q = { GT_FAMILY_NONE, GT_ARCH_X86_64, "ol", like, 9, 0 };
+	struct gt_plan_query q = {
+		GT_FAMILY_NONE, GT_ARCH_X86_64, "ol", like, 9, 0, false
+	};
 
 	/* The ID itself in like= beats ID_LIKE words. */
 	assert_string_equal(find(m, &q), "d");
