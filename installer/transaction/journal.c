@@ -1018,9 +1018,15 @@ int gt_journal_commit(struct gt_journal *j)
 	int ret = 0;
 
 	/* Every file the run wrote (the tgz extractor's, the package tool's)
-	 * reaches the disk before the record that says the run is done. */
-	if (syncfs(j->st->root->fd) < 0)
-		ret = -errno;
+	 * reaches the disk before the record that says the run is done.
+	 * syncfs is Linux 2.6.39: before it (RHEL 6's 2.6.32), sync(2), which
+	 * Linux has waited for since 1.3.20, syncs every filesystem. */
+	if (syncfs(j->st->root->fd) < 0) {
+		if (errno == ENOSYS)
+			sync();
+		else
+			ret = -errno;
+	}
 	if (ret == 0)
 		ret = record(j, "commit", fields, 1);
 	if (ret == 0)
