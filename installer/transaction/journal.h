@@ -173,8 +173,8 @@ int gt_journal_run(struct gt_journal *j, char *const *backups);
 
 /*
  * gt_journal_commit - finish the run: every file synced (syncfs on the
- * root; sync on kernels before 2.6.39), the commit record written, the journal merged into the installed
- * record, the backups nothing refers to any more removed. Frees @j.
+ * root; sync on kernels before 2.6.39), the commit record written, the journal merged
+ * into the installed record, the backups nothing refers to any more removed. Frees @j.
  */
 int gt_journal_commit(struct gt_journal *j);
 
