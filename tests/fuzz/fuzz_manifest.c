@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                      (enum gt_manifest_kind)kind, &m, &err) == 0) {
 			const struct gt_manifest_entry *e;
 			struct gt_plan_query q = {
-				GT_FAMILY_NONE, GT_ARCH_X86_64, "rhel", NULL, 8,
-				GT_INIT_SYSTEMD
+				GT_FAMILY_NONE,  GT_ARCH_X86_64, "rhel", NULL, 8,
+				GT_INIT_SYSTEMD, false
 			};
 
 			roundtrip(m);
