@@ -5,12 +5,13 @@
 #include <stdlib.h>
 
 #include "detect/warning.h"
+#include "i18n.h"
 
 int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const char *fmt,
                    ...)
 {
 	struct gt_warning *w;
-	char *msg = NULL;
+	char *msg = NULL, *shown = NULL;
 	va_list ap;
 	int len;
 
@@ -19,13 +20,22 @@ int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const cha
 	va_end(ap);
 	if (len < 0)
 		return -ENOMEM;
+	va_start(ap, fmt);
+	len = vasprintf(&shown, gt_tr(fmt), ap);
+	va_end(ap);
+	if (len < 0) {
+		free(msg);
+		return -ENOMEM;
+	}
 	w = realloc(*v, (*n + 1) * sizeof(*w));
 	if (!w) {
 		free(msg);
+		free(shown);
 		return -ENOMEM;
 	}
 	w[*n].code = code;
 	w[*n].message = msg;
+	w[*n].shown = shown;
 	*v = w;
 	(*n)++;
 	return 0;
@@ -35,7 +45,9 @@ void gt_warnings_free(struct gt_warning *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; v && i < n; i++)
+	for (i = 0; v && i < n; i++) {
 		free(v[i].message);
+		free(v[i].shown);
+	}
 	free(v);
 }

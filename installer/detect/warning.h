@@ -7,12 +7,15 @@
 
 struct gt_warning {
 	const char *code; /* "ext-rootfs", "fstab-device-name"... (static) */
-	char *message;    /* owned */
+	char *message;    /* owned: English, for JSON and logs */
+	char *shown;      /* owned: the same in the user's language (lib/i18n.h) */
 };
 
 /*
  * gt_warning_add - append a warning with @code and a formatted message to
- * the array *@v of *@n items. Returns 0 or -ENOMEM (the array unchanged).
+ * the array *@v of *@n items, formatted twice: ->message in English and
+ * ->shown with the translation of @fmt (gt_tr), printed for a person.
+ * Returns 0 or -ENOMEM (the array unchanged).
  */
 int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
