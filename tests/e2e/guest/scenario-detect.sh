@@ -7,4 +7,7 @@ gt_scenario() {
 	inst=$(gt_cd_installer "$GT_CD")
 	cd "$GT_CD/Linux" || return 1
 	gt_section detect "$inst" detect --json
+	# In Japanese, on a guest with no locale installed (compiled-in catalogs).
+	gt_section detect-ja env LANG=ja_JP.UTF-8 "$inst" detect
+	gt_section detect-ja-json env LANG=ja_JP.UTF-8 "$inst" detect --json
 }
