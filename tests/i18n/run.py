@@ -13,7 +13,8 @@ Usage: INSTALLER=build/installer GUEST_AGENT=build/guest-agent \\
    --dry-run, a refused install (exit 14), verify after a real install:
    translated words on the human output, and --json byte-identical to the
    English run. LANG=ja_JP.eucJP gives English (and -v says why).
-4. guest-agent --help, install.sh's refusals, in each language.
+4. guest-agent --help and --check (tests/agent's xenstore server), install.sh's
+   refusals, in each language.
 --coverage-only (make po-update): step 2 only, a report, no results file.
 """
 import os
@@ -273,6 +274,47 @@ def test_install(tmp):
             check("the install log is English (ASCII)", f.read().isascii(), "")
 
 
+def test_agent_check(tmp):
+    """guest-agent --check against tests/agent's xenstore server with an empty
+    domain (nothing published): its problems in words, the JSON unchanged."""
+    if not os.access(AGENT, os.X_OK):
+        harness.skip("guest-agent --check", f"no agent at {AGENT}")
+        return
+    import time
+    sock, ready = os.path.join(tmp, "xs.sock"), os.path.join(tmp, "xs.ready")
+    server = subprocess.Popen([sys.executable, os.path.join(REPO, "tests", "agent", "xenstored.py"),
+                               sock, "--ready", ready], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if os.path.exists(ready):
+                break
+            time.sleep(0.05)
+        root = os.path.join(FIXTURES, "xen-pvhvm")
+
+        def agent(lang, *extra):
+            env = env_for(lang)
+            env["XENSTORED_PATH"] = sock
+            return subprocess.run([AGENT, "--check", "--root", root, *extra], capture_output=True,
+                                  env=env, timeout=60)
+        en, en_json = agent(None), agent(None, "--json")
+        check("guest-agent --check: English, problems found", en.returncode == 1 and
+              b"Problems (" in en.stdout and b"data/service/guest-agent/state is missing" in en.stdout,
+              text(en))
+        words = {"ja": ["問題（", "data/service/guest-agent/state がありません", "管理エージェント"],
+                 "fr": ["Problèmes (", "data/service/guest-agent/state manque", "agent de gestion"]}
+        for lang, loc in LANGS.items():
+            p = agent(loc)
+            out, err = text(p)
+            check(f"guest-agent --check {loc}: translated", p.returncode == 1 and
+                  all(w in out for w in words[lang]) and "Problems (" not in out, out + err)
+            j = agent(loc, "--json")
+            check(f"guest-agent --check --json {loc}: byte-identical", j.returncode == 1 and
+                  j.stdout == en_json.stdout and j.stdout.isascii(), text(j))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 INSTALL_SH = os.path.join(REPO, "scripts", "install.sh")
 
 
@@ -310,6 +352,7 @@ def main():
         test_detect()
         test_help()
         test_install(tmp)
+    test_agent_check(tmp)
     return harness.finish(suite, results)
 
 
