@@ -58,11 +58,14 @@ static void print_platform(const struct gt_platform_advice *a, const struct gt_v
 int gt_advice_payload_note(struct gt_driver_plan *p, const struct gt_detect *d,
                            const struct gt_manifest_entry *payload)
 {
-	char buf[600];
-	const char *note = gt_plan_note(d->distro, payload, buf, sizeof(buf));
+	char buf[600], shown[600];
+	const char *note = gt_plan_note(d->distro, payload, GT_LANG_EN, buf, sizeof(buf));
 
+	/* English for the JSON, the user's language on the terminal. */
 	if (note &&
-	    gt_warning_add(&p->warnings, &p->n_warnings, "tgz-payload", "%s", note) < 0)
+	    gt_warning_add_said(&p->warnings, &p->n_warnings, "tgz-payload", note,
+	                        gt_plan_note(d->distro, payload, gt_i18n_choice()->lang,
+	                                     shown, sizeof(shown))) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -108,6 +108,7 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 		gt_strv_free(p->steps[i].argv);
 		gt_strv_free(p->steps[i].backups);
 		free(p->steps[i].description);
+		free(p->steps[i].shown);
 	}
 	free(p->steps);
 	gt_warnings_free(p->warnings, p->n_warnings);
@@ -195,7 +196,7 @@ void gt_drivers_plan_print(const struct gt_driver_plan *p, FILE *fp)
 	size_t i;
 
 	for (i = 0; i < p->n_steps; i++)
-		fprintf(fp, "  %zu. %s\n", i + 1, p->steps[i].description);
+		fprintf(fp, "  %zu. %s\n", i + 1, p->steps[i].shown);
 	for (i = 0; i < p->n_warnings; i++)
 		fprintf(fp, gt_tr("Warning: %s\n"), p->warnings[i].shown);
 	if (p->reboot_needed && p->blkfront_available && p->netfront_available)

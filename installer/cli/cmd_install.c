@@ -599,8 +599,7 @@ static void report_human(const struct run *r)
 		       r->previous ? gt_tr(", replacing ") : "",
 		       r->previous ? r->previous : "");
 		for (size_t i = 0; r->drivers && i < r->drivers->n_steps; i++)
-			printf(gt_tr("  drivers:  %s\n"),
-			       r->drivers->steps[i].description);
+			printf(gt_tr("  drivers:  %s\n"), r->drivers->steps[i].shown);
 		return;
 	}
 	if (strcmp(r->result, "unchanged") == 0)

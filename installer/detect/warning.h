@@ -20,6 +20,13 @@ struct gt_warning {
 int gt_warning_add(struct gt_warning **v, size_t *n, const char *code, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * gt_warning_add_said - the same with the English @message and its
+ * translation @shown already made. Returns 0 or -ENOMEM.
+ */
+int gt_warning_add_said(struct gt_warning **v, size_t *n, const char *code,
+                        const char *message, const char *shown);
+
 /* gt_warnings_free - free @n warnings and the array @v (NULL is fine). */
 void gt_warnings_free(struct gt_warning *v, size_t n);
 

@@ -204,8 +204,8 @@ def tree(root):
     return out
 
 
-INSTALL_WORDS = {"ja": ["計画（ドライラン", "PV ドライバー"],
-                 "fr": ["Plan (simulation", "pilotes PV"]}
+INSTALL_WORDS = {"ja": ["計画（ドライラン", "PV ドライバー", "initramfs を再作成"],
+                 "fr": ["Plan (simulation", "pilotes PV", "régénérer l'initramfs"]}
 
 
 def test_install(tmp):
