@@ -193,17 +193,6 @@ def test_help():
             harness.skip(f"guest-agent --help {loc}", f"no agent at {AGENT}")
 
 
-def tree(root):
-    out = {}
-    for d, dirs, files in os.walk(root):
-        for n in dirs + files:
-            p = os.path.join(d, n)
-            rel = os.path.relpath(p, root)
-            if not rel.startswith("var/log"):
-                out[rel] = os.path.islink(p) or os.path.getsize(p)
-    return out
-
-
 INSTALL_WORDS = {"ja": ["計画（ドライラン", "PV ドライバー", "initramfs を再作成"],
                  "fr": ["Plan (simulation", "pilotes PV", "régénérer l'initramfs"]}
 
@@ -237,7 +226,7 @@ def test_install(tmp):
                   (j.stdout[:300], en_json.stdout[:300]))
     # Refused: the Xen agent on KVM without --force (exit 14), nothing changed.
     root = cli.fixture_copy(tmp, "kvm-emulated-ide-e1000", "-refused")
-    before = tree(root)
+    before = cli.tree_files(root)
     args = [INSTALLER, "install", "--root", root, "--media", iso, "--yes"]
     en, en_json = run(args), run(args + ["--json"])
     refused = {"ja": "--force", "fr": "--force"}
@@ -251,7 +240,7 @@ def test_install(tmp):
         check(f"refused install {loc}: --json byte-identical", j.returncode == EXIT_NOT_XEN and
               j.returncode == en_json.returncode and j.stdout == en_json.stdout,
               (j.stdout[:300], en_json.stdout[:300]))
-    check("refused installs changed nothing", tree(root) == before, "")
+    check("refused installs changed nothing", cli.tree_files(root) == before, "")
     # verify after a real install (Xen, unplug=never: no reboot due).
     root = cli.fixture_copy(tmp, "xen-hvm-unplug-never", "-verify")
     p = run([INSTALLER, "install", "--root", root, "--media", iso, "--yes"])
