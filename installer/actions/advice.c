@@ -58,7 +58,7 @@ static void print_platform(const struct gt_platform_advice *a, const struct gt_v
 int gt_advice_payload_note(struct gt_driver_plan *p, const struct gt_detect *d,
                            const struct gt_manifest_entry *payload)
 {
-	char buf[600], shown[600];
+	char buf[600], shown[1200];
 	const char *note = gt_plan_note(d->distro, payload, GT_LANG_EN, buf, sizeof(buf));
 
 	/* English for the JSON, the user's language on the terminal. */

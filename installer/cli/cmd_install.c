@@ -109,7 +109,9 @@ static char *start_dir(void)
 	return out;
 }
 
-/* The run fails with @message (English: the JSON and the install log), @shown on stderr.
+/*
+ * The run fails with @message (English: the JSON and the install log), and
+ * @shown, the same in the user's language, on stderr.
  */
 static int fail_said(struct run *r, int rc, const char *message, const char *shown)
 {
@@ -125,7 +127,8 @@ static int fail(struct run *r, int rc, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int fail(struct run *r, int rc, const char *fmt, ...)
 {
-	char message[sizeof(r->message)], shown[sizeof(r->message)];
+	/* A translation takes more bytes than the English (UTF-8). */
+	char message[sizeof(r->message)], shown[2 * sizeof(r->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -846,7 +849,7 @@ int cmd_install(int argc, char **argv)
 	 * gets its advice, and the agent only with --force (installer(8)). */
 	ret = gt_advice_install(r.drivers, r.d, r.payload, r.o.json ? NULL : stdout);
 	if (ret > 0 && !r.o.force && !r.o.dry_run) {
-		char why[512], shown[512];
+		char why[512], shown[1024];
 
 		fail_said(&r, GT_EXIT_NOT_XEN,
 		          gt_advice_refusal(r.drivers, GT_LANG_EN, why, sizeof(why)),
