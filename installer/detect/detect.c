@@ -235,7 +235,7 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 		        gt_tr(", but no %s database in the root: the tgz payload is used\n"),
 		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family);
 	fprintf(fp, gt_tr("Architecture:   %s\n"), d->arch);
-	fprintf(fp, gt_tr("Init system:    %s\n"), d->init);
+	fprintf(fp, gt_tr("Init system:    %s\n"), gt_label("init", d->init));
 	fprintf(fp, gt_tr("Virtualization: %s"), gt_label("hypervisor", v->hypervisor));
 	if (strcmp(v->mode, "n/a") != 0)
 		fprintf(fp, gt_tr(", mode %s"), gt_label("mode", v->mode));

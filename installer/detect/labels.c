@@ -29,6 +29,7 @@ static const char *const labels[] = {
 	N_("hypervisor|container"),
 	N_("hypervisor|none"),
 	N_("hypervisor|other"),
+	N_("init|unknown"),
 	N_("driver state|built in"),
 	N_("driver state|module"),
 	N_("driver state|absent"),
