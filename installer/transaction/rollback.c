@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "i18n.h"
 #include "strv.h"
 #include "testseam/testseam.h"
 #include "transaction/fsops.h"
@@ -17,6 +18,7 @@
 void gt_undo_report_clear(struct gt_undo_report *rep)
 {
 	gt_strv_free(rep->left);
+	gt_strv_free(rep->left_shown);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -195,19 +197,29 @@ static bool first_about(const struct gt_journal_log *log, size_t i)
 
 static int left(struct walk *w, size_t i, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Formatted twice: English (JSON, the log), gt_tr(fmt) for the person reading. */
 static int left(struct walk *w, size_t i, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], shown[2048];
 	va_list ap;
 	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(shown, sizeof(shown), gt_tr(fmt), ap);
+	va_end(ap);
 	n = strlen(line);
 	if (w->why[i] && n < sizeof(line) - 4)
 		snprintf(line + n, sizeof(line) - n, " (%s)", w->why[i]);
-	return gt_strv_push(&w->rep->left, &w->rep->n_left, line);
+	n = strlen(shown);
+	if (w->why[i] && n < sizeof(shown) - 4)
+		snprintf(shown + n, sizeof(shown) - n, gt_tr(" (%s)"), w->why[i]);
+	if (gt_strv_push(&w->rep->left, &w->rep->n_left, line) < 0 ||
+	    gt_strv_push(&w->rep->left_shown, &w->rep->n_left_shown, shown) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static int check_file(struct walk *w, size_t i)
@@ -225,15 +237,19 @@ static int check_file(struct walk *w, size_t i)
 		bool was_absent = strcmp(r->fields[1], "-") == 0;
 
 		if (was_absent != (now.type == '-'))
-			ret = left(w, i, "%s: %s, it was %s", r->fields[0],
-			           was_absent ? "still there" : "missing",
-			           was_absent ? "absent" : "there");
+			ret = was_absent ? left(w, i, "%s: still there, it was absent",
+			                        r->fields[0])
+			                 : left(w, i, "%s: missing, it was there",
+			                        r->fields[0]);
 		gt_file_state_clear(&now);
 		return ret;
 	}
 	if (ret == -EISDIR)
-		ret = left(w, i, "%s: a directory stands there; it was %s", r->fields[0],
-		           strcmp(r->fields[1], "-") == 0 ? "absent" : "a file");
+		ret = strcmp(r->fields[1], "-") == 0
+		              ? left(w, i, "%s: a directory stands there; it was absent",
+		                     r->fields[0])
+		              : left(w, i, "%s: a directory stands there; it was a file",
+		                     r->fields[0]);
 	else if (ret < 0)
 		ret = left(w, i, "%s: cannot be checked: %s", r->fields[0],
 		           gt_strerror(ret));
@@ -258,17 +274,20 @@ static int check_pkg(struct walk *w, size_t i)
 		ret = left(w, i,
 		           "package %s (%s): the package tool cannot tell its state: %s",
 		           name, family, gt_strerror(ret));
+	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0 && version)
+		ret = left(w, i, "package %s (%s): %s at version %s, was not installed",
+		           name, family, state, version);
 	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0)
-		ret = left(w, i, "package %s (%s): %s%s%s, was not installed", name,
-		           family, state, version ? " at version " : "",
-		           version ? version : "");
+		ret = left(w, i, "package %s (%s): %s, was not installed", name, family,
+		           state);
 	else if (strcmp(old, "-") != 0 && (strcmp(state, "installed") != 0 || !version ||
 	                                   strcmp(version, old) != 0))
-		ret = left(
-		        w, i,
-		        "package %s (%s): %s%s%s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
-		        name, family, state, version ? " at version " : "",
-		        version ? version : "", old);
+		ret = version ? left(w, i,
+		                     "package %s (%s): %s at version %s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		                     name, family, state, version, old)
+		              : left(w, i,
+		                     "package %s (%s): %s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		                     name, family, state, old);
 	free(state);
 	free(version);
 	return ret;
@@ -291,9 +310,10 @@ static int check_service(struct walk *w, size_t i)
 	     now = w->ops->service_enabled(w->st->root, r->fields[0], r->fields[1]);
 
 	if (want != now)
-		return left(w, i, "service %s (%s): %s, was %s", r->fields[0],
-		            r->fields[1], now ? "enabled" : "disabled",
-		            want ? "enabled" : "disabled");
+		return now ? left(w, i, "service %s (%s): enabled, was disabled",
+		                  r->fields[0], r->fields[1])
+		           : left(w, i, "service %s (%s): disabled, was enabled",
+		                  r->fields[0], r->fields[1]);
 	return 0;
 }
 

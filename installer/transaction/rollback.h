@@ -31,6 +31,8 @@
 struct gt_undo_report {
 	char **left; /* what is not as it was before, one line each */
 	size_t n_left;
+	char **left_shown; /* the same in the user's language (lib/i18n.h) */
+	size_t n_left_shown;
 	size_t steps;      /* undo steps carried out by this call */
 	size_t unrecorded; /* steps done whose "undone" record could not be written */
 	bool finished;     /* everything is as before: the log was removed */
