@@ -40,7 +40,7 @@ static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
                     struct gt_driver_plan **out)
 {
-	struct planner pl = { .root = root, .d = d };
+	struct planner pl = { .root = root, .d = d, .ms = &drv_pv_modset };
 	const struct gt_virt *v = d->virt;
 	bool hvm;
 	size_t i;
@@ -87,6 +87,42 @@ done:
 	for (i = 0; i < pl.nnics; i++)
 		free(pl.nics[i].mac);
 	free(pl.nics);
+	if (ret < 0) {
+		gt_drivers_plan_free(pl.p);
+		return ret;
+	}
+	*out = pl.p;
+	return 0;
+}
+
+int gt_drivers_plan_hvm(const struct gt_root *root, bool rebuild,
+                        struct gt_driver_plan **out)
+{
+	struct planner pl = { .root = root,
+		              .ms = &drv_hvm_modset,
+		              .force_rebuild = rebuild };
+	enum fe_state st[DRV_MAX_MODS];
+	size_t i, f;
+	int ret;
+
+	pl.p = calloc(1, sizeof(*pl.p));
+	if (!pl.p)
+		return -ENOMEM;
+	ret = drv_list_kernels(&pl);
+	for (i = 0; i < pl.nk && ret == 0; i++) {
+		ret = drv_kernel_modules(&pl, pl.k[i].kver, pl.ms->mods, pl.ms->n, st);
+		for (f = 0; f < pl.ms->n && ret == 0; f++)
+			pl.k[i].initramfs |= st[f] == FE_MODULE;
+	}
+	if (ret == 0 && pl.nk == 0)
+		ret = warn(
+		        &pl, "no-kernel-found",
+		        "no installed kernel was found (/lib/modules/<version>, /boot/vmlinuz-<version>): install the distribution's kernel package before switching to HVM");
+	if (ret == 0)
+		ret = drv_plan_initramfs(&pl);
+	for (i = 0; i < pl.nk; i++)
+		free(pl.k[i].kver);
+	free(pl.k);
 	if (ret < 0) {
 		gt_drivers_plan_free(pl.p);
 		return ret;

@@ -62,7 +62,8 @@ bool gt_hvm_name_changes(const char *spec)
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		n = strlen(prefixes[i]);
-		if (strncmp(spec, prefixes[i], n) != 0 || !islower((unsigned char)spec[n]))
+		if (strncmp(spec, prefixes[i], n) != 0 ||
+		    !islower((unsigned char)spec[n]))
 			continue;
 		for (n++; islower((unsigned char)spec[n]); n++)
 			;
@@ -224,7 +225,8 @@ static int shell_value(const char *s, size_t n, const char *name, size_t *vstart
 	if (q)
 		i++;
 	for (j = i; j < n; j++) {
-		if (q ? s[j] == q : isspace((unsigned char)s[j]) || s[j] == '#' || s[j] == ';')
+		if (q ? s[j] == q
+		      : isspace((unsigned char)s[j]) || s[j] == '#' || s[j] == ';')
 			break;
 		/* Expansion or escapes: what the shell makes of it is not this text. */
 		if (s[j] == '\\' || s[j] == '`' || (s[j] == '$' && q != '\''))
@@ -269,7 +271,8 @@ int gt_hvm_default_grub_fix(const char *text, size_t len, char **out)
 		if (!also)
 			return -ENOMEM;
 	}
-	ret = gt_hvm_cmdline_fix(line ? line + vs : "", line ? vl : 0, also, NULL, &fixed);
+	ret = gt_hvm_cmdline_fix(line ? line + vs : "", line ? vl : 0, also, NULL,
+	                         &fixed);
 	free(also);
 	if (ret < 0 || !fixed) {
 		*out = NULL;
