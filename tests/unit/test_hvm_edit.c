@@ -66,7 +66,8 @@ static void test_cmdline_consoles(void **state)
 	expect_cmdline("ro quiet", NULL, NULL, "ro quiet console=tty0 console=hvc0");
 	expect_cmdline("", NULL, NULL, "console=tty0 console=hvc0");
 	/* Odd whitespace stays; trailing blanks stay after the added words. */
-	expect_cmdline("  ro\tquiet  ", NULL, NULL, "  ro\tquiet console=tty0 console=hvc0  ");
+	expect_cmdline("  ro\tquiet  ", NULL, NULL,
+	               "  ro\tquiet console=tty0 console=hvc0  ");
 	/* A serial console covers HVM; hvc0 is added at the end. */
 	expect_cmdline("console=ttyS0,115200n8 ro", NULL, NULL,
 	               "console=ttyS0,115200n8 ro console=hvc0");
@@ -99,11 +100,12 @@ static void test_default_grub(void **state)
 	                         "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
 	                         "GRUB_CMDLINE_LINUX=\"console=hvc0\"   # PV console\n"
 	                         "#GRUB_TERMINAL=console\n";
-	static const char want[] = "# If you change this file, run 'update-grub'\n"
-	                           "GRUB_DEFAULT=0\n"
-	                           "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
-	                           "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"   # PV console\n"
-	                           "#GRUB_TERMINAL=console\n";
+	static const char want[] =
+	        "# If you change this file, run 'update-grub'\n"
+	        "GRUB_DEFAULT=0\n"
+	        "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+	        "GRUB_CMDLINE_LINUX=\"console=tty0 console=hvc0\"   # PV console\n"
+	        "#GRUB_TERMINAL=console\n";
 	char *out = NULL, *again = (char *)1;
 
 	(void)state;
@@ -230,7 +232,8 @@ static void test_fstab(void **state)
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(gt_hvm_fstab_fix(in, strlen(in), lookup, &calls, &out, &missed), 0);
+	assert_int_equal(gt_hvm_fstab_fix(in, strlen(in), lookup, &calls, &out, &missed),
+	                 0);
 	assert_non_null(out);
 	assert_string_equal(out, want);
 	assert_int_equal(missed, 1); /* /dev/xvdb1: no UUID, left as it is */
@@ -249,7 +252,8 @@ static void test_fstab_by_uuid_untouched(void **state)
 	int calls = 0;
 
 	(void)state;
-	assert_int_equal(gt_hvm_fstab_fix(in, strlen(in), lookup, &calls, &out, &missed), 0);
+	assert_int_equal(gt_hvm_fstab_fix(in, strlen(in), lookup, &calls, &out, &missed),
+	                 0);
 	assert_null(out);
 	assert_int_equal(missed, 0);
 	assert_int_equal(calls, 0);
