@@ -176,10 +176,10 @@ static void test_menu_lst(void **state)
 	char *out = NULL, *again = (char *)1;
 
 	(void)state;
-	assert_int_equal(gt_hvm_menu_lst_fix(in, strlen(in), "u-1", &out), 0);
+	assert_int_equal(gt_hvm_bootcfg_fix(in, strlen(in), "u-1", &out), 0);
 	assert_non_null(out);
 	assert_string_equal(out, want);
-	assert_int_equal(gt_hvm_menu_lst_fix(out, strlen(out), "u-1", &again), 0);
+	assert_int_equal(gt_hvm_bootcfg_fix(out, strlen(out), "u-1", &again), 0);
 	assert_null(again);
 	free(out);
 }

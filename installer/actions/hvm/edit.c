@@ -300,9 +300,21 @@ int gt_hvm_default_grub_fix(const char *text, size_t len, char **out)
 	return finish(&t, out);
 }
 
-/* ---- menu.lst ---- */
+/* ---- menu.lst, grub.cfg ---- */
 
-int gt_hvm_menu_lst_fix(const char *text, size_t len, const char *root_uuid, char **out)
+/* The statements that load a kernel, in menu.lst and in grub.cfg. */
+static bool kernel_keyword(const char *w, size_t n)
+{
+	static const char *const words[] = { "kernel", "linux", "linux16", "linuxefi" };
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (n == strlen(words[i]) && memcmp(w, words[i], n) == 0)
+			return true;
+	return false;
+}
+
+int gt_hvm_bootcfg_fix(const char *text, size_t len, const char *root_uuid, char **out)
 {
 	struct line_it it = { text, text + len };
 	struct text t = { 0 };
@@ -319,8 +331,8 @@ int gt_hvm_menu_lst_fix(const char *text, size_t len, const char *root_uuid, cha
 			i++;
 		/* "kernel [--options] /vmlinuz-x args": the arguments after the image. */
 		at = i;
-		if (!(next_word(s, n, &at, &start, &wl) && wl == 6 &&
-		      memcmp(s + start, "kernel", 6) == 0)) {
+		if (!(next_word(s, n, &at, &start, &wl) &&
+		      kernel_keyword(s + start, wl))) {
 			put(&t, s, n + nl);
 			continue;
 		}

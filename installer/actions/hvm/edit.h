@@ -44,11 +44,12 @@ int gt_hvm_cmdline_fix(const char *cmdline, size_t len, const char *also,
 int gt_hvm_default_grub_fix(const char *text, size_t len, char **out);
 
 /*
- * gt_hvm_menu_lst_fix - GRUB legacy's menu.lst with every "kernel" line's
- * arguments fixed as above (@root_uuid may be NULL). *out as above.
- * Returns 0 or -ENOMEM.
+ * gt_hvm_bootcfg_fix - a boot loader configuration with every kernel line's
+ * arguments fixed as above (@root_uuid may be NULL): GRUB legacy's
+ * menu.lst/grub.conf ("kernel"), a grub.cfg ("linux", "linux16",
+ * "linuxefi"). *out as above. Returns 0 or -ENOMEM.
  */
-int gt_hvm_menu_lst_fix(const char *text, size_t len, const char *root_uuid, char **out);
+int gt_hvm_bootcfg_fix(const char *text, size_t len, const char *root_uuid, char **out);
 
 /*
  * The UUID of a device named in fstab (@spec, "/dev/xvda1"): 0 with the
