@@ -278,20 +278,24 @@ def test_killed(tmp):
     disk = disk_image(os.path.join(tmp, "killed.img"))
     before = integ.snapshot(root)
     env = dict(os.environ, GT_TEST_KILL_AT="hvm-step:3")
+    journal = os.path.join(root, "var/lib/guest-tools/journal")
     p, _ = jrun(INSTALLER_TEST, "--root", root, "--disk", disk, env=env)
     check("killed after its third step (SIGKILL), the journal left",
-          p.returncode == -9 and
-          os.path.exists(os.path.join(root, "var/lib/guest-tools/journal")),
-          (p.returncode, p.stderr[-300:]))
-    p, out = jrun(INSTALLER, "--root", root, "--disk", disk, "--dry-run")
-    p = sh(INSTALLER, "uninstall", "--root", root, "--yes")
+          p.returncode == -9 and os.path.exists(journal), (p.returncode, p.stderr[-300:]))
+    p = uninstall(root)
     d = integ.diff(before, integ.snapshot(root))
-    check("the next run rolls the killed one back: every file as before",
+    check("killed, then uninstall: the killed run rolled back, every file as before",
           p.returncode == 0 and d is None, (p.returncode, p.stderr[-300:], d))
+    p, _ = jrun(INSTALLER_TEST, "--root", root, "--disk", disk, env=env)
     p, out = jrun(INSTALLER, "--root", root, "--disk", disk)
-    check("after the rollback, a run prepares again", p.returncode == EXIT_NOT_READY and
-          out and out["result"] == "prepared" and not out["recovered_interrupted_run"],
+    check("killed, then prepare-hvm: rolled back first, then prepared again",
+          p.returncode == EXIT_NOT_READY and out and out["result"] == "prepared" and
+          out["recovered_interrupted_run"] and not os.path.exists(journal),
           (p.returncode, p.stderr[-300:]))
+    p = uninstall(root)
+    d = integ.diff(before, integ.snapshot(root))
+    check("and its uninstall restores every file byte for byte",
+          p.returncode == 0 and d is None, (p.returncode, p.stderr[-300:], d))
     shutil.rmtree(root)
 
 
