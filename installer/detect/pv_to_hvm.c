@@ -11,9 +11,12 @@
 #include "strv.h"
 
 static const char *const check_ids[GT_P2H_NCHECKS] = {
-	[GT_P2H_BOOT_CODE] = "boot_code", [GT_P2H_KERNEL] = "kernel",
-	[GT_P2H_INITRAMFS_DRIVERS] = "initramfs_drivers", [GT_P2H_CONSOLE] = "console",
-	[GT_P2H_ROOT_NAMES] = "root_names", [GT_P2H_NICS] = "nics",
+	[GT_P2H_BOOT_CODE] = "boot_code",
+	[GT_P2H_KERNEL] = "kernel",
+	[GT_P2H_INITRAMFS_DRIVERS] = "initramfs_drivers",
+	[GT_P2H_CONSOLE] = "console",
+	[GT_P2H_ROOT_NAMES] = "root_names",
+	[GT_P2H_NICS] = "nics",
 };
 
 int p2h_set(struct gt_pv_to_hvm_check *c, enum gt_p2h_state s, const char *fix,

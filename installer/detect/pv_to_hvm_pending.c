@@ -7,10 +7,10 @@
 #define PENDING(fn, idx)                                                                 \
 	int fn(struct p2h *x)                                                            \
 	{                                                                                \
-		return p2h_set(&x->p->checks[idx], GT_P2H_UNKNOWN, NULL,                 \
-		               "not checked: this build does not implement the check yet"); \
+		return p2h_set(                                                          \
+		        &x->p->checks[idx], GT_P2H_UNKNOWN, NULL,                        \
+		        "not checked: this build does not implement the check yet");     \
 	}
-PENDING(p2h_check_boot_code, GT_P2H_BOOT_CODE)
 PENDING(p2h_check_kernel, GT_P2H_KERNEL)
 PENDING(p2h_check_initramfs, GT_P2H_INITRAMFS_DRIVERS)
 PENDING(p2h_check_console, GT_P2H_CONSOLE)
