@@ -44,9 +44,12 @@ static bool has(const unsigned char *s, size_t n, const char *needle, size_t len
 const char *gt_mbr_code_name(enum gt_mbr_code c)
 {
 	static const char *const names[] = {
-		[GT_MBR_NO_SIGNATURE] = "none",       [GT_MBR_ZEROED] = "zeroed",
-		[GT_MBR_GRUB2] = "grub2",             [GT_MBR_GRUB_LEGACY] = "grub-legacy",
-		[GT_MBR_SYSLINUX] = "syslinux",       [GT_MBR_LILO] = "lilo",
+		[GT_MBR_NO_SIGNATURE] = "none",
+		[GT_MBR_ZEROED] = "zeroed",
+		[GT_MBR_GRUB2] = "grub2",
+		[GT_MBR_GRUB_LEGACY] = "grub-legacy",
+		[GT_MBR_SYSLINUX] = "syslinux",
+		[GT_MBR_LILO] = "lilo",
 		[GT_MBR_UNRECOGNISED] = "unrecognised",
 	};
 	return names[c];
@@ -73,7 +76,8 @@ enum gt_mbr_code gt_mbr_identify(const unsigned char *s)
 			return GT_MBR_GRUB_LEGACY;
 	}
 	if (memcmp(s, syslinux_start, sizeof(syslinux_start)) == 0 &&
-	    (has(s, 446, "Missing operating system.", 25) || has(s, 446, "Missing OS", 10)))
+	    (has(s, 446, "Missing operating system.", 25) ||
+	     has(s, 446, "Missing OS", 10)))
 		return GT_MBR_SYSLINUX;
 	if (memcmp(s + 6, "LILO", 4) == 0)
 		return GT_MBR_LILO;

@@ -83,16 +83,21 @@ static int host_boot_disk(const struct gt_root *root, char **disk, const char **
 /* The loader of an EFI system partition mounted under the root, or NULL. */
 static const char *esp_loader(const struct p2h *x, bool *esp_visible)
 {
-	static const char *const loaders[] = {
-		"/boot/efi/EFI/BOOT/BOOTX64.EFI",   "/boot/efi/EFI/BOOT/BOOTIA32.EFI",
-		"/boot/efi/EFI/debian/grubx64.efi", "/boot/efi/EFI/debian/shimx64.efi",
-		"/boot/efi/EFI/ubuntu/shimx64.efi", "/boot/efi/EFI/redhat/shimx64.efi",
-		"/boot/efi/EFI/redhat/grubx64.efi", "/boot/efi/EFI/centos/shimx64.efi",
-		"/boot/efi/EFI/fedora/shimx64.efi", "/boot/efi/EFI/rocky/shimx64.efi",
-		"/boot/efi/EFI/almalinux/shimx64.efi", "/boot/efi/EFI/opensuse/shim.efi",
-		"/boot/efi/EFI/sles/shim.efi",      "/efi/EFI/BOOT/BOOTX64.EFI",
-		NULL
-	};
+	static const char *const loaders[] = { "/boot/efi/EFI/BOOT/BOOTX64.EFI",
+		                               "/boot/efi/EFI/BOOT/BOOTIA32.EFI",
+		                               "/boot/efi/EFI/debian/grubx64.efi",
+		                               "/boot/efi/EFI/debian/shimx64.efi",
+		                               "/boot/efi/EFI/ubuntu/shimx64.efi",
+		                               "/boot/efi/EFI/redhat/shimx64.efi",
+		                               "/boot/efi/EFI/redhat/grubx64.efi",
+		                               "/boot/efi/EFI/centos/shimx64.efi",
+		                               "/boot/efi/EFI/fedora/shimx64.efi",
+		                               "/boot/efi/EFI/rocky/shimx64.efi",
+		                               "/boot/efi/EFI/almalinux/shimx64.efi",
+		                               "/boot/efi/EFI/opensuse/shim.efi",
+		                               "/boot/efi/EFI/sles/shim.efi",
+		                               "/efi/EFI/BOOT/BOOTX64.EFI",
+		                               NULL };
 
 	*esp_visible = gt_root_exists(x->root, "/boot/efi/EFI") ||
 	               gt_root_exists(x->root, "/efi/EFI");
@@ -160,8 +165,8 @@ static int judge_syslinux(struct p2h *x, int fd, const unsigned char *s0)
 	for (int i = 0; i < 4; i++) {
 		if (!parts[i].active || parts[i].type == 0)
 			continue;
-		if (read_at(fd, parts[i].lba, vbr, sizeof(vbr)) == 0 && vbr[510] == 0x55 &&
-		    vbr[511] == 0xAA)
+		if (read_at(fd, parts[i].lba, vbr, sizeof(vbr)) == 0 &&
+		    vbr[510] == 0x55 && vbr[511] == 0xAA)
 			return p2h_set(
 			        c, GT_P2H_OK, NULL,
 			        "syslinux's MBR, which boots the active partition %d, and that partition has a boot record",
@@ -177,7 +182,8 @@ static int judge_syslinux(struct p2h *x, int fd, const unsigned char *s0)
 	        "syslinux's MBR, but no partition is marked active, so it has nothing to boot");
 }
 
-static int judge_mbr(struct p2h *x, int fd, const unsigned char *s0, enum gt_mbr_code code)
+static int judge_mbr(struct p2h *x, int fd, const unsigned char *s0,
+                     enum gt_mbr_code code)
 {
 	struct gt_pv_to_hvm_check *c = &x->p->checks[GT_P2H_BOOT_CODE];
 	unsigned char core[GT_SECTOR];
@@ -186,14 +192,16 @@ static int judge_mbr(struct p2h *x, int fd, const unsigned char *s0, enum gt_mbr
 	switch (code) {
 	case GT_MBR_GRUB2:
 		sec = gt_mbr_grub2_core_sector(s0);
-		if (read_at(fd, sec, core, sizeof(core)) != 0 || all_zero(core, sizeof(core)))
+		if (read_at(fd, sec, core, sizeof(core)) != 0 ||
+		    all_zero(core, sizeof(core)))
 			return p2h_set(
 			        c, GT_P2H_NOT_OK, fix_install_loader,
 			        "GRUB 2's boot.img is in the MBR, but the sector it loads core.img from (%llu) is empty or past the end of the disk",
 			        (unsigned long long)sec);
-		return p2h_set(c, GT_P2H_OK, NULL,
-		               "GRUB 2's boot.img is in the MBR and loads core.img from sector %llu",
-		               (unsigned long long)sec);
+		return p2h_set(
+		        c, GT_P2H_OK, NULL,
+		        "GRUB 2's boot.img is in the MBR and loads core.img from sector %llu",
+		        (unsigned long long)sec);
 	case GT_MBR_GRUB_LEGACY:
 		return p2h_set(c, GT_P2H_OK, NULL, "GRUB legacy's stage1 is in the MBR");
 	case GT_MBR_LILO:
@@ -245,9 +253,10 @@ int p2h_check_boot_code(struct p2h *x)
 		if (ret < 0)
 			return ret;
 		if (!f->disk)
-			return p2h_set(c, GT_P2H_UNKNOWN,
-			               "name the disk the firmware will boot with --disk PATH",
-			               "the boot disk cannot be told: %s", why);
+			return p2h_set(
+			        c, GT_P2H_UNKNOWN,
+			        "name the disk the firmware will boot with --disk PATH",
+			        "the boot disk cannot be told: %s", why);
 		f->disk_source = "sysfs";
 	}
 	fd = open(f->disk, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -255,9 +264,10 @@ int p2h_check_boot_code(struct p2h *x)
 		ret = -errno;
 		if (x->disk_path)
 			return ret;
-		return p2h_set(c, GT_P2H_UNKNOWN, "run detect as root, or give --disk PATH",
-		               "%s (the disk holding /boot) cannot be opened: %s", f->disk,
-		               gt_strerror(ret));
+		return p2h_set(c, GT_P2H_UNKNOWN,
+		               "run detect as root, or give --disk PATH",
+		               "%s (the disk holding /boot) cannot be opened: %s",
+		               f->disk, gt_strerror(ret));
 	}
 	ret = read_at(fd, 0, s0, sizeof(s0));
 	if (ret < 0) {

@@ -127,7 +127,8 @@ static void test_identify(void **state)
 	} cases[] = {
 		{ "grub2", grub2, GT_MBR_GRUB2 },
 		{ "grub legacy", grub_legacy, GT_MBR_GRUB_LEGACY },
-		{ "grub legacy 0.2 stage1", grub_legacy_old_version, GT_MBR_UNRECOGNISED },
+		{ "grub legacy 0.2 stage1", grub_legacy_old_version,
+		  GT_MBR_UNRECOGNISED },
 		{ "grub2 jump, no messages", grub2_no_messages, GT_MBR_UNRECOGNISED },
 		{ "syslinux mbr.bin", syslinux_mbr, GT_MBR_SYSLINUX },
 		{ "syslinux gptmbr.bin", syslinux_gptmbr, GT_MBR_SYSLINUX },
@@ -146,8 +147,8 @@ static void test_identify(void **state)
 		cases[i].make(s);
 		got = gt_mbr_identify(s);
 		if (got != cases[i].want)
-			fail_msg("%s: got %s, want %s", cases[i].name, gt_mbr_code_name(got),
-			         gt_mbr_code_name(cases[i].want));
+			fail_msg("%s: got %s, want %s", cases[i].name,
+			         gt_mbr_code_name(got), gt_mbr_code_name(cases[i].want));
 	}
 }
 
