@@ -25,7 +25,9 @@
 
 const char *gt_bootcfg_kind_name(enum gt_bootcfg_kind k)
 {
-	return k == GT_BOOTCFG_GRUB2 ? "grub2" : k == GT_BOOTCFG_GRUB_LEGACY ? "grub-legacy" : "extlinux";
+	return k == GT_BOOTCFG_GRUB2         ? "grub2"
+	       : k == GT_BOOTCFG_GRUB_LEGACY ? "grub-legacy"
+	                                     : "extlinux";
 }
 
 /* An entry in the making: GRUB 2 places it in the menu tree. */
@@ -167,7 +169,8 @@ static bool keyword(const char *line, char *kw, size_t size, const char **rest)
 		line++;
 	if (!*line || *line == '#')
 		return false;
-	while (line[i] && !isspace((unsigned char)line[i]) && line[i] != '=' && i + 1 < size) {
+	while (line[i] && !isspace((unsigned char)line[i]) && line[i] != '=' &&
+	       i + 1 < size) {
 		kw[i] = (char)tolower((unsigned char)line[i]);
 		i++;
 	}
@@ -202,7 +205,8 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 
 			while ((w = next_word(&p))) {
 				if ((strcmp(w, "--id") == 0 ||
-				     strcmp(w, "$menuentry_id_option") == 0) && !id)
+				     strcmp(w, "$menuentry_id_option") == 0) &&
+				    !id)
 					id = next_word(&p);
 				free(w);
 			}
@@ -221,9 +225,14 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 				sub = -1;
 				id = title = NULL;
 			} else {
-				ret = add_entry(b, title, top, sub_depth >= 0 && depth > sub_depth ? sub : -1,
-				                id, sub_depth >= 0 && depth > sub_depth ? sub_id : NULL,
-				                sub_depth >= 0 && depth > sub_depth ? sub_title : NULL);
+				ret = add_entry(
+				        b, title, top,
+				        sub_depth >= 0 && depth > sub_depth ? sub : -1,
+				        id,
+				        sub_depth >= 0 && depth > sub_depth ? sub_id
+				                                            : NULL,
+				        sub_depth >= 0 && depth > sub_depth ? sub_title
+				                                            : NULL);
 				in_entry = depth + 1;
 			}
 			free(title);
@@ -267,7 +276,8 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 	}
 	free(sub_id);
 	free(sub_title);
-	if (ret == 0 && c->default_spec && strcmp(c->default_spec, "${saved_entry}") == 0) {
+	if (ret == 0 && c->default_spec &&
+	    strcmp(c->default_spec, "${saved_entry}") == 0) {
 		free(c->default_spec);
 		c->default_spec = strdup(saved ? saved : "saved");
 		if (!c->default_spec)
@@ -279,7 +289,9 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 /* Entry @i matches a GRUB 2 default component at its level? */
 static bool grub2_match(const struct building *b, size_t i, const char *want, bool in_sub)
 {
-	const char *title = in_sub ? b->c->entries[i].title : b->sub[i] >= 0 ? b->sub_titles[i] : b->c->entries[i].title;
+	const char *title = in_sub           ? b->c->entries[i].title
+	                    : b->sub[i] >= 0 ? b->sub_titles[i]
+	                                     : b->c->entries[i].title;
 	const char *id = in_sub ? b->ids[i] : b->sub[i] >= 0 ? b->sub_ids[i] : b->ids[i];
 	char *end;
 	long n = strtol(want, &end, 10);
@@ -294,7 +306,8 @@ static int resolve_grub2(const struct building *b, const char *spec)
 	const char *gt = strchr(spec, '>');
 	char first[512];
 
-	snprintf(first, sizeof(first), "%.*s", gt ? (int)(gt - spec) : (int)strlen(spec), spec);
+	snprintf(first, sizeof(first), "%.*s", gt ? (int)(gt - spec) : (int)strlen(spec),
+	         spec);
 	for (size_t i = 0; i < b->c->nentries; i++) {
 		if (!grub2_match(b, i, first, false))
 			continue;
@@ -335,7 +348,8 @@ static int parse_legacy(struct gt_bootcfg *c, char *text, const char *saved)
 
 			free(c->default_spec);
 			c->default_spec = next_word(&p);
-			if (c->default_spec && strcmp(c->default_spec, "saved") == 0 && saved) {
+			if (c->default_spec && strcmp(c->default_spec, "saved") == 0 &&
+			    saved) {
 				free(c->default_spec);
 				c->default_spec = strdup(saved);
 			}
@@ -356,7 +370,8 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 
 	for (line = strtok_r(text, "\n", &save); line && ret == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
-		struct gt_bootcfg_entry *e = c->nentries ? &c->entries[c->nentries - 1] : NULL;
+		struct gt_bootcfg_entry *e =
+		        c->nentries ? &c->entries[c->nentries - 1] : NULL;
 		struct building b = { .c = c };
 		const char *rest;
 
@@ -375,7 +390,8 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 
 			free(c->default_spec);
 			c->default_spec = next_word(&p);
-		} else if (strcmp(kw, "menu") == 0 && e && strncasecmp(rest, "default", 7) == 0) {
+		} else if (strcmp(kw, "menu") == 0 && e &&
+		           strncasecmp(rest, "default", 7) == 0) {
 			menu_default = (int)c->nentries - 1;
 		} else if (e && (strcmp(kw, "kernel") == 0 || strcmp(kw, "linux") == 0)) {
 			const char *p = rest;
@@ -413,7 +429,8 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 			if (!(e->cmdline = strdup(global_append)))
 				ret = -ENOMEM;
 		}
-		if (ret == 0 && !e->initrd && e->cmdline && (ir = strstr(e->cmdline, "initrd="))) {
+		if (ret == 0 && !e->initrd && e->cmdline &&
+		    (ir = strstr(e->cmdline, "initrd="))) {
 			size_t l = strcspn(ir + 7, " \t,");
 
 			if (!(e->initrd = strndup(ir + 7, l)))
@@ -452,7 +469,8 @@ int gt_bootcfg_parse(enum gt_bootcfg_kind kind, const char *text, size_t len,
 		ret = parse_extlinux(c, copy);
 	free(copy);
 	if (ret == 0 && kind == GT_BOOTCFG_GRUB2) {
-		c->default_index = resolve_grub2(&b, c->default_spec ? c->default_spec : "0");
+		c->default_index =
+		        resolve_grub2(&b, c->default_spec ? c->default_spec : "0");
 	} else if (ret == 0 && kind == GT_BOOTCFG_GRUB_LEGACY) {
 		char *end;
 		long n = strtol(c->default_spec ? c->default_spec : "0", &end, 10);
@@ -495,7 +513,8 @@ static char *env_value(const struct gt_root *root, const char *path, const char 
 
 	if (gt_root_read_file(root, path, 64 * 1024, &buf, &len) < 0)
 		return NULL;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (!key) {
 			v = strdup(gt_strip(line));
 			break;
@@ -544,7 +563,8 @@ int gt_bootcfg_read(const struct gt_root *root, int prefer, struct gt_bootcfg **
 			if (ret < 0)
 				return ret;
 			if (files[i].kind == GT_BOOTCFG_GRUB2)
-				saved = env_value(root, "/boot/grub/grubenv", "saved_entry");
+				saved = env_value(root, "/boot/grub/grubenv",
+				                  "saved_entry");
 			else if (files[i].kind == GT_BOOTCFG_GRUB_LEGACY)
 				saved = env_value(root, "/boot/grub/default", NULL);
 			ret = gt_bootcfg_parse(files[i].kind, buf, len, saved, out);
