@@ -114,7 +114,8 @@ static int list_capable(const struct p2h *x, struct gt_pv_to_hvm_check *c)
 		const char *ver = version_of(names[i]), *why;
 
 		if (ver && kernel_flavour(x, ver, &why) == FL_HVM_CAPABLE)
-			ret = p2h_detail(c, "/boot/%s can boot as HVM (%s)", names[i], why);
+			ret = p2h_detail(c, "/boot/%s can boot as HVM (%s)", names[i],
+			                 why);
 	}
 	gt_strv_free(names);
 	return ret;
@@ -136,8 +137,11 @@ int p2h_check_kernel(struct p2h *x)
 		        "install the distribution's boot loader package and write its configuration (grub-mkconfig -o /boot/grub/grub.cfg, or the distribution's equivalent) before switching",
 		        "no boot loader configuration in the root (grub.cfg, menu.lst, grub.conf or extlinux.conf under /boot): the kernel is handed over by the host, and the firmware's boot loader would have nothing to boot");
 	if (!x->cfg)
-		return p2h_set(c, GT_P2H_UNKNOWN, "make the boot loader configuration readable and run detect again",
-		               "the boot loader configuration cannot be read: %s", gt_strerror(x->cfg_err));
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN,
+		        "make the boot loader configuration readable and run detect again",
+		        "the boot loader configuration cannot be read: %s",
+		        gt_strerror(x->cfg_err));
 	if (p2h_strdup_set(&f->bootloader_config, x->cfg->path) < 0)
 		return -ENOMEM;
 	if (x->cfg->default_index < 0)
@@ -146,20 +150,25 @@ int p2h_check_kernel(struct p2h *x)
 		        "set the default entry of the boot loader configuration to an entry that boots an installed kernel",
 		        "%s (%s): the default entry \"%s\" matches none of its %zu entries, so which kernel boots cannot be told",
 		        x->cfg->path, gt_bootcfg_kind_name(x->cfg->kind),
-		        x->cfg->default_spec ? x->cfg->default_spec : "0", x->cfg->nentries);
+		        x->cfg->default_spec ? x->cfg->default_spec : "0",
+		        x->cfg->nentries);
 	e = &x->cfg->entries[x->cfg->default_index];
 	if ((ret = p2h_detail(c, "%s (%s), default entry %d: \"%s\"", x->cfg->path,
 	                      gt_bootcfg_kind_name(x->cfg->kind), x->cfg->default_index,
 	                      e->title)) < 0)
 		return ret;
 	if (!e->kernel)
-		return p2h_set(c, GT_P2H_NOT_OK, "give the default entry a kernel, or make an entry with one the default",
-		               "%s: the default entry \"%s\" boots no Linux kernel", x->cfg->path,
-		               e->title);
+		return p2h_set(
+		        c, GT_P2H_NOT_OK,
+		        "give the default entry a kernel, or make an entry with one the default",
+		        "%s: the default entry \"%s\" boots no Linux kernel",
+		        x->cfg->path, e->title);
 	if (!find_in_root(x, e->kernel, img, sizeof(img)))
-		return p2h_set(c, GT_P2H_NOT_OK, "regenerate the boot loader configuration from the installed kernels (grub-mkconfig, grubby, update-grub)",
-		               "%s line %zu boots %s, which is not in the root", x->cfg->path,
-		               e->line, e->kernel);
+		return p2h_set(
+		        c, GT_P2H_NOT_OK,
+		        "regenerate the boot loader configuration from the installed kernels (grub-mkconfig, grubby, update-grub)",
+		        "%s line %zu boots %s, which is not in the root", x->cfg->path,
+		        e->line, e->kernel);
 	if (p2h_strdup_set(&f->default_kernel, img) < 0 ||
 	    p2h_strdup_set(&f->default_cmdline, e->cmdline) < 0)
 		return -ENOMEM;
@@ -179,15 +188,20 @@ int p2h_check_kernel(struct p2h *x)
 		        img, why);
 	}
 	if (e->initrd && !find_in_root(x, e->initrd, ird, sizeof(ird)))
-		return p2h_set(c, GT_P2H_NOT_OK,
-		               "rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it",
-		               "the default entry's initramfs %s is not in the root", e->initrd);
+		return p2h_set(
+		        c, GT_P2H_NOT_OK,
+		        "rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it",
+		        "the default entry's initramfs %s is not in the root", e->initrd);
 	if (e->initrd && p2h_strdup_set(&f->default_initrd, ird) < 0)
 		return -ENOMEM;
 	if (fl == FL_UNKNOWN)
-		return p2h_set(c, GT_P2H_UNKNOWN,
-		               "check that the default kernel is the distribution's standard flavour, not a Xen-only one",
-		               "the default entry boots %s, whose flavour cannot be told: %s", img, why);
-	return p2h_set(c, GT_P2H_OK, NULL, "the default entry boots %s%s%s, which can boot as HVM (%s)",
-	               img, e->initrd ? " with " : " (no initramfs)", e->initrd ? ird : "", why);
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN,
+		        "check that the default kernel is the distribution's standard flavour, not a Xen-only one",
+		        "the default entry boots %s, whose flavour cannot be told: %s",
+		        img, why);
+	return p2h_set(c, GT_P2H_OK, NULL,
+	               "the default entry boots %s%s%s, which can boot as HVM (%s)", img,
+	               e->initrd ? " with " : " (no initramfs)", e->initrd ? ird : "",
+	               why);
 }
