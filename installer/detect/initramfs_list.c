@@ -11,7 +11,7 @@
 #include "detect/initramfs_list.h"
 #include "strv.h"
 
-#define NEWC_HEADER 110
+#define NEWC_HEADER   110
 #define NAME_MAX_CPIO 4096
 
 struct modlist {
@@ -32,13 +32,16 @@ static int note_name(struct modlist *m, const char *name)
 	for (size_t i = 0; sfx[i]; i++) {
 		size_t sl = strlen(sfx[i]);
 
-		if (bl > sl && bl - sl < sizeof(mod) && strcmp(b + bl - sl, sfx[i]) == 0) {
+		if (bl > sl && bl - sl < sizeof(mod) &&
+		    strcmp(b + bl - sl, sfx[i]) == 0) {
 			memcpy(mod, b, bl - sl);
 			mod[bl - sl] = '\0';
 			for (char *c = mod; *c; c++)
 				if (*c == '-')
 					*c = '_';
-			return gt_strv_contains(m->v, mod) ? 0 : gt_strv_push(&m->v, &m->n, mod);
+			return gt_strv_contains(m->v, mod)
+			               ? 0
+			               : gt_strv_push(&m->v, &m->n, mod);
 		}
 	}
 	return 0;
@@ -116,7 +119,10 @@ static const char *compression_of(const unsigned char *p)
 {
 	if (p[0] == 0x1f && (p[1] == 0x8b || p[1] == 0x9e))
 		return "gzip";
-	if (memcmp(p, "\xfd" "7zXZ", 5) == 0)
+	if (memcmp(p,
+	           "\xfd"
+	           "7zXZ",
+	           5) == 0)
 		return "xz";
 	if (memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
 		return "zstd";
@@ -124,7 +130,8 @@ static const char *compression_of(const unsigned char *p)
 		return "lzma";
 	if (memcmp(p, "BZh", 3) == 0)
 		return "bzip2";
-	if (memcmp(p, "\x02\x21\x4c\x18", 4) == 0 || memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
+	if (memcmp(p, "\x02\x21\x4c\x18", 4) == 0 ||
+	    memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
 		return "lz4";
 	if (memcmp(p, "\x89LZO", 4) == 0)
 		return "lzo";
@@ -197,7 +204,8 @@ int gt_initramfs_modules(const struct gt_root *root, const char *path, char ***o
 		comp = compression_of(magic);
 		if (!comp) {
 			ret = -EINVAL;
-			*why = off ? "what follows the uncompressed cpio is neither cpio nor a known compression" : "neither a cpio archive nor a known compression";
+			*why = off ? "what follows the uncompressed cpio is neither cpio nor a known compression"
+			           : "neither a cpio archive nor a known compression";
 			goto out;
 		}
 		if (strcmp(comp, "bzip2") == 0 || strcmp(comp, "lz4") == 0 ||

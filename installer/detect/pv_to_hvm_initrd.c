@@ -26,8 +26,9 @@ struct driver {
 };
 
 /* Each group needs one of its drivers (the kernel's own Kconfig names). */
-static const struct driver blkfront[] = { { "xen_blkfront", "CONFIG_XEN_BLKDEV_FRONTEND" },
-	                                  { NULL, NULL } };
+static const struct driver blkfront[] = {
+	{ "xen_blkfront", "CONFIG_XEN_BLKDEV_FRONTEND" }, { NULL, NULL }
+};
 static const struct driver controller[] = { { "ata_piix", "CONFIG_ATA_PIIX" },
 	                                    { "ahci", "CONFIG_SATA_AHCI" },
 	                                    { NULL, NULL } };
@@ -91,9 +92,11 @@ int p2h_check_initramfs(struct p2h *x)
 	int ret = 0;
 
 	if (!f->kernel_version)
-		return p2h_set(c, GT_P2H_UNKNOWN, "fix the kernel check first",
-		               "no default kernel was found to check (see the kernel check)");
-	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", f->kernel_version);
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN, "fix the kernel check first",
+		        "no default kernel was found to check (see the kernel check)");
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
+	         f->kernel_version);
 	builtins = p2h_read(x, path, &len);
 	snprintf(path, sizeof(path), "/boot/config-%s", f->kernel_version);
 	config = p2h_read(x, path, &len);
@@ -103,51 +106,63 @@ int p2h_check_initramfs(struct p2h *x)
 		for (const struct driver *d = groups[g].any; d->module && !have[g]; d++)
 			if (builtin(builtins, cfgnl, d)) {
 				have[g] = true;
-				ret = ret ? ret : p2h_detail(c, "%s: built into %s", d->module, f->kernel_version);
+				ret = ret ? ret
+				          : p2h_detail(c, "%s: built into %s", d->module,
+				                       f->kernel_version);
 			}
 		need_image = need_image || !have[g];
 	}
 	if (ret == 0 && need_image && !f->default_initrd) {
-		ret = p2h_set(c, GT_P2H_NOT_OK, fix_initramfs,
-		              "the default entry boots %s with no initramfs, and the kernel does not have every disk driver built in",
-		              f->kernel_version);
+		ret = p2h_set(
+		        c, GT_P2H_NOT_OK, fix_initramfs,
+		        "the default entry boots %s with no initramfs, and the kernel does not have every disk driver built in",
+		        f->kernel_version);
 		goto out;
 	}
 	if (ret == 0 && need_image) {
 		ret = gt_initramfs_modules(x->root, f->default_initrd, &mods, &why);
 		if (ret == -EPROTONOSUPPORT) {
-			ret = p2h_set(c, GT_P2H_UNKNOWN, "list the image with the guest's own tool (lsinitramfs IMAGE, lsinitrd IMAGE) and check for xen-blkfront, ata_piix or ahci, and sd_mod",
-			              "%s is compressed with %s, which this build cannot read",
-			              f->default_initrd, why);
+			ret = p2h_set(
+			        c, GT_P2H_UNKNOWN,
+			        "list the image with the guest's own tool (lsinitramfs IMAGE, lsinitrd IMAGE) and check for xen-blkfront, ata_piix or ahci, and sd_mod",
+			        "%s is compressed with %s, which this build cannot read",
+			        f->default_initrd, why);
 			goto out;
 		}
 		if (ret < 0 && ret != -ENOMEM) {
-			ret = p2h_set(c, GT_P2H_UNKNOWN, "rebuild the initramfs of the default kernel and run detect again",
-			              "%s cannot be read as an initramfs: %s", f->default_initrd,
-			              why ? why : gt_strerror(ret));
+			ret = p2h_set(
+			        c, GT_P2H_UNKNOWN,
+			        "rebuild the initramfs of the default kernel and run detect again",
+			        "%s cannot be read as an initramfs: %s",
+			        f->default_initrd, why ? why : gt_strerror(ret));
 			goto out;
 		}
 	}
 	for (g = 0; ret == 0 && g < NGROUPS; g++) {
-		for (const struct driver *d = groups[g].any; d->module && !have[g] && mods; d++)
+		for (const struct driver *d = groups[g].any;
+		     d->module && !have[g] && mods; d++)
 			if (gt_strv_contains(mods, d->module)) {
 				have[g] = true;
-				ret = p2h_detail(c, "%s: in %s", d->module, f->default_initrd);
+				ret = p2h_detail(c, "%s: in %s", d->module,
+				                 f->default_initrd);
 			}
 		if (!have[g])
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
-			         "%s%s", *missing ? ", " : "", groups[g].what);
+			snprintf(missing + strlen(missing),
+			         sizeof(missing) - strlen(missing), "%s%s",
+			         *missing ? ", " : "", groups[g].what);
 	}
 	if (ret < 0)
 		goto out;
 	if (*missing)
-		ret = p2h_set(c, GT_P2H_NOT_OK, fix_initramfs,
-		              "%s lacks %s, and kernel %s does not have it built in: the first HVM boot may not find its root disk",
-		              f->default_initrd, missing, f->kernel_version);
+		ret = p2h_set(
+		        c, GT_P2H_NOT_OK, fix_initramfs,
+		        "%s lacks %s, and kernel %s does not have it built in: the first HVM boot may not find its root disk",
+		        f->default_initrd, missing, f->kernel_version);
 	else
-		ret = p2h_set(c, GT_P2H_OK, NULL,
-		              "kernel %s finds its disk under HVM: xen-blkfront, an emulated disk controller and sd_mod are in its initramfs or built in",
-		              f->kernel_version);
+		ret = p2h_set(
+		        c, GT_P2H_OK, NULL,
+		        "kernel %s finds its disk under HVM: xen-blkfront, an emulated disk controller and sd_mod are in its initramfs or built in",
+		        f->kernel_version);
 out:
 	gt_strv_free(mods);
 	free(builtins);

@@ -9,6 +9,5 @@
 		        &x->p->checks[idx], GT_P2H_UNKNOWN, NULL,                        \
 		        "not checked: this build does not implement the check yet");     \
 	}
-PENDING(p2h_check_console, GT_P2H_CONSOLE)
 PENDING(p2h_check_root_names, GT_P2H_ROOT_NAMES)
 PENDING(p2h_check_nics, GT_P2H_NICS)
