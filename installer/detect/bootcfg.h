@@ -46,13 +46,16 @@ int gt_bootcfg_parse(enum gt_bootcfg_kind kind, const char *text, size_t len,
                      const char *saved_entry, struct gt_bootcfg **out);
 
 /*
- * gt_bootcfg_read - the first configuration present in @root, in the order
- * pygrub looks (grub/grub.cfg, grub2/grub.cfg, grub/menu.lst,
- * grub/grub.conf, extlinux.conf, extlinux/extlinux.conf, under /boot then
- * /). Returns 0, -ENOENT when there is none, -ENOMEM, or the -errno of one
- * that exists but cannot be read.
+ * gt_bootcfg_read - the configuration in @root that the boot loader of kind
+ * @prefer reads (what the MBR holds; -1 when not known: then the first one
+ * present in the order pygrub looks: grub.cfg under /boot/grub, /grub,
+ * /boot/grub2, /grub2; extlinux.conf under /boot/extlinux, /boot,
+ * /extlinux, /; menu.lst and grub.conf under /boot/grub, /grub). "saved"
+ * defaults are resolved through /boot/grub/grubenv (GRUB 2) or
+ * /boot/grub/default (GRUB legacy). Returns 0, -ENOENT when there is none,
+ * -ENOMEM, or the -errno of one that exists but cannot be read.
  */
-int gt_bootcfg_read(const struct gt_root *root, struct gt_bootcfg **out);
+int gt_bootcfg_read(const struct gt_root *root, int prefer, struct gt_bootcfg **out);
 void gt_bootcfg_free(struct gt_bootcfg *c);
 
 #endif

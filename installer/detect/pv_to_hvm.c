@@ -11,9 +11,12 @@
 #include "strv.h"
 
 static const char *const check_ids[GT_P2H_NCHECKS] = {
-	[GT_P2H_BOOT_CODE] = "boot_code", [GT_P2H_KERNEL] = "kernel",
-	[GT_P2H_INITRAMFS_DRIVERS] = "initramfs_drivers", [GT_P2H_CONSOLE] = "console",
-	[GT_P2H_ROOT_NAMES] = "root_names", [GT_P2H_NICS] = "nics",
+	[GT_P2H_BOOT_CODE] = "boot_code",
+	[GT_P2H_KERNEL] = "kernel",
+	[GT_P2H_INITRAMFS_DRIVERS] = "initramfs_drivers",
+	[GT_P2H_CONSOLE] = "console",
+	[GT_P2H_ROOT_NAMES] = "root_names",
+	[GT_P2H_NICS] = "nics",
 };
 
 int p2h_set(struct gt_pv_to_hvm_check *c, enum gt_p2h_state s, const char *fix,
@@ -78,6 +81,20 @@ char *p2h_read(const struct p2h *x, const char *path, size_t *len)
 	return buf;
 }
 
+/* The configuration kind the MBR's boot loader reads, or -1. */
+static int loader_kind(const char *mbr)
+{
+	if (!mbr)
+		return -1;
+	if (strcmp(mbr, "grub2") == 0)
+		return GT_BOOTCFG_GRUB2;
+	if (strcmp(mbr, "grub-legacy") == 0)
+		return GT_BOOTCFG_GRUB_LEGACY;
+	if (strcmp(mbr, "syslinux") == 0)
+		return GT_BOOTCFG_EXTLINUX;
+	return -1;
+}
+
 const char *gt_p2h_state_name(enum gt_p2h_state s)
 {
 	return s == GT_P2H_OK ? "ok" : s == GT_P2H_NOT_OK ? "not ok" : "unknown";
@@ -116,17 +133,21 @@ int gt_pv_to_hvm_check(const struct gt_root *root, const struct gt_detect *d,
 		if (!x.p->checks[i].details)
 			ret = -ENOMEM;
 	}
+	/* The boot code first: it says which boot loader's configuration
+	 * counts. Then the kernel: the initramfs and console checks use its
+	 * entry. */
+	if (ret == 0)
+		ret = parts[GT_P2H_BOOT_CODE](&x);
 	if (ret == 0) {
-		x.cfg_err = gt_bootcfg_read(root, &x.cfg);
+		x.cfg_err = gt_bootcfg_read(root, loader_kind(x.p->facts.mbr_boot_code),
+		                            &x.cfg);
 		/* The kernel check says what is missing or unreadable. */
 		ret = x.cfg_err == -ENOMEM ? -ENOMEM : 0;
 	}
-	/* The kernel first: the initramfs and console checks use its entry. */
 	if (ret == 0)
 		ret = parts[GT_P2H_KERNEL](&x);
-	for (i = 0; ret == 0 && i < GT_P2H_NCHECKS; i++)
-		if (i != GT_P2H_KERNEL)
-			ret = parts[i](&x);
+	for (i = GT_P2H_KERNEL + 1; ret == 0 && i < GT_P2H_NCHECKS; i++)
+		ret = parts[i](&x);
 	gt_bootcfg_free(x.cfg);
 	if (ret < 0) {
 		gt_pv_to_hvm_free(x.p);

@@ -59,16 +59,16 @@ struct gt_pv_to_hvm_facts {
 	char *disk;              /* the boot disk read (as given or /dev/NAME) */
 	const char *disk_source; /* "--disk", "sysfs" (the disk holding /boot), NULL */
 	const char *partition_table; /* "mbr", "gpt", "none" (no 0x55AA), NULL unread */
-	const char *mbr_boot_code; /* "grub2", "grub-legacy", "syslinux", "lilo",
-	                              "zeroed", "unrecognised", NULL unread */
-	bool esp_loader;           /* GPT: an ESP holding a loader */
-	char *esp_loader_path;     /* "EFI/BOOT/BOOTX64.EFI", "EFI/debian/grubx64.efi" */
-	char *bootloader_config;   /* "/boot/grub/grub.cfg", "/boot/grub/menu.lst",
-	                              "/boot/extlinux/extlinux.conf"... */
-	char *default_kernel;      /* the default entry's image ("/boot/vmlinuz-...") */
-	char *default_initrd;      /* its initramfs, as the entry names it */
-	char *default_cmdline;     /* its kernel command line */
-	char *kernel_version;      /* "2.6.18-419.el5xen" */
+	const char *mbr_boot_code;   /* "grub2", "grub-legacy", "syslinux", "lilo",
+	                                "zeroed", "unrecognised", NULL unread */
+	bool esp_loader;             /* GPT: an ESP holding a loader */
+	char *esp_loader_path;   /* "EFI/BOOT/BOOTX64.EFI", "EFI/debian/grubx64.efi" */
+	char *bootloader_config; /* "/boot/grub/grub.cfg", "/boot/grub/menu.lst",
+	                            "/boot/extlinux/extlinux.conf"... */
+	char *default_kernel;    /* the default entry's image ("/boot/vmlinuz-...") */
+	char *default_initrd;    /* its initramfs, as the entry names it */
+	char *default_cmdline;   /* its kernel command line */
+	char *kernel_version;    /* "2.6.18-419.el5xen" */
 };
 
 struct gt_pv_to_hvm {

@@ -24,7 +24,7 @@ struct p2h {
 	const struct gt_root *root;
 	const struct gt_detect *d;
 	struct gt_pv_to_hvm *p;
-	const char *disk_path; /* --disk, or NULL */
+	const char *disk_path;  /* --disk, or NULL */
 	struct gt_bootcfg *cfg; /* the boot loader configuration read, or NULL */
 	int cfg_err;            /* why not: -ENOENT (none), -EACCES... */
 };

@@ -45,7 +45,8 @@ void gt_pv_to_hvm_print_human(const struct gt_pv_to_hvm *p, FILE *fp)
 	if (p->ready)
 		fprintf(fp, "PV to HVM:      ready: every check below is ok\n");
 	else
-		fprintf(fp, "PV to HVM:      not ready: fix what is not ok before switching this guest to HVM, or it may not boot\n");
+		fprintf(fp,
+		        "PV to HVM:      not ready: fix what is not ok before switching this guest to HVM, or it may not boot\n");
 	for (size_t i = 0; i < GT_P2H_NCHECKS; i++) {
 		const struct gt_pv_to_hvm_check *c = &p->checks[i];
 
