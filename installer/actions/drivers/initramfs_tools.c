@@ -37,7 +37,7 @@ int drv_plan_initramfs_tools(struct planner *pl)
 		goto out;
 	/* The existing content is kept byte for byte; the missing lines go after it. */
 	ret = -ENOMEM;
-	content = malloc(len + 32 * DRV_MAX_MODS);
+	content = malloc(len + (size_t)32 * DRV_MAX_MODS);
 	if (!content)
 		goto out;
 	memcpy(content, buf ? buf : "", len);

@@ -16,9 +16,9 @@ struct text {
 
 static void put(struct text *t, const char *s, size_t n)
 {
-	if (t->oom)
+	if (t->oom || n == 0)
 		return;
-	if (t->len + n + 1 > t->cap) {
+	if (!t->s || t->len + n + 1 > t->cap) {
 		size_t cap = (t->len + n + 1) * 2;
 		char *p = realloc(t->s, cap);
 
@@ -58,11 +58,11 @@ bool gt_hvm_name_changes(const char *spec)
 {
 	static const char *const prefixes[] = { "/dev/xvd", "/dev/sd", "/dev/hd",
 		                                "/dev/vd" };
-	size_t i, n;
+	size_t i, n, len = strlen(spec);
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		n = strlen(prefixes[i]);
-		if (strncmp(spec, prefixes[i], n) != 0 ||
+		if (len <= n || strncmp(spec, prefixes[i], n) != 0 ||
 		    !islower((unsigned char)spec[n]))
 			continue;
 		for (n++; islower((unsigned char)spec[n]); n++)
@@ -221,9 +221,11 @@ static int shell_value(const char *s, size_t n, const char *name, size_t *vstart
 	if (n - i < nl + 1 || memcmp(s + i, name, nl) != 0 || s[i + nl] != '=')
 		return 0;
 	i += nl + 1;
-	q = i < n && (s[i] == '"' || s[i] == '\'') ? s[i] : 0;
-	if (q)
+	q = '\0';
+	if (i < n && (s[i] == '"' || s[i] == '\'')) {
+		q = s[i];
 		i++;
+	}
 	for (j = i; j < n; j++) {
 		if (q ? s[j] == q
 		      : isspace((unsigned char)s[j]) || s[j] == '#' || s[j] == ';')
@@ -385,7 +387,7 @@ int gt_hvm_fstab_fix(const char *text, size_t len, gt_hvm_uuid_fn *lookup, void 
 
 	while (next_line(&it, &s, &n, &nl)) {
 		size_t at = 0, start, wl;
-		char spec[256], uuid[80];
+		char spec[256] = "", uuid[80];
 
 		/* A comment or a blank line; else the first field is the device. */
 		if (!next_word(s, n, &at, &start, &wl) || s[start] == '#' ||

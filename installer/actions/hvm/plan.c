@@ -75,7 +75,7 @@ int hvm_add_link(struct hvm *h, const char *check, const char *path, const char 
 /* @argv as one line, for the command to run by hand. */
 static char *argv_line(const char *const *argv)
 {
-	size_t n = 1, i;
+	size_t n = 1, i, at = 0, l;
 	char *s;
 
 	for (i = 0; argv[i]; i++)
@@ -85,8 +85,10 @@ static char *argv_line(const char *const *argv)
 		return NULL;
 	for (i = 0; argv[i]; i++) {
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			s[at++] = ' ';
+		l = strlen(argv[i]);
+		memcpy(s + at, argv[i], l);
+		at += l;
 	}
 	return s;
 }
