@@ -79,11 +79,13 @@ static enum mbr_kind read_mbr(const unsigned char *s, uint32_t *first_lba)
 	return memmem(s, 440, "GRUB", 4) ? MBR_GRUB : MBR_OTHER_CODE;
 }
 
-/* The guest's name for its boot disk, for a command run in the guest. */
+/*
+ * The guest's name for its boot disk, for a command run in the guest: the
+ * disk of the / in its fstab, else the first PV disk.
+ */
 static void guest_disk_name(const struct hvm *h, char *buf, size_t size)
 {
-	(void)h;
-	snprintf(buf, size, "/dev/xvda");
+	snprintf(buf, size, "/dev/%s", h->root_disk[0] ? h->root_disk : "xvda");
 }
 
 int hvm_plan_bootloader(struct hvm *h)

@@ -24,7 +24,8 @@ struct hvm {
 	const struct gt_pv_to_hvm *ready; /* may be NULL */
 	const char *disk;                 /* --disk, or NULL */
 	struct gt_hvm_plan *p;
-	char *root_uuid; /* the UUID of the filesystem fstab mounts on /, or NULL */
+	char *root_uuid;    /* the UUID of the filesystem fstab mounts on /, or NULL */
+	char root_disk[64]; /* the disk of fstab's / by a /dev name ("xvda"), or "" */
 };
 
 /* A check of the readiness result is known not to be ok. */

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,7 @@ int hvm_plan_names(struct hvm *h)
 				memcpy(disk, spec + 5, n - 5);
 				disk[n - 5] = '\0';
 				c.root_disk = disk;
+				snprintf(h->root_disk, sizeof(h->root_disk), "%s", disk);
 			}
 			if (hvm_uuid(h, spec, c.root_disk, uuid, sizeof(uuid)) == 0)
 				h->root_uuid = strdup(uuid);
