@@ -37,6 +37,25 @@ static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan
 	return v->reboot_may_switch && gt_drivers_cover_emulated(v, p);
 }
 
+/* Frees what the planner found; hands the plan over, or frees it on @ret < 0. */
+static int planner_finish(struct planner *pl, int ret, struct gt_driver_plan **out)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nk; i++)
+		free(pl->k[i].kver);
+	free(pl->k);
+	for (i = 0; i < pl->nnics; i++)
+		free(pl->nics[i].mac);
+	free(pl->nics);
+	if (ret < 0) {
+		gt_drivers_plan_free(pl->p);
+		return ret;
+	}
+	*out = pl->p;
+	return 0;
+}
+
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
                     struct gt_driver_plan **out)
 {
@@ -81,18 +100,7 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 	    (ret = drv_bootloader_warnings(&pl)) < 0 || (ret = drv_nic_warnings(&pl)) < 0)
 		goto done;
 done:
-	for (i = 0; i < pl.nk; i++)
-		free(pl.k[i].kver);
-	free(pl.k);
-	for (i = 0; i < pl.nnics; i++)
-		free(pl.nics[i].mac);
-	free(pl.nics);
-	if (ret < 0) {
-		gt_drivers_plan_free(pl.p);
-		return ret;
-	}
-	*out = pl.p;
-	return 0;
+	return planner_finish(&pl, ret, out);
 }
 
 int gt_drivers_plan_hvm(const struct gt_root *root, bool rebuild,
@@ -120,15 +128,7 @@ int gt_drivers_plan_hvm(const struct gt_root *root, bool rebuild,
 		        "no installed kernel was found (/lib/modules/<version>, /boot/vmlinuz-<version>): install the distribution's kernel package before switching to HVM");
 	if (ret == 0)
 		ret = drv_plan_initramfs(&pl);
-	for (i = 0; i < pl.nk; i++)
-		free(pl.k[i].kver);
-	free(pl.k);
-	if (ret < 0) {
-		gt_drivers_plan_free(pl.p);
-		return ret;
-	}
-	*out = pl.p;
-	return 0;
+	return planner_finish(&pl, ret, out);
 }
 
 void gt_drivers_plan_free(struct gt_driver_plan *p)

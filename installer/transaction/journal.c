@@ -214,6 +214,19 @@ static bool uint_valid(const char *s, unsigned long max, int base)
 	return !*end && errno == 0 && v <= max;
 }
 
+/* 64 lower-case hex digits, as gt_sha256_hex() writes them. */
+static bool sha256_hex_valid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != GT_SHA256_HEX_LEN)
+		return false;
+	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
 /* The state fields of a file record: TYPE UID GID MODE DIGEST. */
 static const char *file_state_invalid(char *const *f, bool absent)
 {
@@ -235,18 +248,13 @@ static const char *file_state_invalid(char *const *f, bool absent)
 		return f[6][0] && strlen(f[6]) < PATH_MAX
 		               ? NULL
 		               : "a file record with a bad link target";
-	if (strlen(f[6]) != GT_SHA256_HEX_LEN)
-		return "a file record with a bad sha256";
-	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
-		if (!strchr("0123456789abcdef", f[6][i]))
-			return "a file record with a bad sha256";
-	return NULL;
+	return sha256_hex_valid(f[6]) ? NULL : "a file record with a bad sha256";
 }
 
 /* DEVICE OFFSET LENGTH BACKUP SHA256 (region.h): this run's boot-sector copy. */
 static const char *disk_record_invalid(char *const *f, size_t n, const char *run_id)
 {
-	size_t i, pl = strlen(BACKUP_PREFIX), rl = strlen(run_id);
+	size_t pl = strlen(BACKUP_PREFIX), rl = strlen(run_id);
 
 	if (n != 5 || !canonical_path(f[0]))
 		return "a disk record needs an absolute, canonical device path";
@@ -257,12 +265,7 @@ static const char *disk_record_invalid(char *const *f, size_t n, const char *run
 	    strncmp(f[3] + pl, run_id, rl) != 0 ||
 	    strcmp(f[3] + pl + rl, "/" GT_DISK_BACKUP_NAME) != 0)
 		return "a disk record whose backup is not this run's copy of the boot sector";
-	if (strlen(f[4]) != GT_SHA256_HEX_LEN)
-		return "a disk record with a bad sha256";
-	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
-		if (!strchr("0123456789abcdef", f[4][i]))
-			return "a disk record with a bad sha256";
-	return NULL;
+	return sha256_hex_valid(f[4]) ? NULL : "a disk record with a bad sha256";
 }
 
 struct vstate {
