@@ -164,6 +164,20 @@ static int getty(struct hvm *h)
 	        h->d->init);
 }
 
+/* The generated grub.cfg @path boots with a console the HVM console tab shows. */
+static bool grub_cfg_has_console(const struct hvm *h, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool has;
+
+	if (hvm_read(h, path, &buf, &len) < 0 || !buf)
+		return false;
+	has = strstr(buf, "console=tty0") || strstr(buf, "console=ttyS");
+	free(buf);
+	return has;
+}
+
 /* GRUB 2 the distribution's way: /etc/default/grub, then its own generator. */
 static int default_grub(struct hvm *h)
 {
@@ -175,6 +189,7 @@ static int default_grub(struct hvm *h)
 		  "/boot/grub/grub.cfg" },
 	};
 	char *buf = NULL, *fixed = NULL, **backups = NULL;
+	bool edited;
 	size_t len = 0, i, nb = 0;
 	int ret = hvm_read(h, "/etc/default/grub", &buf, &len);
 
@@ -188,18 +203,20 @@ static int default_grub(struct hvm *h)
 		        "not done: GRUB_CMDLINE_LINUX in /etc/default/grub is not a plain quoted value: add console=tty0 console=hvc0 to it by hand, then run update-grub");
 	if (ret < 0)
 		return ret;
-	if (fixed) {
+	edited = fixed != NULL;
+	if (fixed) { /* taken by the step */
 		ret = hvm_add_write(
 		        h, CHECK, "/etc/default/grub", fixed,
 		        "add console=tty0 console=hvc0 to GRUB_CMDLINE_LINUX in /etc/default/grub");
 		if (ret < 0)
 			return ret;
-	} else if (!hvm_check_failed(h, CHECK)) {
-		return 0; /* set, and the readiness check finds the console there */
 	}
 	for (i = 0; i < 3; i++)
 		if (gt_root_exists(h->root, gens[i][0]))
 			break;
+	/* Set already: written again only when grub.cfg does not have it yet. */
+	if (!edited && (i == 3 || grub_cfg_has_console(h, gens[i][3])))
+		return 0;
 	if (i == 3)
 		return hvm_add_item(
 		        h, false, CHECK, "update-grub",
