@@ -283,6 +283,38 @@ def test_offline(tmp):
     shutil.rmtree(root)
 
 
+def test_sysvinit(tmp):
+    """SysV init (sysvinit-core): getty lines in /etc/inittab, Debian's own
+    inittab with tty1 and the PV console on hvc0 (its "co" line)."""
+    root = pv_root(tmp, "sysv")
+    os.unlink(os.path.join(root, "sbin/init"))
+    os.unlink(os.path.join(root, "lib/systemd/systemd"))
+    inittab = ("# /etc/inittab: init(8) configuration.\n\nid:2:initdefault:\n"
+               "si::sysinit:/etc/init.d/rcS\n"
+               "1:2345:respawn:/sbin/getty --noclear 38400 tty1\n"
+               "co:2345:respawn:/sbin/getty hvc0 9600 linux\n")
+    put(root, "etc/inittab", inittab)
+    put(root, "sbin/init", "", 0o755)
+    before = integ.snapshot(root)
+    p, out = jrun(INSTALLER, "--root", root)
+    with open(os.path.join(root, "etc/inittab")) as f:
+        now = f.read()
+    check("sysvinit: a getty on ttyS0 appended to /etc/inittab, tty1's kept as it was",
+          p.returncode == EXIT_NOT_READY and now.startswith(inittab) and
+          now.count("tty1") == 1 and "gtS0:2345:respawn:/sbin/getty -L ttyS0 115200 vt100\n"
+          in now, (p.returncode, p.stderr[-300:], now))
+    check("sysvinit: no systemd link made",
+          not os.listdir(os.path.join(root, "etc/systemd/system/getty.target.wants")), "")
+    p, out = jrun(INSTALLER, "--root", root)
+    check("sysvinit: second run changes nothing", out is not None and out["changed"] is False,
+          (p.returncode, out and out.get("steps")))
+    p = uninstall(root)
+    d = integ.diff(before, integ.snapshot(root))
+    check("sysvinit: uninstall restores /etc/inittab byte for byte",
+          p.returncode == 0 and d is None, (p.returncode, d))
+    shutil.rmtree(root)
+
+
 def test_no_grub(tmp):
     root = pv_root(tmp, "nogrub", grub=False)
     disk = disk_image(os.path.join(tmp, "nogrub.img"))
@@ -403,6 +435,7 @@ def main():
         tmp = harness.tempdir("gt-hvm-")
         test_offline(tmp)
         test_no_grub(tmp)
+        test_sysvinit(tmp)
         test_killed(tmp)
         test_live_mbr(tmp)
         test_hostile_disk_record(tmp)

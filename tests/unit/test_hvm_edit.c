@@ -153,6 +153,36 @@ static void test_default_grub_forms(void **state)
 	}
 }
 
+static void test_grub_cfg_by_hand(void **state)
+{
+	/* A grub.cfg written for pygrub, no generator behind it. */
+	static const char in[] =
+	        "set default=0\n"
+	        "menuentry 'Debian' {\n"
+	        "\tlinux\t/boot/vmlinuz-6.1 root=/dev/xvda1 ro console=hvc0\n"
+	        "\tinitrd /boot/initrd.img-6.1\n"
+	        "}\n"
+	        "menuentry 'old' {\n"
+	        "  linux16 /boot/vmlinuz-5.10 root=LABEL=root\n"
+	        "}\n";
+	static const char want[] =
+	        "set default=0\n"
+	        "menuentry 'Debian' {\n"
+	        "\tlinux\t/boot/vmlinuz-6.1 root=UUID=u-2 ro console=tty0 console=hvc0\n"
+	        "\tinitrd /boot/initrd.img-6.1\n"
+	        "}\n"
+	        "menuentry 'old' {\n"
+	        "  linux16 /boot/vmlinuz-5.10 root=LABEL=root console=tty0 console=hvc0\n"
+	        "}\n";
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(gt_hvm_bootcfg_fix(in, strlen(in), "u-2", &out), 0);
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	free(out);
+}
+
 static void test_menu_lst(void **state)
 {
 	static const char in[] =
@@ -268,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_default_grub),
 		cmocka_unit_test(test_default_grub_forms),
 		cmocka_unit_test(test_menu_lst),
+		cmocka_unit_test(test_grub_cfg_by_hand),
 		cmocka_unit_test(test_fstab),
 		cmocka_unit_test(test_fstab_by_uuid_untouched),
 	};
