@@ -60,7 +60,8 @@ static bool list_has(const char *list, const char *name, bool nocase)
 }
 
 /* How @line binds @nic: "name", "MAC", or NULL. @line is trimmed and writable. */
-static const char *line_binds(enum netfmt fmt, char *line, const struct gt_netbind_nic *nic)
+static const char *line_binds(enum netfmt fmt, char *line,
+                              const struct gt_netbind_nic *nic)
 {
 	const char *mac = nic->mac;
 	char *eq, *key, *val, *save = NULL;
@@ -225,14 +226,17 @@ int gt_netbind_scan(const struct gt_root *root, const struct gt_netbind_nic *nic
 
 	if (n == 0)
 		return 0;
-	if ((ret = net_dir(sc, "/etc/sysconfig/network-scripts", "ifcfg-", NULL, NF_IFCFG)) < 0 ||
+	if ((ret = net_dir(sc, "/etc/sysconfig/network-scripts", "ifcfg-", NULL,
+	                   NF_IFCFG)) < 0 ||
 	    (ret = net_dir(sc, "/etc/sysconfig/network", "ifcfg-", NULL, NF_IFCFG)) < 0 ||
 	    (ret = net_file(sc, "/etc/network/interfaces", NF_IFUPDOWN)) < 0 ||
-	    (ret = net_dir(sc, "/etc/network/interfaces.d", NULL, NULL, NF_IFUPDOWN)) < 0 ||
+	    (ret = net_dir(sc, "/etc/network/interfaces.d", NULL, NULL, NF_IFUPDOWN)) <
+	            0 ||
 	    (ret = net_dir(sc, "/etc/netplan", NULL, yaml, NF_NETPLAN)) < 0 ||
 	    (ret = net_dir(sc, "/etc/NetworkManager/system-connections", NULL, NULL,
 	                   NF_KEYFILE)) < 0 ||
-	    (ret = net_dir(sc, "/etc/systemd/network", NULL, networkd, NF_NETWORKD)) < 0 ||
+	    (ret = net_dir(sc, "/etc/systemd/network", NULL, networkd, NF_NETWORKD)) <
+	            0 ||
 	    (ret = net_dir(sc, "/etc/udev/rules.d", NULL, rules, NF_UDEV)) < 0)
 		return ret;
 	return 0;

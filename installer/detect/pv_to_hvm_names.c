@@ -35,9 +35,9 @@ static int note_name(struct gt_pv_to_hvm_check *c, const char *where, const char
 	(*seen)++;
 	if (changes)
 		(*changing)++;
-	return p2h_detail(c, "%s: %s%s%.*s (%s)", where, key ? key : "", key ? "=" : "",
-	                  (int)vlen, val,
-	                  changes ? "a kernel name: changes with the disk driver" : "stays");
+	return p2h_detail(
+	        c, "%s: %s%s%.*s (%s)", where, key ? key : "", key ? "=" : "", (int)vlen,
+	        val, changes ? "a kernel name: changes with the disk driver" : "stays");
 }
 
 int p2h_check_root_names(struct p2h *x)
@@ -50,9 +50,10 @@ int p2h_check_root_names(struct p2h *x)
 
 	if (cmdline) {
 		snprintf(where, sizeof(where), "%s default entry",
-		         x->p->facts.bootloader_config ? x->p->facts.bootloader_config : "boot loader");
-		while (ret == 0 &&
-		       gt_cmdline_next_device(cmdline, strlen(cmdline), &pos, &key, &val, &vlen))
+		         x->p->facts.bootloader_config ? x->p->facts.bootloader_config
+		                                       : "boot loader");
+		while (ret == 0 && gt_cmdline_next_device(cmdline, strlen(cmdline), &pos,
+		                                          &key, &val, &vlen))
 			ret = note_name(c, where, key, val, vlen, &changing, &seen);
 	}
 	fstab = p2h_read(x, "/etc/fstab", &len);
@@ -86,11 +87,13 @@ int p2h_check_root_names(struct p2h *x)
 		        "%zu of %zu device names in root=, resume= and /etc/fstab are kernel names that change when the disk driver changes",
 		        changing, seen);
 	if (!seen)
-		return p2h_set(c, GT_P2H_UNKNOWN, "check /etc/fstab and the kernel command line",
-		               "no root=, resume= or /etc/fstab device was found to check");
-	return p2h_set(c, GT_P2H_OK, NULL,
-	               "the %zu device names in root=, resume= and /etc/fstab stay the same under HVM",
-	               seen);
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN, "check /etc/fstab and the kernel command line",
+		        "no root=, resume= or /etc/fstab device was found to check");
+	return p2h_set(
+	        c, GT_P2H_OK, NULL,
+	        "the %zu device names in root=, resume= and /etc/fstab stay the same under HVM",
+	        seen);
 }
 
 struct nic_scan {
@@ -118,8 +121,10 @@ static int found_binding(void *arg, const char *path, size_t line,
 
 	if (changes)
 		s->changing++;
-	return p2h_detail(s->c, "%s line %zu binds %s by its %s (%s)", path, line, nic->name, how,
-	                  changes ? "a Xen PV name: an emulated NIC gets another" : "holds under HVM");
+	return p2h_detail(s->c, "%s line %zu binds %s by its %s (%s)", path, line,
+	                  nic->name, how,
+	                  changes ? "a Xen PV name: an emulated NIC gets another"
+	                          : "holds under HVM");
 }
 
 int p2h_check_nics(struct p2h *x)
@@ -171,6 +176,7 @@ int p2h_check_nics(struct p2h *x)
 		        "bind that configuration by MAC address instead (HWADDR=, [Match] MACAddress=, netplan match: macaddress:), or name the interface with a .link file matched by MAC, so that it holds whatever the driver names the NIC",
 		        "%zu network configuration file(s) bind a NIC by its Xen PV name (enXN), which an emulated NIC does not get: the guest may boot as HVM without network",
 		        s.changing);
-	return p2h_set(c, GT_P2H_OK, NULL,
-	               "no network configuration binds a NIC by a name that changes under HVM (bindings by MAC hold: the emulated NIC has the vif's MAC)");
+	return p2h_set(
+	        c, GT_P2H_OK, NULL,
+	        "no network configuration binds a NIC by a name that changes under HVM (bindings by MAC hold: the emulated NIC has the vif's MAC)");
 }
