@@ -420,11 +420,11 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 	}
 	/* APPEND before any LABEL applies to the labels that set none; an
 	 * "initrd=" in APPEND names the initramfs too (syslinux.txt). */
-	for (size_t i = 0; ret == 0 && i < c->nentries; i++) {
+	for (size_t i = 0; ret == 0 && c->entries && i < c->nentries; i++) {
 		struct gt_bootcfg_entry *e = &c->entries[i];
 		const char *ir;
 
-		if (!*e->cmdline && global_append) {
+		if (e->cmdline && !*e->cmdline && global_append) {
 			free(e->cmdline);
 			if (!(e->cmdline = strdup(global_append)))
 				ret = -ENOMEM;
@@ -511,7 +511,7 @@ static char *env_value(const struct gt_root *root, const char *path, const char 
 	char *buf = NULL, *v = NULL, *save = NULL, *line;
 	size_t len = 0, kl = key ? strlen(key) : 0;
 
-	if (gt_root_read_file(root, path, 64 * 1024, &buf, &len) < 0)
+	if (gt_root_read_file(root, path, (size_t)64 * 1024, &buf, &len) < 0)
 		return NULL;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
