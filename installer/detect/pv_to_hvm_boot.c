@@ -120,7 +120,7 @@ static int judge_gpt(struct p2h *x, int fd, const unsigned char *hdr, bool *sett
 
 	*settled = false;
 	gt_gpt_entries_at(hdr, &lba, &count, &size);
-	if (size < 128 || size > 4096 || (size_t)count * size > GPT_ENTRIES_MAX)
+	if (size < 128 || size > 4096 || count > GPT_ENTRIES_MAX / size)
 		return 0;
 	ents = calloc(count, size);
 	if (!ents)
