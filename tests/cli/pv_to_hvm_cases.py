@@ -130,15 +130,15 @@ def disk(path, sector0, core=False):
     return path
 
 
-def gpt_disk(path):
-    """A GPT disk as sfdisk writes it: an EFI system partition, a Linux root."""
+def gpt_disk(path, esp_mib):
+    """A GPT disk as sfdisk writes it: an EFI system partition at 1 MiB, a Linux root."""
     sfdisk = shutil.which("sfdisk") or "/usr/sbin/sfdisk"
     if not os.path.exists(sfdisk):
         return None
     with open(path, "wb") as f:
-        f.truncate(12 * 1024 * 1024)
+        f.truncate((esp_mib + 8) * 1024 * 1024)
     script = ("label: gpt\n"
-              "size=4MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
+              f"size={esp_mib}MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
               "type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n")
     p = subprocess.run([sfdisk, "-q", path], input=script, text=True, capture_output=True)
     return path if p.returncode == 0 else None
@@ -380,28 +380,68 @@ def test_pv_to_hvm(tmp, installer_run):
             "built into" in x for x in checks["initramfs_drivers"]["details"]),
             checks["initramfs_drivers"])
 
-    # 6. EFI layout: GPT with an EFI system partition (sfdisk); the loader in
-    # the ESP mounted on /boot/efi (Debian's grub-efi-amd64 and its removable
-    # fallback); then the same disk with the ESP not mounted: unknown.
-    d = gpt_disk(os.path.join(tmp, "efi.img"))
+    # 6. EFI layout: GPT with an EFI system partition (sfdisk), formatted
+    # with mkfs.vfat and filled with mtools as grub-install and the shim
+    # packages fill it: the loader read from the disk itself (FAT12 for a
+    # small ESP, FAT32 with a directory of many clusters as on a real one);
+    # an empty ESP; an unformatted ESP whose filesystem is mounted on
+    # /boot/efi under the root; the same with nothing mounted: unknown.
+    base = {"boot/grub/grub.cfg": debian_grub_cfg("root=UUID=3b9e7c4e ro"),
+            f"boot/vmlinuz-{KVER}": b"\x4d\x5a", f"boot/config-{KVER}": DEBIAN_CONFIG,
+            f"boot/initrd.img-{KVER}": b""}
+    plain = pv_root(tmp, "efi-unmounted", base)
+    tools = [shutil.which(t) or "/usr/sbin/" + t for t in ("mkfs.vfat", "mmd", "mcopy")]
+    if not all(os.path.exists(t) for t in tools):
+        harness.skip("pv_to_hvm EFI layout on the disk", "mkfs.vfat or mtools not installed (dosfstools, mtools)")
+    for fat, esp_mib, files in (("12", 4, ["EFI/debian/grubx64.efi"]),
+                                ("32", 40, [f"EFI/BOOT/longname-{i}.efi" for i in range(40)] +
+                                 ["EFI/BOOT/BOOTX64.EFI"]),
+                                ("16", 20, [])):
+        if not all(os.path.exists(t) for t in tools):
+            break
+        d = gpt_disk(os.path.join(tmp, f"esp{fat}.img"), esp_mib)
+        if d is None:
+            harness.skip(f"pv_to_hvm EFI FAT{fat}", "sfdisk is not installed (fdisk package)")
+            continue
+        env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+        run_ok = subprocess.run([tools[0], "-F", fat, "--offset=2048", d, str(esp_mib * 1024)],
+                                capture_output=True).returncode == 0
+        dirs = sorted({os.path.dirname(f) for f in files})
+        for dd in ["EFI"] + [x for x in dirs if x != "EFI"]:
+            run_ok = run_ok and subprocess.run([tools[1], "-i", d + "@@1M", "::" + dd], env=env,
+                                               capture_output=True).returncode == 0
+        src = os.path.join(tmp, "loader.efi")
+        with open(src, "wb") as f:
+            f.write(b"MZ" + b"\0" * 62)
+        for f in files:
+            run_ok = run_ok and subprocess.run([tools[2], "-i", d + "@@1M", src, "::" + f],
+                                               env=env, capture_output=True).returncode == 0
+        if not check(f"efi FAT{fat}: image made", run_ok):
+            continue
+        p, sec, checks = section(installer_run, plain, "--disk", d)
+        c = checks.get("boot_code", {})
+        if files:
+            check(f"efi FAT{fat}: the loader read from the disk", c.get("ok") is True and
+                  "on the disk" in c.get("evidence", "") and sec["esp_loader"] == files[-1], c)
+        else:
+            check(f"efi FAT{fat}: an empty ESP is not ok", c.get("ok", "missing") is False, c)
+        check(f"efi FAT{fat}: gpt", sec and sec["partition_table"] == "gpt", sec)
+    d = gpt_disk(os.path.join(tmp, "efi-raw.img"), 4)
     if d is None:
         harness.skip("pv_to_hvm EFI layout", "sfdisk is not installed (fdisk package)")
     else:
-        base = {"boot/grub/grub.cfg": debian_grub_cfg("root=UUID=3b9e7c4e ro"),
-                f"boot/vmlinuz-{KVER}": b"\x4d\x5a", f"boot/config-{KVER}": DEBIAN_CONFIG,
-                f"boot/initrd.img-{KVER}": b""}
         root = pv_root(tmp, "efi", dict(base, **{
             "boot/efi/EFI/debian/grubx64.efi": b"MZ", "boot/efi/EFI/BOOT/BOOTX64.EFI": b"MZ"}))
         p, sec, checks = section(installer_run, root, "--disk", d)
         c = checks.get("boot_code", {})
-        check("efi layout: boot_code ok", c.get("ok") is True and "OVMF" in c.get("evidence", ""), c)
-        check("efi layout: gpt and the loader", sec and sec["partition_table"] == "gpt" and
+        check("efi layout, ESP mounted: boot_code ok", c.get("ok") is True and
+              "OVMF" in c.get("evidence", ""), c)
+        check("efi layout, ESP mounted: the loader", sec and
               sec["esp_loader"] == "/boot/efi/EFI/BOOT/BOOTX64.EFI", sec)
-        root = pv_root(tmp, "efi-unmounted", base)
-        p, sec, checks = section(installer_run, root, "--disk", d)
+        p, sec, checks = section(installer_run, plain, "--disk", d)
         c = checks.get("boot_code", {})
-        check("efi layout, ESP not mounted: unknown", c.get("ok", "missing") is None and
-              "not mounted" in c.get("evidence", ""), c)
+        check("efi layout, ESP unreadable and not mounted: unknown",
+              c.get("ok", "missing") is None and "not mounted" in c.get("evidence", ""), c)
 
     # The command line: a --disk that cannot be opened is a usage error
     # naming it; a non-PV guest has no section unless asked.

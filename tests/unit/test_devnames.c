@@ -19,18 +19,30 @@ static void test_kernel_names(void **state)
 		const char *name;
 		bool kernel;
 	} cases[] = {
-		{ "/dev/xvda1", true },  { "/dev/xvda", true },    { "/dev/sda2", true },
-		{ "/dev/hda", true },    { "/dev/vdb10", true },   { "/dev/xvdaa3", true },
-		{ "/dev/xvd", false },   { "/dev/sda1x", false },  { "/dev/mapper/vg-root", false },
-		{ "/dev/VolGroup00/LogVol00", false },             { "/dev/md0", false },
-		{ "UUID=3b9e7c4e", false }, { "LABEL=/boot", false }, { "/dev/disk/by-uuid/x", false },
-		{ "/dev/sr0", false },   { "", false },
+		{ "/dev/xvda1", true },
+		{ "/dev/xvda", true },
+		{ "/dev/sda2", true },
+		{ "/dev/hda", true },
+		{ "/dev/vdb10", true },
+		{ "/dev/xvdaa3", true },
+		{ "/dev/xvd", false },
+		{ "/dev/sda1x", false },
+		{ "/dev/mapper/vg-root", false },
+		{ "/dev/VolGroup00/LogVol00", false },
+		{ "/dev/md0", false },
+		{ "UUID=3b9e7c4e", false },
+		{ "LABEL=/boot", false },
+		{ "/dev/disk/by-uuid/x", false },
+		{ "/dev/sr0", false },
+		{ "", false },
 	};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (gt_devname_kernel(cases[i].name, strlen(cases[i].name)) != cases[i].kernel)
-			fail_msg("%s: want %s", cases[i].name, cases[i].kernel ? "kernel" : "stable");
+		if (gt_devname_kernel(cases[i].name, strlen(cases[i].name)) !=
+		    cases[i].kernel)
+			fail_msg("%s: want %s", cases[i].name,
+			         cases[i].kernel ? "kernel" : "stable");
 }
 
 static void test_emulated(void **state)
