@@ -119,6 +119,26 @@ static int add_entry(struct building *b, const char *title, int top, int sub,
 	return 0;
 }
 
+/* The per-entry arrays of @b (their strings freed by the caller). */
+static void building_free_arrays(struct building *b)
+{
+	free(b->top);
+	free(b->sub);
+	free(b->ids);
+	free(b->sub_ids);
+	free(b->sub_titles);
+}
+
+/* An entry with no menu tree (GRUB legacy, extlinux): one top-level item. */
+static int add_plain_entry(struct gt_bootcfg *c, const char *title)
+{
+	struct building b = { .c = c };
+	int ret = add_entry(&b, title, (int)c->nentries, -1, NULL, NULL, NULL);
+
+	building_free_arrays(&b); /* no id or submenu strings were made */
+	return ret;
+}
+
 /* "linux PATH ARGS...": the image and the rest of the line. */
 static int set_kernel(struct gt_bootcfg_entry *e, const char *rest, size_t line)
 {
@@ -329,7 +349,6 @@ static int parse_legacy(struct gt_bootcfg *c, char *text, const char *saved)
 
 	for (line = strtok_r(text, "\n", &save); line && ret == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
-		struct building b = { .c = c };
 		const char *rest;
 
 		no++;
@@ -337,12 +356,7 @@ static int parse_legacy(struct gt_bootcfg *c, char *text, const char *saved)
 			continue;
 		if (strcmp(kw, "title") == 0) {
 			/* A title is the rest of the line, spaces and all. */
-			ret = add_entry(&b, rest, (int)c->nentries, -1, NULL, NULL, NULL);
-			free(b.top);
-			free(b.sub);
-			free(b.ids);
-			free(b.sub_ids);
-			free(b.sub_titles);
+			ret = add_plain_entry(c, rest);
 		} else if (strcmp(kw, "default") == 0 && !c->nentries) {
 			const char *p = rest;
 
@@ -372,19 +386,13 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct gt_bootcfg_entry *e =
 		        c->nentries ? &c->entries[c->nentries - 1] : NULL;
-		struct building b = { .c = c };
 		const char *rest;
 
 		no++;
 		if (!keyword(line, kw, sizeof(kw), &rest))
 			continue;
 		if (strcmp(kw, "label") == 0) {
-			ret = add_entry(&b, rest, (int)c->nentries, -1, NULL, NULL, NULL);
-			free(b.top);
-			free(b.sub);
-			free(b.ids);
-			free(b.sub_ids);
-			free(b.sub_titles);
+			ret = add_plain_entry(c, rest);
 		} else if (strcmp(kw, "default") == 0) {
 			const char *p = rest;
 
@@ -420,11 +428,11 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 	}
 	/* APPEND before any LABEL applies to the labels that set none; an
 	 * "initrd=" in APPEND names the initramfs too (syslinux.txt). */
-	for (size_t i = 0; ret == 0 && i < c->nentries; i++) {
+	for (size_t i = 0; ret == 0 && c->entries && i < c->nentries; i++) {
 		struct gt_bootcfg_entry *e = &c->entries[i];
 		const char *ir;
 
-		if (!*e->cmdline && global_append) {
+		if (e->cmdline && !*e->cmdline && global_append) {
 			free(e->cmdline);
 			if (!(e->cmdline = strdup(global_append)))
 				ret = -ENOMEM;
@@ -492,11 +500,7 @@ int gt_bootcfg_parse(enum gt_bootcfg_kind kind, const char *text, size_t len,
 		if (b.sub_titles)
 			free(b.sub_titles[i]);
 	}
-	free(b.top);
-	free(b.sub);
-	free(b.ids);
-	free(b.sub_ids);
-	free(b.sub_titles);
+	building_free_arrays(&b);
 	if (ret < 0) {
 		gt_bootcfg_free(c);
 		return ret;
@@ -511,7 +515,7 @@ static char *env_value(const struct gt_root *root, const char *path, const char 
 	char *buf = NULL, *v = NULL, *save = NULL, *line;
 	size_t len = 0, kl = key ? strlen(key) : 0;
 
-	if (gt_root_read_file(root, path, 64 * 1024, &buf, &len) < 0)
+	if (gt_root_read_file(root, path, (size_t)64 * 1024, &buf, &len) < 0)
 		return NULL;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {

@@ -92,7 +92,7 @@ uint64_t gt_mbr_grub2_core_sector(const unsigned char *s)
 void gt_mbr_partitions(const unsigned char *s, struct gt_mbr_part out[4])
 {
 	for (int i = 0; i < 4; i++) {
-		const unsigned char *e = s + 0x1BE + 16 * i;
+		const unsigned char *e = s + 0x1BE + (size_t)16 * (size_t)i;
 
 		out[i].active = e[0] == 0x80;
 		out[i].type = e[4];

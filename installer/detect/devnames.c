@@ -25,8 +25,8 @@ bool gt_devname_emulated(const char *s, size_t n, char *xvd, size_t size)
 
 bool gt_devname_kernel(const char *s, size_t n)
 {
-	static const char *const prefixes[] = { "/dev/xvd", "/dev/sd", "/dev/hd", "/dev/vd",
-		                                NULL };
+	static const char *const prefixes[] = { "/dev/xvd", "/dev/sd", "/dev/hd",
+		                                "/dev/vd", NULL };
 
 	for (size_t k = 0; prefixes[k]; k++) {
 		size_t pl = strlen(prefixes[k]), i = pl;
@@ -59,8 +59,8 @@ bool gt_cmdline_next_device(const char *s, size_t n, size_t *pos, const char **k
 			if (n - i <= kl + 1 || memcmp(s + i, keys[k], kl) != 0 ||
 			    s[i + kl] != '=')
 				continue;
-			for (e = v; e < n && !isspace((unsigned char)s[e]) && s[e] != '"' &&
-			            s[e] != '\'';
+			for (e = v; e < n && !isspace((unsigned char)s[e]) &&
+			            s[e] != '"' && s[e] != '\'';
 			     e++)
 				;
 			*key = keys[k];

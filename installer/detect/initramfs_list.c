@@ -154,7 +154,7 @@ static int read_compressed(int fd, off_t off, struct modlist *m)
 	archive_read_support_filter_lzma(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_cpio(a);
-	if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
+	if (archive_read_open_fd(a, fd, (size_t)64 * 1024) != ARCHIVE_OK) {
 		archive_read_free(a);
 		return -EPROTONOSUPPORT;
 	}

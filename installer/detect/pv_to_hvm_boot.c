@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "detect/bootsector.h"
+#include "detect/esp_fat.h"
 #include "detect/pv_to_hvm_parts.h"
 #include "detect/rootfs.h"
 #include "error.h"
@@ -80,30 +81,50 @@ static int host_boot_disk(const struct gt_root *root, char **disk, const char **
 	return 0;
 }
 
-/* The loader of an EFI system partition mounted under the root, or NULL. */
-static const char *esp_loader(const struct p2h *x, bool *esp_visible)
-{
-	static const char *const loaders[] = { "/boot/efi/EFI/BOOT/BOOTX64.EFI",
-		                               "/boot/efi/EFI/BOOT/BOOTIA32.EFI",
-		                               "/boot/efi/EFI/debian/grubx64.efi",
-		                               "/boot/efi/EFI/debian/shimx64.efi",
-		                               "/boot/efi/EFI/ubuntu/shimx64.efi",
-		                               "/boot/efi/EFI/redhat/shimx64.efi",
-		                               "/boot/efi/EFI/redhat/grubx64.efi",
-		                               "/boot/efi/EFI/centos/shimx64.efi",
-		                               "/boot/efi/EFI/fedora/shimx64.efi",
-		                               "/boot/efi/EFI/rocky/shimx64.efi",
-		                               "/boot/efi/EFI/almalinux/shimx64.efi",
-		                               "/boot/efi/EFI/opensuse/shim.efi",
-		                               "/boot/efi/EFI/sles/shim.efi",
-		                               "/efi/EFI/BOOT/BOOTX64.EFI",
-		                               NULL };
+/* The loaders firmware runs: the removable-media fallback, and the
+ * distributions' shim or grub (as their grub-efi/shim packages install them). */
+static const char *const esp_loaders[] = { "EFI/BOOT/BOOTX64.EFI",
+	                                   "EFI/BOOT/BOOTIA32.EFI",
+	                                   "EFI/debian/shimx64.efi",
+	                                   "EFI/debian/grubx64.efi",
+	                                   "EFI/ubuntu/shimx64.efi",
+	                                   "EFI/redhat/shimx64.efi",
+	                                   "EFI/redhat/grubx64.efi",
+	                                   "EFI/centos/shimx64.efi",
+	                                   "EFI/fedora/shimx64.efi",
+	                                   "EFI/rocky/shimx64.efi",
+	                                   "EFI/opensuse/shim.efi",
+	                                   "EFI/sles/shim.efi",
+	                                   NULL };
 
-	*esp_visible = gt_root_exists(x->root, "/boot/efi/EFI") ||
-	               gt_root_exists(x->root, "/efi/EFI");
-	for (size_t i = 0; loaders[i]; i++)
-		if (gt_root_exists(x->root, loaders[i]))
-			return loaders[i];
+/* The loader in the ESP mounted under the root (/boot/efi), or NULL. */
+static const char *esp_loader_mounted(const struct p2h *x, bool *esp_visible, char *buf,
+                                      size_t size)
+{
+	*esp_visible = gt_root_exists(x->root, "/boot/efi/EFI");
+	for (size_t i = 0; esp_loaders[i]; i++) {
+		snprintf(buf, size, "/boot/efi/%s", esp_loaders[i]);
+		if (gt_root_exists(x->root, buf))
+			return buf;
+	}
+	return NULL;
+}
+
+/* The loader in the ESP at sector @lba of the disk, or NULL; *err when the
+ * ESP cannot be read as FAT. */
+static const char *esp_loader_on_disk(int fd, uint64_t lba, int *err)
+{
+	*err = 0;
+	for (size_t i = 0; esp_loaders[i]; i++) {
+		int r = gt_fat_exists(fd, lba * GT_SECTOR, esp_loaders[i]);
+
+		if (r < 0) {
+			*err = r;
+			return NULL;
+		}
+		if (r == 1)
+			return esp_loaders[i];
+	}
 	return NULL;
 }
 
@@ -114,13 +135,14 @@ static int judge_gpt(struct p2h *x, int fd, const unsigned char *hdr, bool *sett
 	uint32_t count, size;
 	unsigned char *ents;
 	uint64_t lba, esp_lba = 0;
-	const char *loader;
-	bool visible;
-	int esp, ret;
+	const char *loader, *where;
+	char mounted[300];
+	bool visible = false;
+	int esp, ret, fat_err;
 
 	*settled = false;
 	gt_gpt_entries_at(hdr, &lba, &count, &size);
-	if (size < 128 || size > 4096 || (size_t)count * size > GPT_ENTRIES_MAX)
+	if (size < 128 || size > 4096 || count > GPT_ENTRIES_MAX / size)
 		return 0;
 	ents = calloc(count, size);
 	if (!ents)
@@ -131,26 +153,31 @@ static int judge_gpt(struct p2h *x, int fd, const unsigned char *hdr, bool *sett
 	if (esp < 0)
 		return 0;
 	*settled = true;
-	loader = esp_loader(x, &visible);
+	loader = esp_loader_on_disk(fd, esp_lba, &fat_err);
+	where = "on the disk";
+	if (!loader) {
+		loader = esp_loader_mounted(x, &visible, mounted, sizeof(mounted));
+		where = "mounted on /boot/efi";
+	}
 	if (loader) {
 		x->p->facts.esp_loader = true;
 		if (p2h_strdup_set(&x->p->facts.esp_loader_path, loader) < 0)
 			return -ENOMEM;
 		return p2h_set(
 		        c, GT_P2H_OK, NULL,
-		        "GPT disk with an EFI system partition (entry %d, sector %llu) and the loader %s: it boots with UEFI firmware (OVMF), not with SeaBIOS",
-		        esp + 1, (unsigned long long)esp_lba, loader);
+		        "GPT disk with an EFI system partition (entry %d, sector %llu) holding the loader %s (%s): it boots with UEFI firmware (OVMF), not with SeaBIOS",
+		        esp + 1, (unsigned long long)esp_lba, loader, where);
 	}
-	if (!visible)
+	if (fat_err < 0 && !visible)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
 		        "mount the EFI system partition on /boot/efi (under --root DIR, at DIR/boot/efi) and run detect again",
-		        "GPT disk with an EFI system partition (entry %d), but it is not mounted on /boot/efi, so its loader cannot be seen",
-		        esp + 1);
+		        "GPT disk with an EFI system partition (entry %d), but it cannot be read as FAT (%s) and is not mounted on /boot/efi, so its loader cannot be seen",
+		        esp + 1, gt_strerror(fat_err));
 	return p2h_set(
 	        c, GT_P2H_NOT_OK,
 	        "install the distribution's EFI boot loader to the EFI system partition (grub-install --target=x86_64-efi, or the shim and grub-efi packages), with a fallback copy at EFI/BOOT/BOOTX64.EFI",
-	        "GPT disk with an EFI system partition (entry %d), but /boot/efi/EFI holds no boot loader (EFI/BOOT/BOOTX64.EFI or a distribution's shim or grub)",
+	        "GPT disk with an EFI system partition (entry %d), but neither it nor /boot/efi/EFI holds a boot loader (EFI/BOOT/BOOTX64.EFI or a distribution's shim or grub)",
 	        esp + 1);
 }
 

@@ -49,8 +49,8 @@ static void cmdline_consoles(const char *cmdline, bool *any, bool *hvm, bool *se
 			*hvm = true;
 		if (n >= 4 && strncmp(p + 8, "ttyS", 4) == 0)
 			*serial = true;
-		snprintf(list + strlen(list), size - strlen(list), "%s%.*s", *list ? " " : "",
-		         (int)n, p + 8);
+		snprintf(list + strlen(list), size - strlen(list), "%s%.*s",
+		         *list ? " " : "", (int)n, p + 8);
 	}
 }
 
@@ -95,11 +95,14 @@ static const char *inittab_getty(const char *inittab, char *found, size_t size)
 
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
 		p = nl ? nl + 1 : NULL;
-		if (line[0] == '#' || !strstr(line, ":respawn:") || !strstr(line, "getty"))
+		if (line[0] == '#' || !strstr(line, ":respawn:") ||
+		    !strstr(line, "getty"))
 			continue;
-		for (char *w = strtok_r(line, " \t:", &save); w; w = strtok_r(NULL, " \t:", &save))
+		for (char *w = strtok_r(line, " \t:", &save); w;
+		     w = strtok_r(NULL, " \t:", &save))
 			if (hvm_tty(w, strlen(w))) {
-				snprintf(found, size, "/etc/inittab line %zu (%s)", no + 1, w);
+				snprintf(found, size, "/etc/inittab line %zu (%s)",
+				         no + 1, w);
 				return found;
 			}
 	}
@@ -119,8 +122,9 @@ int p2h_check_console(struct p2h *x)
 	int ret;
 
 	if (!cmdline)
-		return p2h_set(c, GT_P2H_UNKNOWN, "fix the kernel check first",
-		               "no default boot entry was found, so its console= cannot be read (see the kernel check)");
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN, "fix the kernel check first",
+		        "no default boot entry was found, so its console= cannot be read (see the kernel check)");
 	cmdline_consoles(cmdline, &any, &hvm, &serial, list, sizeof(list));
 	init = x->d && x->d->init ? x->d->init : "unknown";
 	if (serial && strcmp(init, "systemd") == 0) {
@@ -145,24 +149,31 @@ int p2h_check_console(struct p2h *x)
 	} else {
 		known = false;
 	}
-	if ((ret = p2h_detail(c, "kernel command line: %s", any ? list : "no console= (tty0)")) < 0 ||
+	if ((ret = p2h_detail(c, "kernel command line: %s",
+	                      any ? list : "no console= (tty0)")) < 0 ||
 	    (ret = p2h_detail(c, "login prompt on tty0/ttyS0 (%s): %s", init,
-	                      getty ? getty : known ? "none found" : "cannot be told")) < 0)
+	                      getty   ? getty
+	                      : known ? "none found"
+	                              : "cannot be told")) < 0)
 		return ret;
 	if (any && !hvm)
-		return p2h_set(c, GT_P2H_NOT_OK, fix_console,
-		               "the kernel console is only on %s: under HVM the console shows nothing",
-		               list);
+		return p2h_set(
+		        c, GT_P2H_NOT_OK, fix_console,
+		        "the kernel console is only on %s: under HVM the console shows nothing",
+		        list);
 	if (!getty && known)
-		return p2h_set(c, GT_P2H_NOT_OK, fix_console,
-		               "no login prompt is enabled on tty1 or ttyS0 (%s): under HVM the console has no login",
-		               init);
+		return p2h_set(
+		        c, GT_P2H_NOT_OK, fix_console,
+		        "no login prompt is enabled on tty1 or ttyS0 (%s): under HVM the console has no login",
+		        init);
 	if (!getty)
-		return p2h_set(c, GT_P2H_UNKNOWN,
-		               "check that a login prompt runs on tty1 or ttyS0 under this init system",
-		               "the kernel console includes tty0 or ttyS0, but the init system (%s) is not one whose login prompts can be read",
-		               init);
-	return p2h_set(c, GT_P2H_OK, NULL,
-	               "the kernel console (%s) and a login prompt (%s) are on consoles HVM shows",
-	               any ? list : "tty0 by default", getty);
+		return p2h_set(
+		        c, GT_P2H_UNKNOWN,
+		        "check that a login prompt runs on tty1 or ttyS0 under this init system",
+		        "the kernel console includes tty0 or ttyS0, but the init system (%s) is not one whose login prompts can be read",
+		        init);
+	return p2h_set(
+	        c, GT_P2H_OK, NULL,
+	        "the kernel console (%s) and a login prompt (%s) are on consoles HVM shows",
+	        any ? list : "tty0 by default", getty);
 }

@@ -178,6 +178,13 @@ int p2h_check_kernel(struct p2h *x)
 	fl = ver ? kernel_flavour(x, ver, &why) : FL_UNKNOWN;
 	if (!ver)
 		why = "nothing: the image is not named vmlinuz-VERSION";
+	if (e->initrd && !find_in_root(x, e->initrd, ird, sizeof(ird)))
+		return p2h_set(
+		        c, GT_P2H_NOT_OK,
+		        "rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it",
+		        "the default entry's initramfs %s is not in the root", e->initrd);
+	if (e->initrd && p2h_strdup_set(&f->default_initrd, ird) < 0)
+		return -ENOMEM;
 	if (fl == FL_PV_ONLY) {
 		if ((ret = list_capable(x, c)) < 0)
 			return ret;
@@ -187,13 +194,6 @@ int p2h_check_kernel(struct p2h *x)
 		        "the default entry boots %s, a PV-only Xen kernel (xenlinux), told by %s: it cannot boot as HVM",
 		        img, why);
 	}
-	if (e->initrd && !find_in_root(x, e->initrd, ird, sizeof(ird)))
-		return p2h_set(
-		        c, GT_P2H_NOT_OK,
-		        "rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it",
-		        "the default entry's initramfs %s is not in the root", e->initrd);
-	if (e->initrd && p2h_strdup_set(&f->default_initrd, ird) < 0)
-		return -ENOMEM;
 	if (fl == FL_UNKNOWN)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,

@@ -42,11 +42,18 @@ void gt_pv_to_hvm_print_json(const struct gt_pv_to_hvm *p, struct gt_json *j)
 
 void gt_pv_to_hvm_print_human(const struct gt_pv_to_hvm *p, FILE *fp)
 {
+	size_t bad = 0, unknown = 0;
+
+	for (size_t i = 0; i < GT_P2H_NCHECKS; i++) {
+		bad += p->checks[i].state == GT_P2H_NOT_OK;
+		unknown += p->checks[i].state == GT_P2H_UNKNOWN;
+	}
 	if (p->ready)
 		fprintf(fp, "PV to HVM:      ready: every check below is ok\n");
 	else
 		fprintf(fp,
-		        "PV to HVM:      not ready: fix what is not ok before switching this guest to HVM, or it may not boot\n");
+		        "PV to HVM:      not ready: %zu check(s) not ok, %zu unknown; fix them before switching this guest to HVM, or it may not boot\n",
+		        bad, unknown);
 	for (size_t i = 0; i < GT_P2H_NCHECKS; i++) {
 		const struct gt_pv_to_hvm_check *c = &p->checks[i];
 

@@ -91,21 +91,27 @@ static void test_defaults(void **state)
 		const char *kernel, *initrd, *cmdline_has;
 	} cases[] = {
 		{ "debian 12 default 0", GT_BOOTCFG_GRUB2, debian12, NULL, 3, 0,
-		  "/boot/vmlinuz-6.1.0-13-amd64", "/boot/initrd.img-6.1.0-13-amd64", "console=hvc0" },
-		{ "saved entry b", GT_BOOTCFG_GRUB2, saved_cfg, "b", 2, 1, "/vmlinuz-b", NULL,
-		  "root=/dev/sda1" },
-		{ "saved entry by title", GT_BOOTCFG_GRUB2, saved_cfg, "A", 2, 0, "/vmlinuz-a", NULL,
-		  "" },
-		{ "saved entry gone", GT_BOOTCFG_GRUB2, saved_cfg, "c", 2, -1, NULL, NULL, NULL },
-		{ "saved, no grubenv", GT_BOOTCFG_GRUB2, saved_cfg, NULL, 2, -1, NULL, NULL, NULL },
+		  "/boot/vmlinuz-6.1.0-13-amd64", "/boot/initrd.img-6.1.0-13-amd64",
+		  "console=hvc0" },
+		{ "saved entry b", GT_BOOTCFG_GRUB2, saved_cfg, "b", 2, 1, "/vmlinuz-b",
+		  NULL, "root=/dev/sda1" },
+		{ "saved entry by title", GT_BOOTCFG_GRUB2, saved_cfg, "A", 2, 0,
+		  "/vmlinuz-a", NULL, "" },
+		{ "saved entry gone", GT_BOOTCFG_GRUB2, saved_cfg, "c", 2, -1, NULL, NULL,
+		  NULL },
+		{ "saved, no grubenv", GT_BOOTCFG_GRUB2, saved_cfg, NULL, 2, -1, NULL,
+		  NULL, NULL },
 		{ "centos 5 default=0", GT_BOOTCFG_GRUB_LEGACY, centos5, NULL, 2, 0,
-		  "/vmlinuz-2.6.18-419.el5xen", "/initrd-2.6.18-419.el5xen.img", "console=xvc0" },
+		  "/vmlinuz-2.6.18-419.el5xen", "/initrd-2.6.18-419.el5xen.img",
+		  "console=xvc0" },
 		{ "sles 11 default 1", GT_BOOTCFG_GRUB_LEGACY, sles11, NULL, 2, 1,
-		  "/boot/vmlinuz-3.0.101-63-xen", "/boot/initrd-3.0.101-63-xen", "resume=/dev/xvda1" },
+		  "/boot/vmlinuz-3.0.101-63-xen", "/boot/initrd-3.0.101-63-xen",
+		  "resume=/dev/xvda1" },
 		{ "extlinux DEFAULT label", GT_BOOTCFG_EXTLINUX, extlinux, NULL, 2, 1,
-		  "/boot/vmlinuz-5.10.0-26-amd64", "/boot/initrd.img-5.10.0-26-amd64", "root=/dev/xvda1" },
-		{ "extlinux MENU DEFAULT", GT_BOOTCFG_EXTLINUX, extlinux_menu, NULL, 2, 1, "/vmlinuz-2",
-		  NULL, "console=ttyS0" },
+		  "/boot/vmlinuz-5.10.0-26-amd64", "/boot/initrd.img-5.10.0-26-amd64",
+		  "root=/dev/xvda1" },
+		{ "extlinux MENU DEFAULT", GT_BOOTCFG_EXTLINUX, extlinux_menu, NULL, 2, 1,
+		  "/vmlinuz-2", NULL, "console=ttyS0" },
 	};
 	(void)state;
 
@@ -114,11 +120,14 @@ static void test_defaults(void **state)
 		const struct gt_bootcfg_entry *e;
 
 		assert_int_equal(gt_bootcfg_parse(cases[i].kind, cases[i].text,
-		                                  strlen(cases[i].text), cases[i].saved, &c),
+		                                  strlen(cases[i].text), cases[i].saved,
+		                                  &c),
 		                 0);
-		if (c->nentries != cases[i].nentries || c->default_index != cases[i].index)
-			fail_msg("%s: %zu entries, default %d; want %zu, %d", cases[i].name,
-			         c->nentries, c->default_index, cases[i].nentries, cases[i].index);
+		if (c->nentries != cases[i].nentries ||
+		    c->default_index != cases[i].index)
+			fail_msg("%s: %zu entries, default %d; want %zu, %d",
+			         cases[i].name, c->nentries, c->default_index,
+			         cases[i].nentries, cases[i].index);
 		if (cases[i].kernel) {
 			e = &c->entries[c->default_index];
 			assert_string_equal(e->kernel, cases[i].kernel);
@@ -136,7 +145,8 @@ static void test_defaults(void **state)
 static void test_grub2_submenu(void **state)
 {
 	static const char *const specs[] = {
-		"1>1", "gnulinux-advanced-3b9e7c4e>gnulinux-6.1.0-12-amd64-advanced-3b9e7c4e",
+		"1>1",
+		"gnulinux-advanced-3b9e7c4e>gnulinux-6.1.0-12-amd64-advanced-3b9e7c4e",
 		"Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux 6.1.0-12-amd64",
 	};
 	(void)state;
@@ -147,9 +157,12 @@ static void test_grub2_submenu(void **state)
 
 		snprintf(cfg, sizeof(cfg), "set default=\"%s\"\n%s", specs[i],
 		         strstr(debian12, "menuentry"));
-		assert_int_equal(gt_bootcfg_parse(GT_BOOTCFG_GRUB2, cfg, strlen(cfg), NULL, &c), 0);
+		assert_int_equal(
+		        gt_bootcfg_parse(GT_BOOTCFG_GRUB2, cfg, strlen(cfg), NULL, &c),
+		        0);
 		assert_int_equal(c->default_index, 2);
-		assert_string_equal(c->entries[2].initrd, "/boot/initrd.img-6.1.0-12-amd64");
+		assert_string_equal(c->entries[2].initrd,
+		                    "/boot/initrd.img-6.1.0-12-amd64");
 		assert_string_equal(c->entries[2].cmdline, "root=/dev/xvda1 ro");
 		gt_bootcfg_free(c);
 	}
@@ -158,8 +171,11 @@ static void test_grub2_submenu(void **state)
 		struct gt_bootcfg *c = NULL;
 		char cfg[sizeof(debian12) + 200];
 
-		snprintf(cfg, sizeof(cfg), "set default=1\n%s", strstr(debian12, "menuentry"));
-		assert_int_equal(gt_bootcfg_parse(GT_BOOTCFG_GRUB2, cfg, strlen(cfg), NULL, &c), 0);
+		snprintf(cfg, sizeof(cfg), "set default=1\n%s",
+		         strstr(debian12, "menuentry"));
+		assert_int_equal(
+		        gt_bootcfg_parse(GT_BOOTCFG_GRUB2, cfg, strlen(cfg), NULL, &c),
+		        0);
 		assert_int_equal(c->default_index, -1);
 		gt_bootcfg_free(c);
 	}
