@@ -13,23 +13,24 @@
 #include "detect/pv_to_hvm.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "i18n.h"
 #include "log.h"
 
 static const char usage[] =
-        "Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
-        "Describe this guest: distribution, architecture, init system,\n"
-        "virtualization mode with per-device evidence, and root filesystem.\n"
-        "On a Xen PV guest, also whether it would boot once switched to HVM.\n"
-        "Reads only; changes nothing.\n\n"
-        "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
-        "              an unpacked support bundle) instead of this system\n"
-        "  --json      print one JSON object (schema 1) on stdout\n"
-        "  --pv-to-hvm check the readiness for HVM on any guest, not only PV\n"
-        "  --disk PATH the boot disk to read (an image file or a block device,\n"
-        "              opened read-only); default: the disk holding /boot, none\n"
-        "              under --root; implies --pv-to-hvm\n"
-        "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
-        "  -h, --help  show this help\n";
+        N_("Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
+           "Describe this guest: distribution, architecture, init system,\n"
+           "virtualization mode with per-device evidence, and root filesystem.\n"
+           "On a Xen PV guest, also whether it would boot once switched to HVM.\n"
+           "Reads only; changes nothing.\n\n"
+           "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
+           "              an unpacked support bundle) instead of this system\n"
+           "  --json      print one JSON object (schema 1) on stdout\n"
+           "  --pv-to-hvm check the readiness for HVM on any guest, not only PV\n"
+           "  --disk PATH the boot disk to read (an image file or a block device,\n"
+           "              opened read-only); default: the disk holding /boot, none\n"
+           "              under --root; implies --pv-to-hvm\n"
+           "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
+           "  -h, --help  show this help\n");
 
 int cmd_detect(int argc, char **argv)
 {
@@ -92,8 +93,8 @@ int cmd_detect(int argc, char **argv)
 
 		if (strcmp(d->warnings[i].code, "malformed-file") != 0)
 			continue;
-		gt_err("%s", gt_root_display(root, d->warnings[i].message, shown,
-		                             sizeof(shown)));
+		gt_err("%s",
+		       gt_root_display(root, d->warnings[i].shown, shown, sizeof(shown)));
 		if (rc == GT_EXIT_OK)
 			rc = GT_EXIT_INPUT;
 	}
