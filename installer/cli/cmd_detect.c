@@ -16,21 +16,21 @@
 #include "i18n.h"
 #include "log.h"
 
-static const char usage[] =
-        N_("Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
-           "Describe this guest: distribution, architecture, init system,\n"
-           "virtualization mode with per-device evidence, and root filesystem.\n"
-           "On a Xen PV guest, also whether it would boot once switched to HVM.\n"
-           "Reads only; changes nothing.\n\n"
-           "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
-           "              an unpacked support bundle) instead of this system\n"
-           "  --json      print one JSON object (schema 1) on stdout\n"
-           "  --pv-to-hvm check the readiness for HVM on any guest, not only PV\n"
-           "  --disk PATH the boot disk to read (an image file or a block device,\n"
-           "              opened read-only); default: the disk holding /boot, none\n"
-           "              under --root; implies --pv-to-hvm\n"
-           "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
-           "  -h, --help  show this help\n");
+static const char usage[] = N_(
+        "Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
+        "Describe this guest: distribution, architecture, init system,\n"
+        "virtualization mode with per-device evidence, and root filesystem.\n"
+        "On a Xen PV guest, also whether it would boot once switched to HVM.\n"
+        "Reads only; changes nothing.\n\n"
+        "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
+        "              an unpacked support bundle) instead of this system\n"
+        "  --json      print one JSON object (schema 1) on stdout\n"
+        "  --pv-to-hvm check the readiness for HVM on any guest, not only PV\n"
+        "  --disk PATH the boot disk to read (an image file or a block device,\n"
+        "              opened read-only); default: the disk holding /boot, none\n"
+        "              under --root; implies --pv-to-hvm\n"
+        "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
+        "  -h, --help  show this help\n");
 
 int cmd_detect(int argc, char **argv)
 {

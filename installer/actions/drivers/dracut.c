@@ -108,7 +108,8 @@ int drv_plan_dracut(struct planner *pl)
 		content = strdup(pl->ms->dracut_text);
 		if (!content)
 			return -ENOMEM;
-		ret = drv_add_write(pl, pl->ms->dracut_conf, content, pl->ms->desc_dracut);
+		ret = drv_add_write(pl, pl->ms->dracut_conf, content,
+		                    pl->ms->desc_dracut);
 	}
 	for (i = 0; i < pl->nk && ret == 0; i++) {
 		char *img, **backups = NULL, desc[700], shown[700];
