@@ -44,6 +44,24 @@ struct building {
 	struct node *nodes; /* one per entry of c */
 };
 
+/* The next line of *@p, cut at its newline (empty lines too, so that line
+ * numbers hold, unlike strtok); NULL at the end. */
+static char *next_line(char **p)
+{
+	char *line = *p, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = line + strlen(line);
+	}
+	return line;
+}
+
 /* The next word of @p (quotes removed, "\'" kept), advanced; NULL at the end. */
 static char *next_word(const char **p)
 {
@@ -201,8 +219,7 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 	size_t no = 0;
 	int ret = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		const char *rest;
 
 		no++;
@@ -342,8 +359,7 @@ static int parse_legacy(struct gt_bootcfg *c, char *text, const char *saved)
 	size_t no = 0;
 	int ret = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		const char *rest;
 
 		no++;
@@ -377,8 +393,7 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 	int menu_default = -1, ret = 0;
 	size_t no = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		struct gt_bootcfg_entry *e =
 		        c->nentries ? &c->entries[c->nentries - 1] : NULL;
 		const char *rest;
