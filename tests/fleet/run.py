@@ -11,8 +11,11 @@ the CD's files at /media/cdrom inside it (this kernel has no iso9660 driver:
 the CD is unpacked there, as tests/integration does). In a chroot the
 installer acts on / (no --root): it must not touch the machine outside.
 Every result is read from the play's JSON (ANSIBLE_STDOUT_CALLBACK=json),
-per host. Then ansible-lint (offline) on the collection, and cloud-init's
-schema check on contrib/cloud-init.
+per host. The module alone also runs from the controller on a Debian root
+made up as a Xen HVM guest (installer --root; tests/integration's
+xen_hvm_root), where the verdict is hvm and the install says reboot (exit 3).
+Then ansible-lint (offline) on the collection, and cloud-init's schema check
+on contrib/cloud-init.
 Usage: REAL_ISO=build/guest-tools.iso tests/fleet/run.py [RESULTS]
 Needs root (chroot). GT_CACHE_DIR as for tests/integration.
 """
@@ -23,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -41,6 +45,7 @@ COLLECTIONS = os.path.join(REPO, "contrib/ansible")
 COLLECTION = os.path.join(COLLECTIONS, "ansible_collections/guest_tools/xen")
 CLOUD_INIT = os.path.join(REPO, "contrib/cloud-init/guest-tools.yaml")
 PLAY = os.path.join(HERE, "site.yml")
+IMAGE_PLAY = os.path.join(HERE, "image.yml")
 MODULE = "guest_tools.xen.guest_tools"
 # Ansible's own folder for module files on the host (its remote_tmp), left by
 # Ansible itself whatever the role does: not compared.
@@ -85,6 +90,14 @@ def python_root():
 
 
 def snapshot(root):
+    t0 = time.monotonic()
+    try:
+        return _snapshot(root)
+    finally:
+        print(f"fleet: snapshot of {os.path.basename(root)}: {time.monotonic() - t0:.1f} s")
+
+
+def _snapshot(root):
     return {k: v for k, v in integ.snapshot(root).items()
             if not any(k == a or k.startswith(a + "/") for a in ANSIBLE_OWN)}
 
@@ -100,17 +113,19 @@ def inventory(tmp, roots):
     return inv
 
 
-def play(tmp, inv, iso, steps, check_mode=False, force=True):
+def play(tmp, inv, iso, steps, check_mode=False):
     """ansible-playbook on both hosts, the role once per step; returns the
     exit status, each host's module results in order, the play's stats."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="json",
-               ANSIBLE_LOCAL_TEMP=os.path.join(tmp, "ansible-local"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False")
-    extra = {"guest_tools_steps": steps, "guest_tools_iso": iso, "guest_tools_force": force}
+    env = ansible_env(tmp)
+    extra = {"guest_tools_steps": steps, "guest_tools_iso": iso,
+             "guest_tools_force": True}
     argv = ["ansible-playbook", "-i", inv, PLAY, "-e", json.dumps(extra)]
     if check_mode:
         argv.append("--check")
+    t0 = time.monotonic()
     p = sh(*argv, env=env)
+    print(f"fleet: ansible-playbook {' '.join(steps)}{' --check' if check_mode else ''}: "
+          f"{time.monotonic() - t0:.1f} s")
     try:
         out = json.loads(p.stdout)
     except ValueError:
@@ -147,57 +162,35 @@ def test_play(tmp, iso):
     check("the installer's own detect in each root", all(truth.values()), truth)
     if not all(truth.values()):
         return
-    xen = truth["host-a"]["virt"]["hypervisor"] == "xen"
 
-    # 1. Facts only, then an install without --force.
-    rc, res, stats, err = play(tmp, inv, iso, ["detected", "present"], force=False)
-    if not check("facts + install without --force: the play ran, JSON read", res, err):
+    # 1. Check mode: facts only, then the install's dry run; nothing changes.
+    rc, res, stats, err = play(tmp, inv, iso, ["detected", "present"], check_mode=True)
+    if not check("check mode (facts, install): the play ran, JSON read", rc == 0 and res,
+                 (rc, err)):
         return
     for h in HOSTS:
-        det = res[h][0] if res[h] else {}
+        det, r = (res[h] + [{}, {}])[:2]
         facts = (det.get("ansible_facts") or {}).get("guest_tools") or {}
         check(f"{h}: detected: ansible_facts.guest_tools is detect's schema-1 object",
-              not det.get("failed") and facts.get("schema") == 1 and "virt" in facts and
-              det.get("changed") is False, keys(det, "failed", "changed", "msg"))
+              not det.get("failed") and facts.get("schema") == 1 and
+              facts.get("virt") == truth[h]["virt"] and det.get("changed") is False,
+              keys(det, "failed", "changed", "msg"))
         check(f"{h}: detected: verdict and hypervisor are detect's virt.mode and hypervisor",
-              det.get("verdict") == facts.get("virt", {}).get("mode") and
-              det.get("hypervisor") == facts.get("virt", {}).get("hypervisor") and
+              det.get("verdict") == truth[h]["virt"]["mode"] and
+              det.get("hypervisor") == truth[h]["virt"]["hypervisor"] and
               det.get("verdict") is not None, keys(det, "verdict", "hypervisor"))
         check(f"{h}: detected: warnings are detect's",
-              det.get("installer_warnings") == facts.get("warnings"),
+              det.get("installer_warnings") == truth[h]["warnings"],
               keys(det, "installer_warnings"))
-        if xen:
-            harness.skip(f"{h}: install without --force refused (exit 14)",
-                         "this machine is a Xen guest: the installer does not refuse here")
-            continue
-        ins = res[h][1] if len(res[h]) > 1 else {}
-        check(f"{h}: install without --force on {truth[h]['virt']['hypervisor']}: the host "
-              "fails with exit 14 and the installer's message",
-              ins.get("failed") and ins.get("exit") == 14 and ins.get("exit_name") == "not-xen"
-              and "--force" in (ins.get("msg") or "") and
-              ins["report"]["message"] in ins["msg"] and ins.get("changed") is False,
-              keys(ins, "failed", "exit", "msg"))
-        check(f"{h}: ... counted failed in the play's stats",
-              stats[h]["failures"] == 1, stats.get(h))
-    check("... the play's exit status says a host failed", rc == 2, rc)
-    for h in HOSTS:
-        d = integ.diff(before[h], snapshot(roots[h]))
-        check(f"{h}: detect and the refused install left the root as it was", d is None, d)
-
-    # 2. Check mode: the dry run; nothing changes.
-    rc, res, stats, err = play(tmp, inv, iso, ["present"], check_mode=True)
-    if not check("check mode install: the play ran", rc == 0 and res, (rc, err)):
-        return
-    for h in HOSTS:
-        r = res[h][0] if res[h] else {}
         check(f"{h}: check mode: changed (a change is planned), result planned, --dry-run",
               r.get("changed") is True and r.get("result") == "planned" and
               "--dry-run" in r.get("cmd", []) and r["report"]["changed"] is False,
               keys(r, "changed", "result", "cmd"))
         d = integ.diff(before[h], snapshot(roots[h]))
         check(f"{h}: check mode changed nothing in the root", d is None, d)
+    xen = truth["host-a"]["virt"]["hypervisor"] == "xen"
 
-    # 3. Install, again (changed: false), verify.
+    # 2. Install, again (changed: false), verify.
     rc, res, stats, err = play(tmp, inv, iso, ["present", "present", "verified"])
     if not check("install, install, verify: the play ran", rc == 0 and res, (rc, err)):
         return
@@ -236,7 +229,7 @@ def test_play(tmp, iso):
                   ver["report"]["agent"]["running"] is False, ver["report"]["agent"])
     installed = {h: snapshot(r) for h, r in roots.items()}
 
-    # 4. Check mode uninstall: nothing changes.
+    # 3. Check mode uninstall: nothing changes.
     rc, res, stats, err = play(tmp, inv, iso, ["absent"], check_mode=True)
     if not check("check mode uninstall: the play ran", rc == 0 and res, (rc, err)):
         return
@@ -248,26 +241,100 @@ def test_play(tmp, iso):
         d = integ.diff(installed[h], snapshot(roots[h]))
         check(f"{h}: check mode uninstall changed nothing", d is None, d)
 
-    # 5. Uninstall, twice.
-    rc, res, stats, err = play(tmp, inv, iso, ["absent", "absent"])
-    if not check("uninstall, uninstall: the play ran", rc == 0 and res, (rc, err)):
+    # 4. Uninstall.
+    rc, res, stats, err = play(tmp, inv, iso, ["absent"])
+    if not check("uninstall: the play ran", rc == 0 and res, (rc, err)):
         return
     for h in HOSTS:
-        first, second = (res[h] + [{}, {}])[:2]
+        first = (res[h] + [{}])[0]
         check(f"{h}: uninstall: changed, result uninstalled",
               first.get("changed") is True and first.get("result") == "uninstalled",
               keys(first, "changed", "result", "msg"))
-        check(f"{h}: second uninstall: changed false, result not-installed",
-              second.get("changed") is False and second.get("result") == "not-installed",
-              keys(second, "changed", "result"))
         d = integ.diff(before[h], snapshot(roots[h]))
         check(f"{h}: the root is back to its files and checksums before the first play", d is None, d)
+
+
+def ansible_env(tmp):
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="json",
+                ANSIBLE_LOCAL_TEMP=os.path.join(tmp, "ansible-local"), ANSIBLE_NOCOLOR="1")
+
+
+def test_image(tmp, iso):
+    """The module on a Xen HVM guest's image (--root), from the controller:
+    verdict hvm, the installer's warnings, reboot_needed from its exit 3."""
+    root = integ.xen_hvm_root(tmp, integ.debian_root(), "xen-image", 0)
+    sh("bsdtar", "-xf", iso, "-C", tmp, "Linux/installer.x86_64", check=True)
+    kvm = integ.copy_root(integ.debian_root(), os.path.join(tmp, "kvm-image"))
+    shutil.copytree(os.path.join(REPO, "tests/fixtures/kvm-emulated-ide-e1000"), kvm,
+                    symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("expect.json", ".keep"))
+    before = snapshot(root)
+    kvm_before = snapshot(kvm)
+    extra = {"image_installer": os.path.join(tmp, "Linux/installer.x86_64"),
+             "image_root": root, "image_kvm_root": kvm, "image_media": iso}
+    p = sh("ansible-playbook", IMAGE_PLAY, "-e", json.dumps(extra), env=ansible_env(tmp))
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = None
+    if not check("image: the play ran, JSON read", p.returncode == 0 and out,
+                 (p.returncode, p.stdout[-600:], p.stderr[-600:])):
+        return
+    res = [r for pl in out["plays"] for t in pl["tasks"] for h, r in t["hosts"].items()
+           if r.get("action") == MODULE]
+    if not check("image: seven module results", len(res) == 7, len(res)):
+        return
+    det, pre, first, second, ver, unins, onkvm = res
+    facts = det["ansible_facts"]["guest_tools"]
+    check("image: detected: verdict hvm on xen, as detect says",
+          det.get("verdict") == "hvm" == facts["virt"]["mode"] and det.get("hypervisor") == "xen",
+          keys(det, "verdict", "hypervisor"))
+    check("image: detected: the installer's warnings (xen-hvm), also as Ansible warnings",
+          det.get("installer_warnings") == facts["warnings"] and
+          "xen-hvm" in [w["code"] for w in facts["warnings"]] and
+          any(w["message"] in x for w in facts["warnings"] for x in det.get("warnings", [])),
+          keys(det, "installer_warnings", "warnings"))
+    check("image: verify before the install fails the host with exit 1, says why",
+          pre.get("failed") and pre.get("exit") == 1 and
+          "not installed" in (pre.get("msg") or ""), keys(pre, "failed", "exit", "msg"))
+    check("image: install: changed, installed, exit 3 (reboot) is a success, reboot_needed",
+          not first.get("failed") and first.get("changed") is True and
+          first.get("result") == "installed" and first.get("exit") == 3 and
+          first.get("reboot_needed") is True and first["report"]["verify"]["reboot_needed"],
+          keys(first, "failed", "changed", "result", "exit", "reboot_needed", "msg"))
+    codes = [w["code"] for w in first.get("installer_warnings", [])]
+    check("image: install: warnings are the installer's drivers.warnings (fstab, NIC)",
+          first.get("installer_warnings") == first["report"]["drivers"]["warnings"] and
+          "fstab-device-name" in codes and "nic-config-bound" in codes, codes)
+    check("image: install again: changed false, still reboot_needed (exit 3)",
+          second.get("changed") is False and second.get("reboot_needed") is True and
+          second.get("exit") == 3 and not second.get("failed"),
+          keys(second, "changed", "reboot_needed", "exit"))
+    check("image: verify before the reboot: ok, reboot_needed, verdict hvm",
+          not ver.get("failed") and ver.get("result") == "ok" and ver.get("exit") == 3 and
+          ver.get("reboot_needed") is True and ver.get("verdict") == "hvm",
+          keys(ver, "result", "exit", "reboot_needed", "verdict"))
+    check("image: uninstall: changed, uninstalled",
+          unins.get("changed") is True and unins.get("result") == "uninstalled",
+          keys(unins, "changed", "result", "msg"))
+    d = integ.diff(before, snapshot(root))
+    check("image: the image is back to its files and checksums", d is None, d)
+    check("KVM image: install without force fails the host with exit 14 and the installer's "
+          "message", onkvm.get("failed") and onkvm.get("exit") == 14 and
+          onkvm.get("exit_name") == "not-xen" and onkvm.get("changed") is False and
+          onkvm["report"]["message"] and onkvm["report"]["message"] in onkvm.get("msg", "") and
+          "--force" in onkvm["msg"] and onkvm.get("hypervisor") == "kvm",
+          keys(onkvm, "failed", "exit", "msg", "hypervisor"))
+    d = integ.diff(kvm_before, snapshot(kvm))
+    check("KVM image: ... and the image is unchanged", d is None, d)
+    shutil.rmtree(root)
+    shutil.rmtree(kvm)
 
 
 def lint_targets():
     """The files ansible-lint is given by name: it finds files through git
     (ls-files), so an uncommitted tree would otherwise lint nearly nothing."""
-    files = [os.path.join(COLLECTION, "galaxy.yml"), PLAY,
+    files = [os.path.join(COLLECTION, "galaxy.yml"), PLAY, IMAGE_PLAY,
              os.path.join(COLLECTION, "plugins/modules/guest_tools.py")]
     for d, _, names in os.walk(os.path.join(COLLECTION, "roles")):
         files += [os.path.join(d, n) for n in names if n.endswith(".yml")]
@@ -340,7 +407,9 @@ def main():
         harness.skip("ansible-playbook against chroot hosts",
                      "REAL_ISO not set (make check-fleet sets it)")
     else:
-        test_play(harness.tempdir("gt-fleet-"), os.path.abspath(iso))
+        tmp = harness.tempdir("gt-fleet-")
+        test_image(tmp, os.path.abspath(iso))
+        test_play(tmp, os.path.abspath(iso))
     return harness.finish(SUITE, results)
 
 
