@@ -106,12 +106,14 @@ def _snapshot(root):
             if not any(k == a or k.startswith(a + "/") for a in ANSIBLE_OWN)}
 
 
-def inventory(tmp, roots):
-    inv = os.path.join(tmp, "inventory.ini")
+def inventory(tmp, roots, name="inventory.ini"):
+    inv = os.path.join(tmp, name)
     with open(inv, "w") as f:
         f.write("[guests]\n")
         f.write(f"host-a ansible_host={roots['host-a']}\n")
         f.write(f"host-b ansible_host={roots['host-b']} guest_tools_source=cd\n")
+        if "host-c" in roots:
+            f.write(f"host-c ansible_host={roots['host-c']}\n")
         f.write("[guests:vars]\nansible_connection=community.general.chroot\n"
                 "ansible_python_interpreter=/usr/bin/python3\nansible_pipelining=true\n")
     return inv
@@ -194,10 +196,28 @@ def test_play(tmp, iso):
         check(f"{h}: check mode changed nothing in the root", d is None, d)
     xen = truth["host-a"]["virt"]["hypervisor"] == "xen"
 
-    # 2. Install, again (changed: false), verify.
-    rc, res, stats, err = play(tmp, inv, iso, ["present", "present", "verified"])
-    if not check("install, install, verify: the play ran", rc == 0 and res, (rc, err)):
+    # 2. Install, again (changed: false), verify; host-c, whose state
+    # directory is a link (installer(8): exit 12), fails at its install.
+    roots["host-c"] = integ.copy_root(python_root(), os.path.join(tmp, "host-c"))
+    os.makedirs(os.path.join(roots["host-c"], "srv/elsewhere"))
+    os.symlink("/srv/elsewhere", os.path.join(roots["host-c"], "var/lib/guest-tools"))
+    before["host-c"] = snapshot(roots["host-c"])
+    rc, res, stats, err = play(tmp, inventory(tmp, roots, "inventory-c.ini"), iso,
+                               ["present", "present", "verified"])
+    if not check("install, install, verify: the play ran (exit 2: host-c failed)",
+                 rc == 2 and res, (rc, err)):
         return
+    bad = (res.get("host-c") or [{}])[0]
+    check("host-c: its install fails the host with exit 12 and the installer's message",
+          bad.get("failed") and bad.get("exit") == 12 and bad.get("exit_name") == "unsafe" and
+          bad["report"]["message"] and bad["report"]["message"] in bad.get("msg", "") and
+          len(res["host-c"]) == 1, keys(bad, "failed", "exit", "msg"))
+    check("host-c: counted failed in the play's stats, the others not",
+          stats["host-c"]["failures"] == 1 and
+          all(stats[h]["failures"] == 0 for h in HOSTS), stats)
+    d = integ.diff(before["host-c"], snapshot(roots["host-c"]))
+    check("host-c: its root is as it was (the role removed its private folder after the "
+          "failure)", d is None, d)
     for h in HOSTS:
         first, second, ver = (res[h] + [{}, {}, {}])[:3]
         check(f"{h}: install: changed, result installed, exit 0",
