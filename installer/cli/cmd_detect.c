@@ -9,18 +9,19 @@
 #include "detect/detect.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "i18n.h"
 #include "log.h"
 
 static const char usage[] =
-        "Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
-        "Describe this guest: distribution, architecture, init system,\n"
-        "virtualization mode with per-device evidence, and root filesystem.\n"
-        "Reads only; changes nothing.\n\n"
-        "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
-        "              an unpacked support bundle) instead of this system\n"
-        "  --json      print one JSON object (schema 1) on stdout\n"
-        "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
-        "  -h, --help  show this help\n";
+        N_("Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
+           "Describe this guest: distribution, architecture, init system,\n"
+           "virtualization mode with per-device evidence, and root filesystem.\n"
+           "Reads only; changes nothing.\n\n"
+           "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
+           "              an unpacked support bundle) instead of this system\n"
+           "  --json      print one JSON object (schema 1) on stdout\n"
+           "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
+           "  -h, --help  show this help\n");
 
 int cmd_detect(int argc, char **argv)
 {
@@ -65,8 +66,8 @@ int cmd_detect(int argc, char **argv)
 
 		if (strcmp(d->warnings[i].code, "malformed-file") != 0)
 			continue;
-		gt_err("%s", gt_root_display(root, d->warnings[i].message, shown,
-		                             sizeof(shown)));
+		gt_err("%s",
+		       gt_root_display(root, d->warnings[i].shown, shown, sizeof(shown)));
 		if (rc == GT_EXIT_OK)
 			rc = GT_EXIT_INPUT;
 	}

@@ -7,6 +7,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 /* The dracut drop-in we own; its whole content is ours (its path is also in
  * the step description below, whole, so that the text can be grepped). */
@@ -115,9 +116,9 @@ int drv_plan_dracut(struct planner *pl)
 		return -ENOMEM;
 	ret = drv_add_write(
 	        pl, DRACUT_CONF, content,
-	        "add xen-blkfront and xen-netfront to dracut's drivers (/etc/dracut.conf.d/guest-tools-xen.conf)");
+	        N_("add xen-blkfront and xen-netfront to dracut's drivers (/etc/dracut.conf.d/guest-tools-xen.conf)"));
 	for (i = 0; i < pl->nk && ret == 0; i++) {
-		char *img, **backups = NULL, desc[700];
+		char *img, **backups = NULL, desc[700], shown[700];
 		size_t nb = 0;
 
 		if (!drv_kernel_needs_initramfs(&pl->k[i]))
@@ -129,10 +130,13 @@ int drv_plan_dracut(struct planner *pl)
 		}
 		snprintf(desc, sizeof(desc), "rebuild the initramfs of kernel %s (%s)",
 		         pl->k[i].kver, img);
-		ret = drv_add_run(
+		snprintf(shown, sizeof(shown),
+		         gt_tr("rebuild the initramfs of kernel %s (%s)"), pl->k[i].kver,
+		         img);
+		ret = drv_add_run_shown(
 		        pl,
 		        (const char *const[]){ "dracut", "-f", img, pl->k[i].kver, NULL },
-		        backups, desc);
+		        backups, desc, shown);
 		free(img);
 	}
 	return ret;

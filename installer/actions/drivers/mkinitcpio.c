@@ -8,6 +8,7 @@
 #include "actions/drivers/planner.h"
 #include "error.h"
 #include "strv.h"
+#include "i18n.h"
 
 /*
  * mkinitcpio: the last MODULES= assignment of /etc/mkinitcpio.conf wins (it
@@ -110,7 +111,7 @@ int drv_plan_mkinitcpio(struct planner *pl)
 		goto out;
 	ret = drv_add_write(
 	        pl, conf, content,
-	        "add xen-blkfront and xen-netfront to MODULES in /etc/mkinitcpio.conf");
+	        N_("add xen-blkfront and xen-netfront to MODULES in /etc/mkinitcpio.conf"));
 	content = NULL;
 	if (ret < 0)
 		goto out;
@@ -129,7 +130,7 @@ int drv_plan_mkinitcpio(struct planner *pl)
 	if (ret == 0)
 		ret = drv_add_run(
 		        pl, (const char *const[]){ "mkinitcpio", "-P", NULL }, backups,
-		        "rebuild the initramfs of every kernel preset (mkinitcpio -P)");
+		        N_("rebuild the initramfs of every kernel preset (mkinitcpio -P)"));
 	else
 		gt_strv_free(backups);
 out:

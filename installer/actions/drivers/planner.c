@@ -8,6 +8,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 const struct frontend drv_frontends[NFE] = {
 	{ "xen-blkfront", "CONFIG_XEN_BLKDEV_FRONTEND",
@@ -126,7 +127,8 @@ int drv_add_write(struct planner *pl, const char *path, char *content, const cha
 		return -ENOMEM;
 	}
 	s->content = content;
-	if (!(s->path = strdup(path)) || !(s->description = strdup(desc)))
+	if (!(s->path = strdup(path)) || !(s->description = strdup(desc)) ||
+	    !(s->shown = strdup(gt_tr(desc))))
 		return -ENOMEM;
 	return 0;
 }
@@ -134,6 +136,12 @@ int drv_add_write(struct planner *pl, const char *path, char *content, const cha
 /* A RUN step; takes @backups (a strv, may be NULL for none). */
 int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
                 const char *desc)
+{
+	return drv_add_run_shown(pl, argv, backups, desc, gt_tr(desc));
+}
+
+int drv_add_run_shown(struct planner *pl, const char *const *argv, char **backups,
+                      const char *desc, const char *shown)
 {
 	struct gt_driver_step *s = new_step(pl, GT_STEP_RUN);
 	size_t n = 0;
@@ -148,7 +156,7 @@ int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
 	for (; *argv; argv++)
 		if (gt_strv_push(&s->argv, &n, *argv) < 0)
 			return -ENOMEM;
-	if (!(s->description = strdup(desc)))
+	if (!(s->description = strdup(desc)) || !(s->shown = strdup(shown)))
 		return -ENOMEM;
 	return 0;
 }
