@@ -135,7 +135,8 @@ void gt_verify_json(struct gt_json *j, const struct gt_verify *v)
 
 void gt_verify_human(FILE *fp, const struct gt_verify *v, const struct gt_root *root)
 {
-	if (!v->recorded) {
+	/* A record with no package: prepare-hvm's changes alone (status lists them). */
+	if (!v->recorded || !v->package) {
 		fprintf(fp, gt_tr("Agent:          not installed by guest-tools\n"));
 		return;
 	}

@@ -20,6 +20,8 @@ static const struct gt_command commands[] = {
 	{ "status", cmd_status, N_("show what guest-tools installed") },
 	{ "uninstall", cmd_uninstall, N_("remove what guest-tools installed") },
 	{ "collect", cmd_collect, N_("write a support bundle of what detect reads") },
+	{ "prepare-hvm", cmd_prepare_hvm,
+	  N_("before switching a PV guest to HVM: apply the safe fixes") },
 };
 
 static void usage(FILE *fp)
