@@ -9,7 +9,8 @@
 
 /*
  * gt_label - @value of the enumeration @what ("kind", "role", "mode",
- * "paravirtual", "hypervisor", "init", "driver state") in the user's language, or
+ * "paravirtual", "hypervisor", "init", "check" (pv_to_hvm), "driver state") in the user's
+ * language, or
  * @value itself when it has no label (a name such as "xen" or "vbd"). Never
  * NULL for a non-NULL @value; static.
  */
