@@ -106,6 +106,13 @@ check-format:
 # within a minute with the script's message (no make loop); the fallback warns.
 check-static-deps: | deps
 	@tests/static-deps/run.sh static-deps $(BUILD)/results
+# prepare-hvm on Debian PV guest roots and disk images (needs root; the
+# product for --root, the test build for the kill, chroot for the live case).
+.PHONY: check-prepare-hvm
+check-prepare-hvm: static
+	@INSTALLER=$(BUILD)/installer INSTALLER_TEST=$(BUILD)/static/installer-test \
+		$(PYTHON) tests/prepare_hvm/run.py $(BUILD)/results
+CHECK_SUITES += check-prepare-hvm
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
 # Checks of the sources themselves, no build needed: the Python suites' one

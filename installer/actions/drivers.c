@@ -37,10 +37,29 @@ static bool reboot_switches(const struct gt_virt *v, const struct gt_driver_plan
 	return v->reboot_may_switch && gt_drivers_cover_emulated(v, p);
 }
 
+/* Frees what the planner found; hands the plan over, or frees it on @ret < 0. */
+static int planner_finish(struct planner *pl, int ret, struct gt_driver_plan **out)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nk; i++)
+		free(pl->k[i].kver);
+	free(pl->k);
+	for (i = 0; i < pl->nnics; i++)
+		free(pl->nics[i].mac);
+	free(pl->nics);
+	if (ret < 0) {
+		gt_drivers_plan_free(pl->p);
+		return ret;
+	}
+	*out = pl->p;
+	return 0;
+}
+
 int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
                     struct gt_driver_plan **out)
 {
-	struct planner pl = { .root = root, .d = d };
+	struct planner pl = { .root = root, .d = d, .ms = &drv_pv_modset };
 	const struct gt_virt *v = d->virt;
 	bool hvm;
 	size_t i;
@@ -81,18 +100,35 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 	    (ret = drv_bootloader_warnings(&pl)) < 0 || (ret = drv_nic_warnings(&pl)) < 0)
 		goto done;
 done:
-	for (i = 0; i < pl.nk; i++)
-		free(pl.k[i].kver);
-	free(pl.k);
-	for (i = 0; i < pl.nnics; i++)
-		free(pl.nics[i].mac);
-	free(pl.nics);
-	if (ret < 0) {
-		gt_drivers_plan_free(pl.p);
-		return ret;
+	return planner_finish(&pl, ret, out);
+}
+
+int gt_drivers_plan_hvm(const struct gt_root *root, bool rebuild,
+                        struct gt_driver_plan **out)
+{
+	struct planner pl = { .root = root,
+		              .ms = &drv_hvm_modset,
+		              .force_rebuild = rebuild };
+	enum fe_state st[DRV_MAX_MODS];
+	size_t i, f;
+	int ret;
+
+	pl.p = calloc(1, sizeof(*pl.p));
+	if (!pl.p)
+		return -ENOMEM;
+	ret = drv_list_kernels(&pl);
+	for (i = 0; i < pl.nk && ret == 0; i++) {
+		ret = drv_kernel_modules(&pl, pl.k[i].kver, pl.ms->mods, pl.ms->n, st);
+		for (f = 0; f < pl.ms->n && ret == 0; f++)
+			pl.k[i].initramfs |= st[f] == FE_MODULE;
 	}
-	*out = pl.p;
-	return 0;
+	if (ret == 0 && pl.nk == 0)
+		ret = warn(
+		        &pl, "no-kernel-found",
+		        "no installed kernel was found (/lib/modules/<version>, /boot/vmlinuz-<version>): install the distribution's kernel package before switching to HVM");
+	if (ret == 0)
+		ret = drv_plan_initramfs(&pl);
+	return planner_finish(&pl, ret, out);
 }
 
 void gt_drivers_plan_free(struct gt_driver_plan *p)

@@ -121,6 +121,19 @@ int gt_drivers_plan(const struct gt_root *root, const struct gt_detect *d,
 void gt_drivers_plan_free(struct gt_driver_plan *p);
 
 /*
+ * gt_drivers_plan_hvm - the initramfs steps for the first HVM boot of a PV
+ * guest (prepare-hvm): xen-blkfront, ata_piix, ahci and sd_mod added to the
+ * configuration of the guest's initramfs tool, as above, and the image of
+ * every installed kernel that has one of them as a module rebuilt; with
+ * @rebuild, the images are rebuilt even when the configuration lists them
+ * already (the readiness check found an image without them). Warnings:
+ * "no-kernel-found", "no-initramfs-tool". Reads only. Returns as
+ * gt_drivers_plan().
+ */
+int gt_drivers_plan_hvm(const struct gt_root *root, bool rebuild,
+                        struct gt_driver_plan **out);
+
+/*
  * gt_drivers_cover_emulated - the kernels of @p have the frontends that
  * @v's judged emulated devices need (xen-blkfront for a root disk,
  * xen-netfront for a NIC): what a reboot needs to switch them to PV.

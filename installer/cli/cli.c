@@ -24,6 +24,8 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		{ "insecure-skip-signature", no_argument, NULL, 'S' },
 		{ "allow-downgrade", no_argument, NULL, 'G' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "disk", required_argument, NULL, 'K' },
+		{ "pv-to-hvm", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -101,6 +103,14 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		case 'G': /* long option only, like the one above */
 			need = GT_OPT_MEDIA;
 			o->allow_downgrade = true;
+			break;
+		case 'K': /* long options only */
+			need = GT_OPT_DISK;
+			o->disk = optarg;
+			break;
+		case 'P':
+			need = GT_OPT_PV_TO_HVM;
+			o->pv_to_hvm = true;
 			break;
 		case 'q':
 			o->verbosity = GT_LOG_ERROR;

@@ -17,7 +17,9 @@ enum {
 	GT_OPT_JSON = 1 << 4,
 	GT_OPT_FORCE = 1 << 5, /* --force, -f */
 	GT_OPT_OPERAND =
-	        1 << 6, /* one operand (collect's OUT), before or after options */
+	        1 << 6,       /* one operand (collect's OUT), before or after options */
+	GT_OPT_DISK = 1 << 7, /* --disk PATH: the boot disk (image or device) */
+	GT_OPT_PV_TO_HVM = 1 << 8, /* --pv-to-hvm: detect's readiness section */
 };
 
 struct gt_cli {
@@ -27,6 +29,8 @@ struct gt_cli {
 	const char *distro;
 	int major;
 	const char *operand; /* GT_OPT_OPERAND: NULL when none was given */
+	const char *disk;    /* GT_OPT_DISK: NULL when none was given */
+	bool pv_to_hvm;      /* GT_OPT_PV_TO_HVM */
 	bool json, yes, dry_run, force;
 	bool insecure_skip_signature; /* install: sigcheck.h */
 	bool allow_downgrade;         /* install: actions/downgrade.h */

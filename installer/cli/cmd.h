@@ -15,5 +15,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_uninstall(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_prepare_hvm(int argc, char **argv);
 
 #endif

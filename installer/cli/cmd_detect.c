@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* installer detect [--root DIR] [--json]: describe the guest; reads only. */
+/*
+ * installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH]:
+ * describe the guest; reads only.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,18 +10,24 @@
 #include "cli/cli.h"
 #include "cli/cmd.h"
 #include "detect/detect.h"
+#include "detect/pv_to_hvm.h"
 #include "error.h"
 #include "cli/exitcode.h"
 #include "log.h"
 
 static const char usage[] =
-        "Usage: installer detect [--root DIR] [--json] [-q] [-v]\n\n"
+        "Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
         "Describe this guest: distribution, architecture, init system,\n"
         "virtualization mode with per-device evidence, and root filesystem.\n"
+        "On a Xen PV guest, also whether it would boot once switched to HVM.\n"
         "Reads only; changes nothing.\n\n"
         "  --root DIR  read every file under DIR (a guest image, a fixture tree,\n"
         "              an unpacked support bundle) instead of this system\n"
         "  --json      print one JSON object (schema 1) on stdout\n"
+        "  --pv-to-hvm check the readiness for HVM on any guest, not only PV\n"
+        "  --disk PATH the boot disk to read (an image file or a block device,\n"
+        "              opened read-only); default: the disk holding /boot, none\n"
+        "              under --root; implies --pv-to-hvm\n"
         "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
         "  -h, --help  show this help\n";
 
@@ -31,7 +40,8 @@ int cmd_detect(int argc, char **argv)
 	struct gt_cli o;
 	bool json;
 
-	ret = gt_cli_parse(argc, argv, "detect", GT_OPT_JSON, usage, &o);
+	ret = gt_cli_parse(argc, argv, "detect",
+	                   GT_OPT_JSON | GT_OPT_PV_TO_HVM | GT_OPT_DISK, usage, &o);
 	if (ret >= 0)
 		return ret;
 	rootdir = o.root;
@@ -48,6 +58,23 @@ int cmd_detect(int argc, char **argv)
 		       gt_strerror(ret));
 		rc = ret == -ENOMEM ? GT_EXIT_FAILURE : GT_EXIT_INPUT;
 		goto out;
+	}
+	if (o.pv_to_hvm || o.disk ||
+	    (strcmp(d->virt->hypervisor, "xen") == 0 &&
+	     strcmp(d->virt->mode, "pv") == 0)) {
+		ret = gt_pv_to_hvm_check(root, d, o.disk, &d->pv_to_hvm);
+		if (ret == -ENOMEM) {
+			gt_err("detect: out of memory while checking the readiness for HVM");
+			rc = GT_EXIT_FAILURE;
+			goto out;
+		}
+		if (ret < 0) {
+			gt_err("%s: cannot read the boot disk: %s (give --disk a disk image or block device that can be read)",
+			       o.disk ? o.disk : "the disk holding /boot",
+			       gt_strerror(ret));
+			rc = GT_EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (json) {
 		if (gt_detect_print_json(d, stdout) < 0) {

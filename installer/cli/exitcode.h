@@ -20,7 +20,8 @@ enum gt_exit {
 	        12, /* the state or log directory is a link, not root's, or open */
 	GT_EXIT_DOWNGRADE =
 	        13, /* the media is older than what is installed; nothing changed */
-	GT_EXIT_NOT_XEN = 14, /* another hypervisor: the agent only with --force */
+	GT_EXIT_NOT_XEN = 14,   /* another hypervisor: the agent only with --force */
+	GT_EXIT_NOT_READY = 15, /* prepare-hvm: done what it could; not ready yet */
 };
 
 #endif

@@ -19,6 +19,8 @@ static const struct gt_command commands[] = {
 	{ "status", cmd_status, "show what guest-tools installed" },
 	{ "uninstall", cmd_uninstall, "remove what guest-tools installed" },
 	{ "collect", cmd_collect, "write a support bundle of what detect reads" },
+	{ "prepare-hvm", cmd_prepare_hvm,
+	  "before switching a PV guest to HVM: apply the safe fixes" },
 };
 
 static void usage(FILE *fp)

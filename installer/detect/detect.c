@@ -8,6 +8,7 @@
 #include "detect/arch.h"
 #include "detect/detect.h"
 #include "detect/initsys.h"
+#include "detect/pv_to_hvm.h"
 #include "json.h"
 #include "log.h"
 
@@ -108,6 +109,7 @@ void gt_detect_free(struct gt_detect *d)
 	gt_rootfs_free(d->rootfs);
 	gt_virt_free(d->virt);
 	gt_warnings_free(d->warnings, d->nwarnings);
+	gt_pv_to_hvm_free(d->pv_to_hvm);
 	free(d);
 }
 
@@ -193,6 +195,10 @@ int gt_detect_print_json(const struct gt_detect *d, FILE *fp)
 		gt_json_end_object(&j);
 	}
 	gt_json_end_array(&j);
+	if (d->pv_to_hvm) {
+		gt_json_key(&j, "pv_to_hvm");
+		gt_pv_to_hvm_print_json(d->pv_to_hvm, &j);
+	}
 	gt_json_end_object(&j);
 	return gt_json_finish(&j);
 }
@@ -250,6 +256,8 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 	fputc('\n', fp);
 	for (i = 0; i < d->nwarnings; i++)
 		fprintf(fp, "Warning: %s\n", d->warnings[i].message);
+	if (d->pv_to_hvm)
+		gt_pv_to_hvm_print_human(d->pv_to_hvm, fp);
 	if (gt_log_verbosity() >= 2)
 		for (i = 0; v->evidence[i]; i++)
 			fprintf(fp, "  evidence: %s\n", v->evidence[i]);

@@ -11,6 +11,8 @@
 #include "detect/virt.h"
 #include "detect/warning.h"
 
+struct gt_pv_to_hvm;
+
 struct gt_detect {
 	struct gt_distro *distro;
 	const char *arch;
@@ -21,6 +23,9 @@ struct gt_detect {
 	struct gt_warning
 	        *warnings; /* "ext-rootfs", "xen-pv", "xen-hvm", "hyperv-legacy-nic"... */
 	size_t nwarnings;
+	/* The readiness for a switch to HVM (detect/pv_to_hvm.h): set by the
+	 * caller on PV guests or when asked, else NULL (and not printed). */
+	struct gt_pv_to_hvm *pv_to_hvm;
 };
 
 /*

@@ -28,8 +28,7 @@ static const char *basename_of(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The kernel name of device @devno, through /sys/dev/block/MAJ:MIN. */
-static char *device_name(const struct gt_root *root, dev_t devno)
+char *gt_rootfs_device_name(const struct gt_root *root, dev_t devno)
 {
 	char path[64], *target = NULL, *name;
 
@@ -43,8 +42,7 @@ static char *device_name(const struct gt_root *root, dev_t devno)
 	return name;
 }
 
-/* The whole disk holding partition @dev ("xvda" for "xvda1"), or @dev itself. */
-static char *disk_of(const struct gt_root *root, const char *dev)
+char *gt_rootfs_disk_of(const struct gt_root *root, const char *dev)
 {
 	char path[300], *target = NULL, *slash, *disk;
 
@@ -192,12 +190,12 @@ int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out)
 		                                            : "");
 		if (!r->source || !r->type)
 			goto fail;
-		r->device = device_name(root, mnt_fs_get_devno(rootent));
+		r->device = gt_rootfs_device_name(root, mnt_fs_get_devno(rootent));
 		if (!r->device && gt_startswith(r->source, "/dev/") &&
 		    !strchr(r->source + 5, '/') && strcmp(r->source, "/dev/root") != 0)
 			r->device = strdup(r->source + 5);
 		if (r->device)
-			r->disk = disk_of(root, r->device);
+			r->disk = gt_rootfs_disk_of(root, r->device);
 		r->on_disk_type = probe_type(root, r);
 	}
 	r->flagged = gt_rootfs_is_ext(r->on_disk_type ? r->on_disk_type : r->type);

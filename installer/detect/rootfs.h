@@ -8,6 +8,7 @@
 #define GT_ROOTFS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "root.h"
 
@@ -29,6 +30,13 @@ struct gt_rootfs {
  */
 int gt_rootfs_detect(const struct gt_root *root, struct gt_rootfs **out);
 void gt_rootfs_free(struct gt_rootfs *fs);
+
+/* gt_rootfs_device_name - the kernel name of block device @devno ("xvda1"),
+ * through /sys/dev/block/MAJ:MIN; NULL when none or out of memory. */
+char *gt_rootfs_device_name(const struct gt_root *root, dev_t devno);
+/* gt_rootfs_disk_of - the whole disk holding partition @dev ("xvda" for
+ * "xvda1"), or @dev itself; NULL when out of memory. */
+char *gt_rootfs_disk_of(const struct gt_root *root, const char *dev);
 
 /* gt_rootfs_is_ext - true for ext2, ext3 and ext4 (and "ext4dev"). */
 bool gt_rootfs_is_ext(const char *type);

@@ -99,6 +99,11 @@ static int walk_state(int dirfd, const char *rel, bool create, const char **name
 	return fd;
 }
 
+int gt_backup_state_dir(int statefd, const char *rel, bool create, const char **name)
+{
+	return walk_state(statefd, rel, create, name);
+}
+
 /* The state of @name in @dirfd (not followed); a regular file is hashed. */
 static int state_at(int dirfd, const char *name, struct gt_file_state *out)
 {

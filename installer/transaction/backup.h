@@ -77,6 +77,13 @@ int gt_backup_restore(const struct gt_root *root, int statefd, const char *backu
 int gt_backup_remove_new(const struct gt_root *root, const char *path);
 
 /*
+ * gt_backup_state_dir - the folder of @rel (relative to the state directory
+ * @statefd, "backup/RUN/x"), walked without following links and made (0700)
+ * when @create; *@name is @rel's last component. Returns an fd or -errno.
+ */
+int gt_backup_state_dir(int statefd, const char *rel, bool create, const char **name);
+
+/*
  * gt_backup_gc - delete every file under the state directory's backup/ that
  * @keep (called with the path relative to the state directory) does not
  * claim, then the folders left empty. Links are never followed.

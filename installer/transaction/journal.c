@@ -18,6 +18,7 @@
 #include "testseam/testseam.h"
 #include "transaction/fsops.h"
 #include "transaction/journal.h"
+#include "transaction/region.h"
 
 #define JOURNAL_MAX   ((size_t)4 * 1024 * 1024)
 #define BACKUP_PREFIX GT_STATE_DIR "/backup/"
@@ -213,6 +214,19 @@ static bool uint_valid(const char *s, unsigned long max, int base)
 	return !*end && errno == 0 && v <= max;
 }
 
+/* 64 lower-case hex digits, as gt_sha256_hex() writes them. */
+static bool sha256_hex_valid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != GT_SHA256_HEX_LEN)
+		return false;
+	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
 /* The state fields of a file record: TYPE UID GID MODE DIGEST. */
 static const char *file_state_invalid(char *const *f, bool absent)
 {
@@ -234,12 +248,24 @@ static const char *file_state_invalid(char *const *f, bool absent)
 		return f[6][0] && strlen(f[6]) < PATH_MAX
 		               ? NULL
 		               : "a file record with a bad link target";
-	if (strlen(f[6]) != GT_SHA256_HEX_LEN)
-		return "a file record with a bad sha256";
-	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
-		if (!strchr("0123456789abcdef", f[6][i]))
-			return "a file record with a bad sha256";
-	return NULL;
+	return sha256_hex_valid(f[6]) ? NULL : "a file record with a bad sha256";
+}
+
+/* DEVICE OFFSET LENGTH BACKUP SHA256 (region.h): this run's boot-sector copy. */
+static const char *disk_record_invalid(char *const *f, size_t n, const char *run_id)
+{
+	size_t pl = strlen(BACKUP_PREFIX), rl = strlen(run_id);
+
+	if (n != 5 || !canonical_path(f[0]))
+		return "a disk record needs an absolute, canonical device path";
+	if (!uint_valid(f[1], 0xffffffffUL, 10) || !uint_valid(f[2], GT_REGION_MAX, 10) ||
+	    strcmp(f[2], "0") == 0)
+		return "a disk record with a bad offset or length";
+	if (strncmp(f[3], BACKUP_PREFIX, pl) != 0 ||
+	    strncmp(f[3] + pl, run_id, rl) != 0 ||
+	    strcmp(f[3] + pl + rl, "/" GT_DISK_BACKUP_NAME) != 0)
+		return "a disk record whose backup is not this run's copy of the boot sector";
+	return sha256_hex_valid(f[4]) ? NULL : "a disk record with a bad sha256";
 }
 
 struct vstate {
@@ -295,7 +321,8 @@ static const char *record_invalid(struct gt_journal_log *log, size_t i, bool ins
 		idx = strtoul(f[0], NULL, 10);
 		k = log->records[idx].kind;
 		if (strcmp(k, "file") != 0 && strcmp(k, "pkg") != 0 &&
-		    strcmp(k, "dir") != 0 && strcmp(k, "service") != 0)
+		    strcmp(k, "dir") != 0 && strcmp(k, "service") != 0 &&
+		    strcmp(k, "disk") != 0)
 			return "an undone record names a record that has no undo";
 		log->undone[idx] = true;
 		return NULL;
@@ -333,6 +360,8 @@ static const char *record_invalid(struct gt_journal_log *log, size_t i, bool ins
 			return "a service record whose earlier state is not enabled or disabled";
 		return NULL;
 	}
+	if (strcmp(k, "disk") == 0)
+		return disk_record_invalid(f, n, vs->run_id);
 	return "an unknown kind of record";
 }
 
@@ -817,6 +846,49 @@ int gt_journal_service(struct gt_journal *j, const char *name, const char *init,
 	return record(j, "service", fields, 3);
 }
 
+int gt_journal_disk(struct gt_journal *j, const char *device, uint64_t offset,
+                    size_t length)
+{
+	char off[24], len[24], hex[GT_SHA256_HEX_LEN + 1], *backup = NULL;
+	uint8_t digest[GT_SHA256_LEN];
+	unsigned char *data = NULL;
+	const char *fields[5];
+	int ret;
+
+	if (!canonical_path(device) || length == 0 || length > GT_REGION_MAX ||
+	    offset > 0xffffffffUL)
+		return -EINVAL;
+	if (recorded(j, "disk", device))
+		return 0;
+	ret = gt_region_read(device, offset, length, &data);
+	if (ret < 0)
+		return ret;
+	if (asprintf(&backup, "backup/%s/" GT_DISK_BACKUP_NAME, j->run_id) < 0) {
+		free(data);
+		return -ENOMEM;
+	}
+	ret = gt_region_save(j->st->fd, backup, data, length);
+	gt_sha256_buf(data, length, digest);
+	free(data);
+	free(backup);
+	if (ret < 0)
+		return ret;
+	gt_sha256_hex(digest, hex);
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)offset);
+	snprintf(len, sizeof(len), "%zu", length);
+	if (asprintf(&backup, "%s/backup/%s/" GT_DISK_BACKUP_NAME, GT_STATE_DIR,
+	             j->run_id) < 0)
+		return -ENOMEM;
+	fields[0] = device;
+	fields[1] = off;
+	fields[2] = len;
+	fields[3] = backup;
+	fields[4] = hex;
+	ret = record(j, "disk", fields, 5);
+	free(backup);
+	return ret;
+}
+
 int gt_journal_run(struct gt_journal *j, char *const *backups)
 {
 	size_t i;
@@ -958,6 +1030,10 @@ static bool backup_referenced(const char *rel, void *ctx)
 			const char *b = gt_journal_field(r, 1);
 
 			if (strcmp(r->kind, "file") == 0 && b && strlen(b) > pl &&
+			    strcmp(b + pl, rel) == 0)
+				return true;
+			b = gt_journal_field(r, 3);
+			if (strcmp(r->kind, "disk") == 0 && b && strlen(b) > pl &&
 			    strcmp(b + pl, rel) == 0)
 				return true;
 		}

@@ -21,6 +21,10 @@
  *   dir       PATH                    a directory about to be made
  *   service   NAME INIT WAS           a service about to be enabled (WAS:
  *                                     enabled or disabled before)
+ *   disk      DEVICE OFFSET LENGTH BACKUP SHA256
+ *                                     a disk region (the boot sector and the
+ *                                     gap after it) about to be written by a
+ *                                     boot loader's installer (region.h)
  *   commit    RUN-ID
  *   uninstall RUN-ID                  (installed record) an uninstall began
  *   undone    N                       record N (0-based) was undone
@@ -36,6 +40,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "root.h"
@@ -164,6 +169,17 @@ int gt_journal_dir(struct gt_journal *j, const char *path);
  */
 int gt_journal_service(struct gt_journal *j, const char *name, const char *init,
                        bool was_enabled);
+
+/* The name of a run's boot-sector copy in its backup folder. */
+#define GT_DISK_BACKUP_NAME "boot-sector"
+
+/*
+ * gt_journal_disk - keep @length bytes at @offset of @device (a path of the
+ * running system) in the run's backup folder and record them, before a
+ * boot loader's installer writes there. Returns 0 or -errno.
+ */
+int gt_journal_disk(struct gt_journal *j, const char *device, uint64_t offset,
+                    size_t length);
 
 /*
  * gt_journal_run - back up @backups (NULL-terminated paths inside the root)

@@ -12,6 +12,7 @@
 #include "strv.h"
 #include "testseam/testseam.h"
 #include "transaction/fsops.h"
+#include "transaction/region.h"
 #include "transaction/rollback.h"
 
 void gt_undo_report_clear(struct gt_undo_report *rep)
@@ -122,6 +123,25 @@ static int undo_service(struct walk *w, const struct gt_journal_record *r, char 
 	return ret;
 }
 
+/*
+ * A boot sector written back only by a live run: under --root the record
+ * comes from the image, and its device would be this machine's.
+ */
+static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *why,
+                     size_t whylen)
+{
+	if (!w->st->root->host) {
+		snprintf(
+		        why, whylen,
+		        "a boot sector is written back only inside the guest: run installer uninstall there");
+		return -EPERM;
+	}
+	return gt_region_restore(w->st->fd, backup_rel(r->fields[3]), r->fields[0],
+	                         strtoull(r->fields[1], NULL, 10),
+	                         (size_t)strtoul(r->fields[2], NULL, 10), r->fields[4],
+	                         why, whylen);
+}
+
 static int undo_record(struct walk *w, const struct gt_journal_record *r, char *why,
                        size_t whylen)
 {
@@ -135,6 +155,8 @@ static int undo_record(struct walk *w, const struct gt_journal_record *r, char *
 		return undo_dir(w, r, why, whylen);
 	if (strcmp(k, "service") == 0)
 		return undo_service(w, r, why, whylen);
+	if (strcmp(k, "disk") == 0)
+		return undo_disk(w, r, why, whylen);
 	return 0;
 }
 
@@ -143,7 +165,7 @@ static bool undoable(const struct gt_journal_record *r)
 	const char *k = kind_of(r);
 
 	return !strcmp(k, "file") || !strcmp(k, "pkg") || !strcmp(k, "dir") ||
-	       !strcmp(k, "service");
+	       !strcmp(k, "service") || !strcmp(k, "disk");
 }
 
 /* Undo every record not yet undone, last first, each one written down when done. */
@@ -297,6 +319,25 @@ static int check_service(struct walk *w, size_t i)
 	return 0;
 }
 
+static int check_disk(struct walk *w, size_t i)
+{
+	const struct gt_journal_record *r = &w->log->records[i];
+	int same;
+
+	if (!w->st->root->host)
+		return left(w, i, "boot sector of %s: not checked outside the guest",
+		            r->fields[0]);
+	same = gt_region_matches(r->fields[0], strtoull(r->fields[1], NULL, 10),
+	                         (size_t)strtoul(r->fields[2], NULL, 10), r->fields[4]);
+	if (same < 0)
+		return left(w, i, "boot sector of %s: cannot be read: %s", r->fields[0],
+		            gt_strerror(same));
+	if (same == 0)
+		return left(w, i, "boot sector of %s: differs from the copy kept before",
+		            r->fields[0]);
+	return 0;
+}
+
 /* The end state, checked against what the first record of each thing says it was. */
 static int check_all(struct walk *w)
 {
@@ -314,6 +355,8 @@ static int check_all(struct walk *w)
 			ret = check_pkg(w, i);
 		else if (strcmp(k, "dir") == 0)
 			ret = check_dir(w, i);
+		else if (strcmp(k, "disk") == 0)
+			ret = check_disk(w, i);
 		else
 			ret = check_service(w, i);
 	}

@@ -17,6 +17,8 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+sys.path.insert(0, HERE)
+import pv_to_hvm_cases  # noqa: E402
 FIXTURES = os.path.join(REPO, "tests", "fixtures")
 INSTALLER = os.environ.get("INSTALLER", os.path.join(REPO, "build", "installer"))
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_NOT_XEN = 0, 2, 8, 14
@@ -352,6 +354,7 @@ def main():
     test_ext3_mounted_by_ext4(tmp)
     test_bad_input(tmp)
     test_install_advice(tmp)
+    pv_to_hvm_cases.test_pv_to_hvm(tmp, run)
     return harness.finish(suite, results)
 
 

@@ -27,7 +27,8 @@ check = T.check
 
 # Every Python suite of `make check`: what must count through the harness.
 SUITES = ["tests/cli/run.py", "tests/cli/test_collect.py", "tests/peer/run.py",
-          "tests/integration/run.py", "tests/security/run.py", "tests/e2e/check.py",
+          "tests/integration/run.py", "tests/prepare_hvm/run.py", "tests/security/run.py",
+          "tests/e2e/check.py",
           "tests/e2e/test_check.py", "tests/lib/test_harness.py",
           "tests/style/check_messages.py", "tests/style/check_manpages.py",
           "tests/style/check_layers.py", "tests/oldkernel/run.py", "tests/release/run.py",

@@ -40,6 +40,7 @@ COMMANDS = [
     ("installer.8", ("installer", "status")),
     ("installer.8", ("installer", "uninstall")),
     ("installer.8", ("installer", "collect")),
+    ("installer.8", ("installer", "prepare-hvm")),
     ("mkisotool.1", ("mkisotool",)),
     ("mkisotool.1", ("mkisotool", "build")),
     ("mkisotool.1", ("mkisotool", "verify")),
@@ -117,7 +118,7 @@ def synopsis_blocks(lines):
         if m and words and (words[0] in BIN or "/" in words[0]):
             # A command: the program, then its subcommand if the line names one.
             cmd = [words[0]]
-            if len(words) > 1 and re.match(r"^[a-z]+$", words[1]):
+            if len(words) > 1 and re.match(r"^[a-z][a-z-]*$", words[1]):
                 cmd.append(words[1])
             cur = {"cmd": tuple(cmd), "opts": options_in(" ".join(words[len(cmd):])),
                    "placeholder": False, "broke": broke}
@@ -226,7 +227,7 @@ def check_page_commands():
                         mine += tag
                     continue
                 if subcommands:
-                    m = re.match(r"^\(([a-z, ]+)\)", body.strip())
+                    m = re.match(r"^\(([a-z, -]+)\)", body.strip())
                     scope = [w.strip() for w in m.group(1).split(",")] if m else \
                         [c[1] for c in subcommands]
                     if cmd[1] in scope:

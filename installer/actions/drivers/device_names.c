@@ -10,29 +10,8 @@
 #include <string.h>
 
 #include "actions/drivers/planner.h"
+#include "detect/devnames.h"
 #include "strv.h"
-
-/*
- * "/dev/sda1" or "/dev/hdb" -> true, with the PV name ("/dev/xvda1") in @xvd.
- * Only whole names count: "/dev/sda1" in "/dev/sda1x" does not.
- */
-static bool emulated_disk(const char *s, size_t n, char *xvd, size_t size)
-{
-	size_t i = 7;
-
-	if (n < 8 || (memcmp(s, "/dev/sd", 7) != 0 && memcmp(s, "/dev/hd", 7) != 0))
-		return false;
-	while (i < n && s[i] >= 'a' && s[i] <= 'z')
-		i++;
-	if (i == 7)
-		return false;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
-	if (i != n)
-		return false;
-	snprintf(xvd, size, "/dev/xvd%.*s", (int)(n - 7), s + 7);
-	return true;
-}
 
 int drv_fstab_warnings(struct planner *pl)
 {
@@ -48,7 +27,7 @@ int drv_fstab_warnings(struct planner *pl)
 		char *t = drv_line_str(s, n, line, sizeof(line));
 		size_t w = strcspn(t, " \t");
 
-		if (*t == '#' || !emulated_disk(t, w, xvd, sizeof(xvd)))
+		if (*t == '#' || !gt_devname_emulated(t, w, xvd, sizeof(xvd)))
 			continue;
 		ret = warn(
 		        pl, "fstab-device-name",
@@ -66,30 +45,14 @@ int drv_fstab_warnings(struct planner *pl)
 static bool line_boots_emulated(const char *s, size_t n, const char **key, char *dev,
                                 size_t dsize, char *xvd, size_t xsize)
 {
-	static const char *const keys[] = { "root", "resume" };
-	size_t i, k;
+	const char *val;
+	size_t pos = 0, vlen;
 
-	for (i = 0; i < n; i++) {
-		if (i > 0 && !isspace((unsigned char)s[i - 1]) && s[i - 1] != '"' &&
-		    s[i - 1] != '\'')
-			continue;
-		for (k = 0; k < 2; k++) {
-			size_t kl = strlen(keys[k]), v = i + kl + 1, e;
-
-			if (n - i <= kl + 1 || memcmp(s + i, keys[k], kl) != 0 ||
-			    s[i + kl] != '=')
-				continue;
-			for (e = v; e < n && !isspace((unsigned char)s[e]) &&
-			            s[e] != '"' && s[e] != '\'';
-			     e++)
-				;
-			if (emulated_disk(s + v, e - v, xvd, xsize)) {
-				*key = keys[k];
-				snprintf(dev, dsize, "%.*s", (int)(e - v), s + v);
-				return true;
-			}
+	while (gt_cmdline_next_device(s, n, &pos, key, &val, &vlen))
+		if (gt_devname_emulated(val, vlen, xvd, xsize)) {
+			snprintf(dev, dsize, "%.*s", (int)vlen, val);
+			return true;
 		}
-	}
 	return false;
 }
 

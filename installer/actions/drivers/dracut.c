@@ -8,16 +8,8 @@
 #include "actions/drivers/planner.h"
 #include "strv.h"
 
-/* The dracut drop-in we own; its whole content is ours (its path is also in
- * the step description below, whole, so that the text can be grepped). */
-#define DRACUT_CONF "/etc/dracut.conf.d/guest-tools-xen.conf"
-#define DRACUT_TEXT                                                                      \
-	"# Written by guest-tools: the Xen PV frontends must be in the initramfs,\n"     \
-	"# because the kernel unplugs the emulated disk once it has xen-blkfront.\n"     \
-	"add_drivers+=\" xen-blkfront xen-netfront \"\n"
-
 /* dracut: add_drivers/force_drivers/drivers in dracut.conf or a drop-in. */
-static int dracut_listed(struct planner *pl, bool listed[NFE])
+static int dracut_listed(struct planner *pl, bool listed[DRV_MAX_MODS])
 {
 	static const char *const dirs[] = { "/etc/dracut.conf.d",
 		                            "/usr/lib/dracut/dracut.conf.d" };
@@ -68,7 +60,7 @@ static int dracut_listed(struct planner *pl, bool listed[NFE])
 				v++;
 				/* A comment ends the value. */
 				hash = memchr(v, '#', (size_t)(s + l - v));
-				drv_words_name(v, (size_t)((hash ? hash : s + l) - v),
+				drv_words_name(pl, v, (size_t)((hash ? hash : s + l) - v),
 				               listed);
 			}
 		}
@@ -102,22 +94,25 @@ static char *dracut_image(struct planner *pl, const char *kver)
 
 int drv_plan_dracut(struct planner *pl)
 {
-	bool listed[NFE] = { false, false };
-	char *content;
+	bool listed[DRV_MAX_MODS] = { false };
+	char *content, desc[300];
 	size_t i;
 	int ret;
 
 	ret = dracut_listed(pl, listed);
-	if (ret < 0 || (listed[0] && listed[1]))
+	if (ret < 0 || (drv_all_listed(pl, listed) && !pl->force_rebuild))
 		return ret;
-	content = strdup(DRACUT_TEXT);
-	if (!content)
-		return -ENOMEM;
-	ret = drv_add_write(
-	        pl, DRACUT_CONF, content,
-	        "add xen-blkfront and xen-netfront to dracut's drivers (/etc/dracut.conf.d/guest-tools-xen.conf)");
+	/* The drop-in is ours, its whole content (its path is in the description). */
+	if (!drv_all_listed(pl, listed)) {
+		content = strdup(pl->ms->dracut_text);
+		if (!content)
+			return -ENOMEM;
+		snprintf(desc, sizeof(desc), "add %s to dracut's drivers (%s)",
+		         pl->ms->names, pl->ms->dracut_conf);
+		ret = drv_add_write(pl, pl->ms->dracut_conf, content, desc);
+	}
 	for (i = 0; i < pl->nk && ret == 0; i++) {
-		char *img, **backups = NULL, desc[700];
+		char *img, **backups = NULL, what[700];
 		size_t nb = 0;
 
 		if (!drv_kernel_needs_initramfs(&pl->k[i]))
@@ -127,12 +122,12 @@ int drv_plan_dracut(struct planner *pl)
 			free(img);
 			return -ENOMEM;
 		}
-		snprintf(desc, sizeof(desc), "rebuild the initramfs of kernel %s (%s)",
+		snprintf(what, sizeof(what), "rebuild the initramfs of kernel %s (%s)",
 		         pl->k[i].kver, img);
 		ret = drv_add_run(
 		        pl,
 		        (const char *const[]){ "dracut", "-f", img, pl->k[i].kver, NULL },
-		        backups, desc);
+		        backups, what);
 		free(img);
 	}
 	return ret;

@@ -56,6 +56,8 @@ int drv_plan_initramfs(struct planner *pl)
 	if (pick == 3)
 		return warn(
 		        pl, "no-initramfs-tool",
-		        "xen-blkfront/xen-netfront are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): add them to the initramfs by hand before rebooting, or the kernel may not find the root disk once the emulated one is unplugged");
+		        "%s are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): add them to the initramfs by hand before rebooting, or the kernel may not find the root disk once the emulated one is unplugged",
+		        pl->ms == &drv_pv_modset ? "xen-blkfront/xen-netfront"
+		                                 : pl->ms->names);
 	return tools[pick].plan(pl);
 }

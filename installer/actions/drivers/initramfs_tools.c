@@ -11,7 +11,7 @@
 int drv_plan_initramfs_tools(struct planner *pl)
 {
 	static const char *const conf = "/etc/initramfs-tools/modules";
-	bool listed[NFE] = { false, false };
+	bool listed[DRV_MAX_MODS] = { false };
 	char *buf = NULL, *content = NULL, line[512];
 	size_t len = 0, n, i, f;
 	struct lines it;
@@ -29,30 +29,35 @@ int drv_plan_initramfs_tools(struct planner *pl)
 		if (hash)
 			*hash = '\0';
 		sp = t + strcspn(t, " \t");
-		for (f = 0; f < NFE; f++)
-			if (drv_same_module(t, (size_t)(sp - t), drv_frontends[f].module))
+		for (f = 0; f < pl->ms->n; f++)
+			if (drv_same_module(t, (size_t)(sp - t), pl->ms->mods[f].module))
 				listed[f] = true;
 	}
-	if (listed[0] && listed[1])
+	if (drv_all_listed(pl, listed) && !pl->force_rebuild)
 		goto out;
 	/* The existing content is kept byte for byte; the missing lines go after it. */
 	ret = -ENOMEM;
-	content = malloc(len + 64);
+	content = malloc(len + (size_t)32 * DRV_MAX_MODS);
 	if (!content)
 		goto out;
 	memcpy(content, buf ? buf : "", len);
 	n = len;
 	if (n && content[n - 1] != '\n')
 		content[n++] = '\n';
-	for (f = 0; f < NFE; f++)
+	for (f = 0; f < pl->ms->n; f++)
 		if (!listed[f])
-			n += (size_t)sprintf(content + n, "%s\n",
-			                     drv_frontends[f].module);
+			n += (size_t)sprintf(content + n, "%s\n", pl->ms->mods[f].module);
 	content[n] = '\0';
-	ret = drv_add_write(
-	        pl, conf, content,
-	        "add xen-blkfront and xen-netfront to /etc/initramfs-tools/modules");
-	content = NULL;
+	if (drv_all_listed(pl, listed)) {
+		ret = 0; /* listed already: only the images are rebuilt */
+	} else {
+		char desc[200];
+
+		snprintf(desc, sizeof(desc), "add %s to /etc/initramfs-tools/modules",
+		         pl->ms->names);
+		ret = drv_add_write(pl, conf, content, desc);
+		content = NULL;
+	}
 	for (i = 0; i < pl->nk && ret == 0; i++) {
 		char **backups = NULL, img[600], desc[700];
 		size_t nb = 0;

@@ -221,12 +221,15 @@ out:
 
 int drv_kernel_frontends(struct planner *pl, struct kernel *k)
 {
-	return drv_kernel_modules(pl, k->kver, drv_frontends, NFE, k->fe);
+	int ret = drv_kernel_modules(pl, k->kver, drv_frontends, NFE, k->fe);
+
+	k->initramfs = k->fe[0] == FE_MODULE || k->fe[1] == FE_MODULE;
+	return ret;
 }
 
 bool drv_kernel_needs_initramfs(const struct kernel *k)
 {
-	return k->fe[0] == FE_MODULE || k->fe[1] == FE_MODULE;
+	return k->initramfs;
 }
 
 int drv_kernel_warnings(struct planner *pl)

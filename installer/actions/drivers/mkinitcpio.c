@@ -15,11 +15,12 @@
  * lines), an old-style string "a b", or empty. Missing modules go at its end;
  * everything else stays byte for byte.
  */
-static int mkinitcpio_content(const char *buf, size_t len, char **out)
+static int mkinitcpio_content(const struct planner *pl, const char *buf, size_t len,
+                              char **out)
 {
 	const char *val = NULL, *s, *close = NULL, *p, *end = buf + len;
-	bool listed[NFE] = { false, false };
-	char add[64] = "", *c;
+	bool listed[DRV_MAX_MODS] = { false };
+	char add[32 * DRV_MAX_MODS] = "", *c;
 	size_t n, f, at;
 	struct lines it;
 
@@ -46,12 +47,12 @@ static int mkinitcpio_content(const char *buf, size_t len, char **out)
 		if (p >= end)
 			return -GT_EPARSE;
 		close = p;
-		drv_words_name(val + 1, (size_t)(close - val - 1), listed);
+		drv_words_name(pl, val + 1, (size_t)(close - val - 1), listed);
 	} else if (val && val < end && (*val == '"' || *val == '\'')) {
 		close = memchr(val + 1, *val, (size_t)(end - val - 1));
 		if (!close)
 			return -GT_EPARSE;
-		drv_words_name(val + 1, (size_t)(close - val - 1), listed);
+		drv_words_name(pl, val + 1, (size_t)(close - val - 1), listed);
 	} else if (val) {
 		/* "MODULES=" or "MODULES=word": only the empty form is ours to fix. */
 		p = val;
@@ -60,16 +61,16 @@ static int mkinitcpio_content(const char *buf, size_t len, char **out)
 		if (p != val)
 			return -GT_EPARSE;
 	}
-	if (listed[0] && listed[1]) {
+	if (drv_all_listed(pl, listed)) {
 		*out = NULL;
 		return 0;
 	}
-	for (f = 0; f < NFE; f++) {
+	for (f = 0; f < pl->ms->n; f++) {
 		size_t used = strlen(add);
 
 		if (!listed[f])
 			snprintf(add + used, sizeof(add) - used, "%s%s", used ? " " : "",
-			         drv_frontends[f].module);
+			         pl->ms->mods[f].module);
 	}
 	c = malloc(len + sizeof(add) + 16);
 	if (!c)
@@ -105,15 +106,19 @@ int drv_plan_mkinitcpio(struct planner *pl)
 	ret = drv_read_opt(pl, conf, TEXT_MAX, &buf, &len);
 	if (ret < 0 || !buf)
 		goto out;
-	ret = mkinitcpio_content(buf, len, &content);
-	if (ret < 0 || !content)
+	ret = mkinitcpio_content(pl, buf, len, &content);
+	if (ret < 0 || (!content && !pl->force_rebuild))
 		goto out;
-	ret = drv_add_write(
-	        pl, conf, content,
-	        "add xen-blkfront and xen-netfront to MODULES in /etc/mkinitcpio.conf");
-	content = NULL;
-	if (ret < 0)
-		goto out;
+	if (content) {
+		char desc[200];
+
+		snprintf(desc, sizeof(desc), "add %s to MODULES in /etc/mkinitcpio.conf",
+		         pl->ms->names);
+		ret = drv_add_write(pl, conf, content, desc);
+		content = NULL;
+		if (ret < 0)
+			goto out;
+	}
 	/* mkinitcpio -P rebuilds every preset; its images are named by preset. */
 	if (gt_root_list_dir(pl->root, "/boot", &names, &n) == 0) {
 		for (i = 0; i < n && ret == 0; i++) {

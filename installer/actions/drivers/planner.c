@@ -16,6 +16,48 @@ const struct frontend drv_frontends[NFE] = {
 	  "kernel/drivers/net/xen-netfront" },
 };
 
+#define PV_DRACUT_CONF "/etc/dracut.conf.d/guest-tools-xen.conf"
+#define PV_DRACUT_TEXT                                                                   \
+	"# Written by guest-tools: the Xen PV frontends must be in the initramfs,\n"     \
+	"# because the kernel unplugs the emulated disk once it has xen-blkfront.\n"     \
+	"add_drivers+=\" xen-blkfront xen-netfront \"\n"
+
+const struct modset drv_pv_modset = { drv_frontends, NFE, "xen-blkfront and xen-netfront",
+	                              PV_DRACUT_CONF, PV_DRACUT_TEXT };
+
+/*
+ * The first HVM boot of a PV guest: the emulated IDE (ata_piix) or AHCI
+ * disk through sd_mod until xen-blkfront takes over (the kernel unplugs the
+ * emulated disk when it has xen-blkfront: xen_unplug_emulated_devices in
+ * the kernel's arch/x86/xen/platform-pci-unplug.c).
+ */
+static const struct frontend hvm_mods[] = {
+	{ "xen-blkfront", "CONFIG_XEN_BLKDEV_FRONTEND",
+	  "kernel/drivers/block/xen-blkfront" },
+	{ "ata_piix", "CONFIG_ATA_PIIX", "kernel/drivers/ata/ata_piix" },
+	{ "ahci", "CONFIG_SATA_AHCI", "kernel/drivers/ata/ahci" },
+	{ "sd_mod", "CONFIG_BLK_DEV_SD", "kernel/drivers/scsi/sd_mod" },
+};
+const struct modset drv_hvm_modset = {
+	hvm_mods,
+	sizeof(hvm_mods) / sizeof(hvm_mods[0]),
+	"xen-blkfront, ata_piix, ahci and sd_mod",
+	"/etc/dracut.conf.d/guest-tools-hvm.conf",
+	"# Written by guest-tools (prepare-hvm): the first HVM boot finds its root\n"
+	"# disk through the emulated IDE or AHCI controller, then xen-blkfront.\n"
+	"add_drivers+=\" xen-blkfront ata_piix ahci sd_mod \"\n",
+};
+
+bool drv_all_listed(const struct planner *pl, const bool listed[DRV_MAX_MODS])
+{
+	size_t f;
+
+	for (f = 0; f < pl->ms->n; f++)
+		if (!listed[f])
+			return false;
+	return true;
+}
+
 void drv_lines_init(struct lines *it, const char *buf, size_t len)
 {
 	it->p = buf;
@@ -157,7 +199,8 @@ int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
  * Which of @frontends a list of words names ("a b c", quotes allowed). A
  * "#" that starts a word starts a comment, to the end of its line.
  */
-void drv_words_name(const char *s, size_t n, bool listed[NFE])
+void drv_words_name(const struct planner *pl, const char *s, size_t n,
+                    bool listed[DRV_MAX_MODS])
 {
 	const char *end = s + n, *w;
 	size_t f;
@@ -175,8 +218,8 @@ void drv_words_name(const char *s, size_t n, bool listed[NFE])
 		while (s < end && !isspace((unsigned char)*s) && *s != '"' &&
 		       *s != '\'' && *s != '(' && *s != ')')
 			s++;
-		for (f = 0; f < NFE && s > w; f++)
-			if (drv_same_module(w, (size_t)(s - w), drv_frontends[f].module))
+		for (f = 0; f < pl->ms->n && s > w; f++)
+			if (drv_same_module(w, (size_t)(s - w), pl->ms->mods[f].module))
 				listed[f] = true;
 	}
 }

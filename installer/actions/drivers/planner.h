@@ -37,7 +37,23 @@ extern const struct frontend drv_frontends[NFE];
 struct kernel {
 	char *kver;
 	enum fe_state fe[NFE];
+	bool initramfs; /* one of the modules the plan is for is a module */
 };
+
+/*
+ * The modules a plan puts into the initramfs: the two frontends for the
+ * PV-driver plan, more for the first HVM boot (drivers.h). Listed by name in
+ * the tool's configuration, in this order.
+ */
+#define DRV_MAX_MODS 8
+struct modset {
+	const struct frontend *mods;
+	size_t n;
+	const char *names;       /* "xen-blkfront and xen-netfront", for messages */
+	const char *dracut_conf; /* the dracut drop-in that is ours */
+	const char *dracut_text; /* its whole content */
+};
+extern const struct modset drv_pv_modset, drv_hvm_modset;
 
 /* An emulated NIC that the PV NIC will replace. */
 struct nic {
@@ -54,6 +70,8 @@ struct planner {
 	size_t nk;
 	struct nic *nics;
 	size_t nnics;
+	const struct modset *ms; /* what goes into the initramfs */
+	bool force_rebuild; /* rebuild the images even with the configuration as it is */
 };
 
 /* ---- planner.c: shared helpers ---- */
@@ -72,10 +90,14 @@ char *drv_line_str(const char *s, size_t n, char *buf, size_t size);
 /* Module names: "-" and "_" are the same to modprobe. */
 bool drv_same_module(const char *a, size_t alen, const char *b);
 /*
- * Which of drv_frontends a list of words names ("a b c", quotes allowed). A
- * "#" that starts a word starts a comment, to the end of its line.
+ * Which of the plan's modules (pl->ms) a list of words names ("a b c",
+ * quotes allowed). A "#" that starts a word starts a comment, to the end of
+ * its line.
  */
-void drv_words_name(const char *s, size_t n, bool listed[NFE]);
+void drv_words_name(const struct planner *pl, const char *s, size_t n,
+                    bool listed[DRV_MAX_MODS]);
+/* Every module of the plan is listed. */
+bool drv_all_listed(const struct planner *pl, const bool listed[DRV_MAX_MODS]);
 
 /* Reads @path; an absent file is not an error (*buf stays NULL). */
 int drv_read_opt(const struct planner *pl, const char *path, size_t max, char **buf,
@@ -109,7 +131,7 @@ int drv_kernel_frontends(struct planner *pl, struct kernel *k);
  */
 int drv_kernel_modules(const struct planner *pl, const char *kver,
                        const struct frontend *mods, size_t n, enum fe_state *out);
-/* A frontend is a module: the initramfs must carry it. */
+/* A module of the plan is a module of this kernel: the initramfs must carry it. */
 bool drv_kernel_needs_initramfs(const struct kernel *k);
 /* no-kernel-found, no-xen-frontends, missing-xen-frontend. */
 int drv_kernel_warnings(struct planner *pl);
