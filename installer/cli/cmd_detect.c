@@ -68,6 +68,12 @@ int cmd_detect(int argc, char **argv)
 			rc = GT_EXIT_FAILURE;
 			goto out;
 		}
+		if (ret == -ENODATA) {
+			gt_err("%s: not a disk: shorter than one 512-byte sector (give --disk a disk image or block device)",
+			       o.disk);
+			rc = GT_EXIT_USAGE;
+			goto out;
+		}
 		if (ret < 0) {
 			gt_err("%s: cannot read the boot disk: %s (give --disk a disk image or block device that can be read)",
 			       o.disk ? o.disk : "the disk holding /boot",

@@ -7,7 +7,7 @@
 
 #include "detect/esp_fat.h"
 
-#define DIRENT 32
+#define DIRENT        32
 #define MAX_DIR_BYTES ((size_t)4 * 1024 * 1024)
 
 struct fat {
@@ -52,10 +52,10 @@ static int parse_bpb(struct fat *f)
 	f->root_entries = le16(b + 17);
 	total = le16(b + 19) ? le16(b + 19) : le32(b + 32);
 	f->fatsz = le16(b + 22) ? le16(b + 22) : le32(b + 36);
-	if (b[510] != 0x55 || b[511] != 0xAA || (f->bps != 512 && f->bps != 1024 &&
-	                                         f->bps != 2048 && f->bps != 4096) ||
-	    f->spc == 0 || (f->spc & (f->spc - 1)) != 0 || f->reserved == 0 || f->nfats == 0 ||
-	    f->fatsz == 0 || total == 0)
+	if (b[510] != 0x55 || b[511] != 0xAA ||
+	    (f->bps != 512 && f->bps != 1024 && f->bps != 2048 && f->bps != 4096) ||
+	    f->spc == 0 || (f->spc & (f->spc - 1)) != 0 || f->reserved == 0 ||
+	    f->nfats == 0 || f->fatsz == 0 || total == 0)
 		return -EINVAL;
 	root_sectors = (f->root_entries * DIRENT + f->bps - 1) / f->bps;
 	data_start = f->reserved + f->nfats * f->fatsz + root_sectors;
@@ -69,7 +69,8 @@ static int parse_bpb(struct fat *f)
 
 static uint64_t cluster_at(const struct fat *f, uint32_t c)
 {
-	uint64_t root_sectors = ((uint64_t)f->root_entries * DIRENT + f->bps - 1) / f->bps;
+	uint64_t root_sectors =
+	        ((uint64_t)f->root_entries * DIRENT + f->bps - 1) / f->bps;
 	uint64_t data = f->reserved + (uint64_t)f->nfats * f->fatsz + root_sectors;
 
 	return (data + (uint64_t)(c - 2) * f->spc) * f->bps;
@@ -113,7 +114,8 @@ static int read_dir(const struct fat *f, uint32_t first, unsigned char **out, si
 		n = (size_t)f->root_entries * DIRENT;
 		if (!n || !(buf = malloc(n)))
 			return n ? -ENOMEM : -EINVAL;
-		ret = rd(f, ((uint64_t)f->reserved + (uint64_t)f->nfats * f->fatsz) * f->bps,
+		ret = rd(f,
+		         ((uint64_t)f->reserved + (uint64_t)f->nfats * f->fatsz) * f->bps,
 		         buf, n);
 	} else {
 		/* A chain longer than the limit is a loop or damage: refused. */
@@ -182,12 +184,14 @@ int gt_fat_exists(int fd, uint64_t offset, const char *path)
 			const unsigned char *e = buf + i;
 
 			if (e[0] == 0xE5 || e[11] == 0x0F || (e[11] & 0x08))
-				continue; /* deleted, a long-name part, the volume label */
+				continue; /* deleted, a long-name part, the volume label
+				           */
 			if (memcmp(e, want, 11) != 0)
 				continue;
 			if (last ? (e[11] & 0x10) == 0 : (e[11] & 0x10) != 0) {
 				found = true;
-				dir = le16(e + 26) | (f.type == 32 ? le16(e + 20) << 16 : 0);
+				dir = le16(e + 26) |
+				      (f.type == 32 ? le16(e + 20) << 16 : 0);
 			}
 			break;
 		}

@@ -457,7 +457,8 @@ def test_pv_to_hvm(tmp, installer_run):
         f.write(b"\x55\xaa" * 10)
     p = installer_run("detect", "--root", PV_BASE, "--disk", short)
     check("--disk shorter than a sector: exit 2, named",
-          p.returncode == EXIT_USAGE and short in p.stderr, (p.returncode, p.stderr))
+          p.returncode == EXIT_USAGE and short in p.stderr and "shorter than one" in p.stderr,
+          (p.returncode, p.stderr))
     hvm = os.path.join(REPO, "tests", "fixtures", "xen-pvhvm")
     p, sec, checks = section(installer_run, hvm)
     check("pvhvm guest: no pv_to_hvm section", p.returncode == 0 and sec is None, p.stdout[-300:])
