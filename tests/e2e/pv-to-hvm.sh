@@ -25,6 +25,8 @@
 # pv-to-hvm-nogrub: the same layout without any grub package; on the host,
 # `installer prepare-hvm --root MNT --disk IMG --json` must say ready false
 # with the package to install, and change nothing.
+# Boots 1 and 2 get E2E_TIMEOUT seconds each (default 600: prepare-hvm remakes
+# the initramfs under TCG).
 # Everything the host saw goes to host.log as sections (check.py reads them
 # from there only: the guest cannot claim them).
 
@@ -86,12 +88,17 @@ pv_disk_json() {
 		"$(sfdisk -J "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')"
 }
 
-# pv_mount IMG MNT ro|rw / pv_umount MNT: the root partition on a loop device.
+# pv_mount IMG MNT ro|rw / pv_umount MNT: the root partition on a loop
+# device. The loop device itself is writable even for "ro": after a boot cut
+# by the timeout ext4 must replay its journal, which a read-only device
+# refuses ("write access unavailable").
 pv_mount() {
+	local dev
 	mkdir -p "$2"
-	mount -t ext4 -o "$3,loop,offset=$PV_PART_OFFSET" "$1" "$2"
+	dev=$(losetup --find --show --offset "$PV_PART_OFFSET" "$1") || return 1
+	mount -t ext4 -o "$3" "$dev" "$2" || { losetup -d "$dev"; return 1; }
 }
-pv_umount() { umount "$1" && rmdir "$1"; }
+pv_umount() { umount -d "$1" && rmdir "$1"; }
 
 # pv_listing MNT OUT: the file tree as the comparison sees it: path, type,
 # mode, size, the link's target or the file's sha256. Left out, as the rig's
@@ -185,7 +192,7 @@ pv_boot_pv() {
 	cat "$pv_tree$initrd" >>"$d/initrd-pv.img"
 	rm -rf "$d/pvcon"
 	t=$(e2e_now)
-	timeout -k 10 "${E2E_TIMEOUT:-300}" qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" \
+	timeout -k 10 "${E2E_TIMEOUT:-600}" qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" \
 		-m 1024 -smp 1 -display none -no-reboot -nic none -monitor none \
 		-kernel "$pv_tree$kernel" -initrd "$d/initrd-pv.img" -append "$cmdline" \
 		-drive "file=$1,if=virtio,format=raw" -cdrom "$iso" \
@@ -204,7 +211,7 @@ pv_boot_pv() {
 pv_boot_hvm() {
 	local d=$pv_dir t rc=0
 	t=$(e2e_now)
-	timeout -k 10 "${E2E_TIMEOUT:-300}" qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" \
+	timeout -k 10 "${E2E_TIMEOUT:-600}" qemu-system-x86_64 -accel "$accel" -machine pc -cpu "$cpu" \
 		-m 1024 -smp 1 -display none -no-reboot -nic none -monitor none \
 		-chardev "file,id=dbg,path=$d/seabios2.log" -device isa-debugcon,iobase=0x402,chardev=dbg \
 		-drive "file=$1,if=ide,format=raw" -cdrom "$iso" -boot order=c \

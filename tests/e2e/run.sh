@@ -226,7 +226,7 @@ mkdir -p "$work"
 tree=$(mktemp -d "${TMPDIR:-/var/tmp}/gt-e2e-tree.XXXXXX")
 # pv-to-hvm*: a loop mount of its disk and its own staging tree (pv-to-hvm.sh).
 pv_tree='' pv_dir=''
-trap '[ -z "$pv_dir" ] || ! mountpoint -q "$pv_dir/mnt" || umount "$pv_dir/mnt"
+trap '[ -z "$pv_dir" ] || ! mountpoint -q "$pv_dir/mnt" || umount -d "$pv_dir/mnt"
 [ -z "$pv_tree" ] || rm -rf "$pv_tree"
 [ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
 # Interrupted (Ctrl-C, a SIGTERM): stop the guest, and exit so that the EXIT

@@ -24,18 +24,19 @@ GT_STATE=/var/lib/gt-e2e
 
 gt_has_step() { grep -qw "$1" /etc/gt-e2e/steps 2>/dev/null; }
 
-# gt_gettys: the terminals an agetty runs on, one line, sorted.
+# gt_gettys: the terminals an agetty runs on (its controlling tty), one
+# line, sorted.
 gt_gettys() {
-	ps -eo args= | awk '$1 ~ /agetty$/ { print $NF }' | sort | tr '\n' ' ' | sed 's/ $//'
+	ps -eo tty=,comm= | awk '$2 == "agetty" { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-# gt_wait_getty TTY SECONDS: until an agetty runs on TTY.
+# gt_wait_getty TTY SECONDS: until an agetty runs on TTY (by the clock: each
+# look costs a ps under TCG).
 gt_wait_getty() {
-	_i=0
-	while [ $_i -lt $(($2 * 10)) ]; do
+	_end=$(($(cut -d. -f1 /proc/uptime) + $2))
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ]; do
 		case " $(gt_gettys) " in *" $1 "*) return 0 ;; esac
-		sleep 0.1
-		_i=$((_i + 1))
+		sleep 0.5
 	done
 	return 1
 }
