@@ -418,14 +418,14 @@ def pv_host(plan=PV_PLAN, disk=PV_DISK, offline=P2H_NOT_READY, offline_rc=0, sea
     return out
 
 
-def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare_rc=0,
+def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare=None, prepare_rc=0,
              prepared=P2H_READY, console_hvm=None, hvm=P2H_READY, uninstall_rc=0, done=True):
     out = log("pv-to-hvm", sec("console-pv", console_pv or {
         "cmdline": "root=UUID=x ro console=hvc0", "active": "hvc0", "gettys": "hvc0",
         "waited_for": "hvc0"}), sec("media", MEDIA),
         sec("detect-pv", detect_pv if plan["p2h"] else DETECT), done=done)
     if plan["prepare"]:
-        out += sec("prepare", {"ready": True, "changed": True}, prepare_rc)
+        out += sec("prepare", prepare or {"ready": True, "changed": True}, prepare_rc)
         out += sec("detect-prepared", prepared)
         out += log("pv-to-hvm", sec("console-hvm", console_hvm or {
             "cmdline": "root=UUID=x ro console=tty0 console=ttyS0", "active": "tty0 ttyS0",
@@ -435,9 +435,13 @@ def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare_rc=
     return out
 
 
-NOGRUB = {"ready": False, "changed": False, "checks": [
-    {"id": "boot_code", "ok": False, "evidence": "sector 0 holds no boot code",
-     "fix": "install the boot loader package first: apt-get install grub-pc"}]}
+# What prepare-hvm --root --disk said on 2026-12-07 (branch prepare-hvm), cut.
+NOGRUB = {"schema": 1, "result": "cannot", "changed": False, "ready": False, "exit": 4,
+          "cannot": [{"check": "boot_code", "text": "the MBR of disk.img has no boot code, and "
+                      "the guest has no GRUB for BIOS (grub-install and its i386-pc files) to "
+                      "install: install it from the distribution's media: apt-get install "
+                      "grub-pc, then run prepare-hvm again",
+                      "command": "apt-get install grub-pc"}]}
 
 
 def nogrub_host(prepare=NOGRUB, rc=1, rootdiff="", mbrdiff=""):
@@ -474,6 +478,8 @@ HOST_CASES += [
     ("pv-to-hvm: boot 1 detect says ready before prepare-hvm", "pv-to-hvm",
      pv_guest(detect_pv=P2H_READY), pv_host(), False),
     ("pv-to-hvm: prepare-hvm failed", "pv-to-hvm", pv_guest(prepare_rc=1), pv_host(), False),
+    ("pv-to-hvm: prepare-hvm changed nothing", "pv-to-hvm",
+     pv_guest(prepare={"ready": True, "changed": False}), pv_host(), False),
     ("pv-to-hvm: not ready after prepare-hvm", "pv-to-hvm",
      pv_guest(prepared=p2h_doc(False, bad=("console",))), pv_host(), False),
     ("pv-to-hvm: boot 2 gave no login prompt on ttyS0", "pv-to-hvm", pv_guest(),
@@ -489,8 +495,11 @@ HOST_CASES += [
     ("pv-to-hvm-nogrub: said ready", "pv-to-hvm-nogrub", "",
      nogrub_host(prepare=dict(NOGRUB, ready=True), rc=0), False),
     ("pv-to-hvm-nogrub: no package named", "pv-to-hvm-nogrub", "",
-     nogrub_host(prepare=with_(NOGRUB, "checks", [{"id": "boot_code", "ok": False,
-                                                   "fix": "install a boot loader"}])), False),
+     nogrub_host(prepare=with_(NOGRUB, "cannot", [{"check": "boot_code",
+                                                   "text": "install a boot loader",
+                                                   "command": None}])), False),
+    ("pv-to-hvm-nogrub: said it changed something", "pv-to-hvm-nogrub", "",
+     nogrub_host(prepare=dict(NOGRUB, changed=True)), False),
     ("pv-to-hvm-nogrub: changed a file", "pv-to-hvm-nogrub", "",
      nogrub_host(rootdiff="> /etc/default/grub f 644 10 ab"), False),
     ("pv-to-hvm-nogrub: wrote the MBR", "pv-to-hvm-nogrub", "",
