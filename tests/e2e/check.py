@@ -565,7 +565,8 @@ class PvChecker:
     def offline(self):
         c = self.c
         if not self.can("p2h"):
-            return self.skip("offline: detect --pv-to-hvm --root MNT --disk IMG says ready false", "p2h")
+            return self.skip("offline: detect --pv-to-hvm --root MNT --disk IMG says ready false",
+                             "p2h")
         d = c.doc("detect-offline", EXIT_OK, "offline: installer detect --pv-to-hvm --root --disk")
         self.not_ready(d, "offline, before boot 1")
 
@@ -607,7 +608,8 @@ class PvChecker:
         """The HVM way: SeaBIOS from the disk's own boot code."""
         c = self.c
         if not self.can("prepare"):
-            self.skip("boot 2: SeaBIOS boots the prepared disk to a login prompt on ttyS0", "prepare")
+            self.skip("boot 2: SeaBIOS boots the prepared disk to a login prompt on ttyS0",
+                      "prepare")
             self.skip("step 5: uninstall restores the MBR and the files byte for byte", "prepare")
             return
         s = c.section("seabios2")

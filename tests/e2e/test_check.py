@@ -446,7 +446,8 @@ NOGRUB = {"schema": 1, "result": "cannot", "changed": False, "ready": False, "ex
 
 def nogrub_host(prepare=NOGRUB, rc=1, rootdiff="", mbrdiff=""):
     return sec("plan", PV_PLAN) + sec("disk", PV_DISK) + sec("prepare-offline", prepare, rc) + \
-        sec("host-rootdiff", rootdiff, 1 if rootdiff else 0) + sec("host-mbrdiff", mbrdiff, 1 if mbrdiff else 0)
+        sec("host-rootdiff", rootdiff, 1 if rootdiff else 0) + \
+        sec("host-mbrdiff", mbrdiff, 1 if mbrdiff else 0)
 
 
 HOST_CASES += [
