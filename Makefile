@@ -108,6 +108,7 @@ include installer/build.mk
 -include payload/build.mk
 -include bench/build.mk
 include tests/build.mk
+include po/build.mk
 -include tests/e2e/build.mk
 -include tests/security/build.mk tests/fuzz/build.mk
 # The SBOM on the ISO and make release (before the static rule: it adds a product).

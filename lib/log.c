@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "i18n.h"
 #include "log.h"
 
 static const char *log_prog = "guest-tools";
@@ -31,7 +32,14 @@ void gt_log(enum gt_log_level level, const char *fmt, ...)
 	/* Errors are always shown, even with -q: they explain the exit code. */
 	if (level != GT_LOG_ERROR && (int)level > log_verbosity)
 		return;
-	fprintf(stderr, "%s: %s", log_prog, level == GT_LOG_WARN ? "warning: " : "");
+	fprintf(stderr, "%s: %s", log_prog,
+	        level == GT_LOG_WARN ? gt_tr("warning: ") : "");
+	/*
+	 * Errors, warnings and -v notes are for a person: in the language
+	 * chosen (lib/i18n.h). -vv's command lines are for support: English.
+	 */
+	if (level != GT_LOG_DEBUG)
+		fmt = gt_tr(fmt);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -3,6 +3,13 @@
 #   $(BUILD)/guest-agent                the static, stripped agent (make static)
 #   $(BUILD)/payload/*.deb *.rpm *.tgz  the packages (make payload)
 AGENT_SRCS := $(wildcard payload/agent/*.c)
+# The agent's own messages (scripts/po2c.py --from): linked ahead of libgt.a,
+# whose table of every message then stays out of the agent (lib/i18n.h).
+AGENT_CATALOG := $(BUILD)/gen/i18n_catalog_agent.c
+AGENT_SRCS += $(AGENT_CATALOG)
+$(AGENT_CATALOG): scripts/po2c.py po/ja.po po/fr.po
+	@mkdir -p $(@D)
+	$(PYTHON) scripts/po2c.py $@ po/ja.po po/fr.po --from payload/agent/ --from lib/
 
 # The PV-addons version the agent publishes (attr/PVAddons/Major, Minor,
 # Micro and BuildVersion): integers, as xapi parses them with int_of_string

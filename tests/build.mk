@@ -115,6 +115,13 @@ check-prepare-hvm: static
 CHECK_SUITES += check-prepare-hvm
 CHECK_SUITES += check-unit check-asan check-cli check-peer check-integration check-format \
 	check-integration-asan check-integration-valgrind check-i686 check-static-deps
+# The Ansible collection and the cloud-init snippet in contrib/, run for real:
+# ansible-playbook against two chroot copies of the integration suite's Debian
+# root (needs root and the ISO), ansible-lint, cloud-init schema.
+.PHONY: check-fleet
+check-fleet: iso
+	@REAL_ISO=$(BUILD)/guest-tools.iso $(PYTHON) tests/fleet/run.py $(BUILD)/results
+CHECK_SUITES += check-fleet
 # Checks of the sources themselves, no build needed: the Python suites' one
 # harness (tests/lib/harness.py) and that every suite counts through it;
 # every message the programs print whole on one source line; the rule of the

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "actions/drivers.h"
+#include "i18n.h"
 #include "detect/detect.h"
 #include "manifest.h"
 
@@ -35,6 +36,7 @@ int gt_advice_install(struct gt_driver_plan *p, const struct gt_detect *d,
  * gt_advice_refusal - the one line install fails with on another hypervisor
  * without --force, into @buf. Returns @buf.
  */
-const char *gt_advice_refusal(const struct gt_driver_plan *p, char *buf, size_t size);
+const char *gt_advice_refusal(const struct gt_driver_plan *p, enum gt_lang lang,
+                              char *buf, size_t size);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 bool gt_drivers_cover_emulated(const struct gt_virt *v, const struct gt_driver_plan *p)
 {
@@ -143,6 +144,7 @@ void gt_drivers_plan_free(struct gt_driver_plan *p)
 		gt_strv_free(p->steps[i].argv);
 		gt_strv_free(p->steps[i].backups);
 		free(p->steps[i].description);
+		free(p->steps[i].shown);
 	}
 	free(p->steps);
 	gt_warnings_free(p->warnings, p->n_warnings);
@@ -230,9 +232,9 @@ void gt_drivers_plan_print(const struct gt_driver_plan *p, FILE *fp)
 	size_t i;
 
 	for (i = 0; i < p->n_steps; i++)
-		fprintf(fp, "  %zu. %s\n", i + 1, p->steps[i].description);
+		fprintf(fp, "  %zu. %s\n", i + 1, p->steps[i].shown);
 	for (i = 0; i < p->n_warnings; i++)
-		fprintf(fp, "Warning: %s\n", p->warnings[i].message);
+		fprintf(fp, gt_tr("Warning: %s\n"), p->warnings[i].shown);
 	if (p->reboot_needed && p->blkfront_available && p->netfront_available)
-		fprintf(fp, "Reboot to switch to the PV drivers (PVHVM).\n");
+		fprintf(fp, gt_tr("Reboot to switch to the PV drivers (PVHVM).\n"));
 }

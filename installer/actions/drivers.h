@@ -49,7 +49,8 @@ struct gt_driver_step {
 	 * means removing what the command made.
 	 */
 	char **backups;
-	char *description; /* one line for the plan shown to the user */
+	char *description; /* one line for the plan: English (the JSON) */
+	char *shown;       /* the same in the user's language (lib/i18n.h) */
 };
 
 #define GT_PLATFORM_MAX_DRIVERS 4

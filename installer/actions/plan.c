@@ -9,6 +9,7 @@
 #include "error.h"
 #include "log.h"
 #include "strv.h"
+#include "i18n.h"
 
 /*
  * The payload family for @di: its own (rpm, deb) when the root holds that
@@ -63,32 +64,40 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
 }
 
 const char *gt_plan_note(const struct gt_distro *di, const struct gt_manifest_entry *e,
-                         char *buf, size_t size)
+                         enum gt_lang lang, char *buf, size_t size)
 {
 	if (!e || e->family != GT_FAMILY_TGZ)
 		return NULL;
 	if (strcmp(di->family, "tgz") == 0 && di->package_tool)
 		snprintf(
 		        buf, size,
-		        "%s is this system's package tool and the media has no %s package: the agent is installed from %s, which %s will not list (installer uninstall removes it)",
+		        gt_tr_in(
+		                lang,
+		                "%s is this system's package tool and the media has no %s package: the agent is installed from %s, which %s will not list (installer uninstall removes it)"),
 		        di->package_tool, di->package_tool, e->dest, di->package_tool);
 	else if (strcmp(di->family, "tgz") == 0)
 		return NULL;
 	else if (strcmp(di->family, "unknown") == 0)
 		snprintf(
 		        buf, size,
-		        "the package family of this system is unknown (no ID_LIKE, package database or known ID): the agent is installed from %s, outside any package database",
+		        gt_tr_in(
+		                lang,
+		                "the package family of this system is unknown (no ID_LIKE, package database or known ID): the agent is installed from %s, outside any package database"),
 		        e->dest);
 	else if (!di->package_tool)
 		snprintf(
 		        buf, size,
-		        "this system is %s-based (%s) but the root has no %s database: the agent is installed from %s instead, outside any package database",
+		        gt_tr_in(
+		                lang,
+		                "this system is %s-based (%s) but the root has no %s database: the agent is installed from %s instead, outside any package database"),
 		        di->family, di->family_evidence ? di->family_evidence : "?",
 		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family, e->dest);
 	else
 		snprintf(
 		        buf, size,
-		        "no %s package on the media serves %s %s: the agent is installed from %s instead, which %s will not list (installer uninstall removes it)",
+		        gt_tr_in(
+		                lang,
+		                "no %s package on the media serves %s %s: the agent is installed from %s instead, which %s will not list (installer uninstall removes it)"),
 		        di->family, di->id[0] ? di->id : "this distribution",
 		        di->version_id, e->dest, di->package_tool);
 	return buf;

@@ -8,6 +8,7 @@
 
 #include "detect/detect.h"
 #include "manifest.h"
+#include "i18n.h"
 
 /* What the installer knows about the guest when it looks for a payload. */
 struct gt_plan_query {
@@ -60,6 +61,6 @@ int gt_plan_payload(const struct gt_manifest *m, const struct gt_detect *d,
  * unknown, a sentence that says so and why, written into @buf; else NULL.
  */
 const char *gt_plan_note(const struct gt_distro *di, const struct gt_manifest_entry *e,
-                         char *buf, size_t size);
+                         enum gt_lang lang, char *buf, size_t size);
 
 #endif

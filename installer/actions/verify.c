@@ -9,6 +9,7 @@
 #include "actions/service.h"
 #include "strv.h"
 #include "actions/verify.h"
+#include "i18n.h"
 
 static char *dup_field(char *const *f, size_t i)
 {
@@ -134,25 +135,27 @@ void gt_verify_json(struct gt_json *j, const struct gt_verify *v)
 
 void gt_verify_human(FILE *fp, const struct gt_verify *v, const struct gt_root *root)
 {
-	if (!v->recorded) {
-		fprintf(fp, "Agent:          not installed by guest-tools\n");
+	/* A record with no package: prepare-hvm's changes alone (status lists them). */
+	if (!v->recorded || !v->package) {
+		fprintf(fp, gt_tr("Agent:          not installed by guest-tools\n"));
 		return;
 	}
-	fprintf(fp, "Agent:          %s %s (%s), %s, %s%s\n",
+	fprintf(fp, gt_tr("Agent:          %s %s (%s), %s, %s%s\n"),
 	        v->package ? v->package : "?",
-	        v->installed_version ? v->installed_version : "(missing!)",
-	        v->family ? v->family : "?", v->enabled ? "enabled" : "NOT enabled",
-	        !root->host  ? "not started (--root)"
-	        : v->running ? "running"
+	        v->installed_version ? v->installed_version : gt_tr("(missing!)"),
+	        v->family ? v->family : "?",
+	        v->enabled ? gt_tr("enabled") : gt_tr("NOT enabled"),
+	        !root->host  ? gt_tr("not started (--root)")
+	        : v->running ? gt_tr("running")
 	        : v->running_expected
-	                ? "NOT running"
-	                : "not running (it runs only on Xen: expected here)",
+	                ? gt_tr("NOT running")
+	                : gt_tr("not running (it runs only on Xen: expected here)"),
 	        "");
-	fprintf(fp, "Installed by:   run %s from guest-tools %s\n",
+	fprintf(fp, gt_tr("Installed by:   run %s from guest-tools %s\n"),
 	        v->run_id ? v->run_id : "?", v->iso_version ? v->iso_version : "?");
 	if (v->reboot_needed)
 		fprintf(fp,
-		        "Reboot:         needed, to switch to the PV drivers (PVHVM)\n");
+		        gt_tr("Reboot:         needed, to switch to the PV drivers (PVHVM)\n"));
 	else
-		fprintf(fp, "Reboot:         not needed\n");
+		fprintf(fp, gt_tr("Reboot:         not needed\n"));
 }

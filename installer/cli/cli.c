@@ -6,7 +6,18 @@
 
 #include "cli/cli.h"
 #include "cli/exitcode.h"
+#include "i18n.h"
 #include "log.h"
+
+/* With -v: why a language the environment asks for is not used (lib/i18n.h). */
+static void say_language(void)
+{
+	const struct gt_lang_choice *c = gt_i18n_choice();
+
+	if (c->fallback)
+		gt_info("messages in English: %s=%s: %s", c->variable, c->value,
+		        c->fallback);
+}
 
 int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
                  const char *usage, struct gt_cli *o)
@@ -119,7 +130,7 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 			o->verbosity++;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(gt_tr(usage), stdout);
 			return GT_EXIT_OK;
 		default:
 			gt_err("%s: unknown option or missing argument '%s'\nTry 'installer %s --help'.",
@@ -143,5 +154,6 @@ int gt_cli_parse(int argc, char **argv, const char *name, unsigned allowed,
 		return GT_EXIT_USAGE;
 	}
 	gt_log_init(NULL, o->verbosity);
+	say_language();
 	return -1;
 }

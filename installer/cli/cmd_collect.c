@@ -34,6 +34,7 @@
 #include "error.h"
 #include "cli/exitcode.h"
 #include "io.h"
+#include "i18n.h"
 #include "log.h"
 #include "root.h"
 #include "strv.h"
@@ -661,14 +662,14 @@ static int publish(const char *tmp, const char *out, bool force)
 }
 
 static const char usage[] =
-        "Usage: installer collect OUT.tar.gz [--root DIR] [--force] [-q] [-v]\n\n"
-        "Write a support bundle: the files `installer detect` reads, so that\n"
-        "`installer detect --root <unpacked bundle>` gives the same verdict\n"
-        "elsewhere. Reads only (besides writing OUT).\n\n"
-        "  --root DIR   collect from DIR instead of this system\n"
-        "  -f, --force  replace OUT if it exists\n"
-        "  -q, -v       quieter, more verbose (-vv lists what was skipped)\n"
-        "  -h, --help   show this help\n";
+        N_("Usage: installer collect OUT.tar.gz [--root DIR] [--force] [-q] [-v]\n\n"
+           "Write a support bundle: the files `installer detect` reads, so that\n"
+           "`installer detect --root <unpacked bundle>` gives the same verdict\n"
+           "elsewhere. Reads only (besides writing OUT).\n\n"
+           "  --root DIR   collect from DIR instead of this system\n"
+           "  -f, --force  replace OUT if it exists\n"
+           "  -q, -v       quieter, more verbose (-vv lists what was skipped)\n"
+           "  -h, --help   show this help\n");
 
 int cmd_collect(int argc, char **argv)
 {
@@ -747,7 +748,7 @@ int cmd_collect(int argc, char **argv)
 		goto out;
 	}
 	if (stat(out, &st) == 0 && gt_log_verbosity() > GT_LOG_ERROR)
-		printf("%s: %zu entries, %lld bytes\n", out, entries,
+		printf(gt_tr("%s: %zu entries, %lld bytes\n"), out, entries,
 		       (long long)st.st_size);
 	rc = fflush(stdout) == 0 ? GT_EXIT_OK : GT_EXIT_FAILURE;
 out:

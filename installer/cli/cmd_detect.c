@@ -13,9 +13,10 @@
 #include "detect/pv_to_hvm.h"
 #include "error.h"
 #include "cli/exitcode.h"
+#include "i18n.h"
 #include "log.h"
 
-static const char usage[] =
+static const char usage[] = N_(
         "Usage: installer detect [--root DIR] [--json] [--pv-to-hvm] [--disk PATH] [-q] [-v]\n\n"
         "Describe this guest: distribution, architecture, init system,\n"
         "virtualization mode with per-device evidence, and root filesystem.\n"
@@ -29,7 +30,7 @@ static const char usage[] =
         "              opened read-only); default: the disk holding /boot, none\n"
         "              under --root; implies --pv-to-hvm\n"
         "  -q, -v      quieter, more verbose (-v shows the evidence)\n"
-        "  -h, --help  show this help\n";
+        "  -h, --help  show this help\n");
 
 int cmd_detect(int argc, char **argv)
 {
@@ -76,8 +77,7 @@ int cmd_detect(int argc, char **argv)
 		}
 		if (ret < 0) {
 			gt_err("%s: cannot read the boot disk: %s (give --disk a disk image or block device that can be read)",
-			       o.disk ? o.disk : "the disk holding /boot",
-			       gt_strerror(ret));
+			       o.disk, gt_strerror(ret));
 			rc = GT_EXIT_USAGE;
 			goto out;
 		}
@@ -98,8 +98,8 @@ int cmd_detect(int argc, char **argv)
 
 		if (strcmp(d->warnings[i].code, "malformed-file") != 0)
 			continue;
-		gt_err("%s", gt_root_display(root, d->warnings[i].message, shown,
-		                             sizeof(shown)));
+		gt_err("%s",
+		       gt_root_display(root, d->warnings[i].shown, shown, sizeof(shown)));
 		if (rc == GT_EXIT_OK)
 			rc = GT_EXIT_INPUT;
 	}

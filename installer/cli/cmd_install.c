@@ -33,6 +33,7 @@
 #include "transaction/statedir.h"
 #include "json.h"
 #include "media/leftover.h"
+#include "i18n.h"
 #include "log.h"
 #include "manifest.h"
 #include "media/media.h"
@@ -45,7 +46,7 @@
 #include "testseam/testseam.h"
 #include "actions/verify.h"
 
-static const char usage[] =
+static const char usage[] = N_(
         "Usage: installer install [--root DIR] [--media PATH] [--dry-run] [--yes] [--json]\n"
         "                         [--log FILE] [-d DISTRO -m MAJOR] [--force] [-q] [-v]\n\n"
         "Install the guest agent and check the PV-driver setup.\n\n"
@@ -64,7 +65,7 @@ static const char usage[] =
         "                  bad (logged loudly; only when this installer has keys)\n"
         "  --allow-downgrade  install media older than the guest-tools or agent\n"
         "                  version installed (refused otherwise, exit 13)\n"
-        "See installer(8) for the exit codes.\n";
+        "See installer(8) for the exit codes.\n");
 
 #define MANIFEST_MAX GT_MANIFEST_MAX_SIZE
 #define LOG_PATH     "/var/log/guest-tools/install.log"
@@ -108,20 +109,35 @@ static char *start_dir(void)
 	return out;
 }
 
-static int fail(struct run *r, int rc, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int fail(struct run *r, int rc, const char *fmt, ...)
+/*
+ * The run fails with @message (English: the JSON and the install log), and
+ * @shown, the same in the user's language, on stderr.
+ */
+static int fail_said(struct run *r, int rc, const char *message, const char *shown)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
-	va_end(ap);
-	gt_err("%s", r->message);
+	snprintf(r->message, sizeof(r->message), "%s", message);
+	gt_log(GT_LOG_ERROR, "%s", shown);
 	if (!r->result)
 		r->result = "failed";
 	r->rc = rc;
 	return rc;
+}
+
+static int fail(struct run *r, int rc, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int fail(struct run *r, int rc, const char *fmt, ...)
+{
+	/* A translation takes more bytes than the English (UTF-8). */
+	char message[sizeof(r->message)], shown[2 * sizeof(r->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(shown, sizeof(shown), gt_tr(fmt), ap);
+	va_end(ap);
+	return fail_said(r, rc, message, shown);
 }
 
 /*
@@ -159,8 +175,8 @@ static bool confirm(const struct run *r)
 		return false;
 	if (r->o.yes || !isatty(0))
 		return true;
-	fprintf(stderr, "Install %s %s (%s) from %s? [y/N] ", r->pkg.name, r->pkg.version,
-	        r->payload->dest, r->media->description);
+	fprintf(stderr, gt_tr("Install %s %s (%s) from %s? [y/N] "), r->pkg.name,
+	        r->pkg.version, r->payload->dest, r->media->description);
 	if (!read_answer(answer, sizeof(answer)))
 		return false;
 	return answer[0] == 'y' || answer[0] == 'Y';
@@ -578,26 +594,27 @@ static void report_json(const struct run *r)
 static void report_human(const struct run *r)
 {
 	if (strcmp(r->result, "planned") == 0) {
-		printf("Plan (dry run, nothing changed):\n");
-		printf("  media:    %s\n", r->media->description);
-		printf("  payload:  %s (%s, sha256 verified)\n", r->payload->dest,
+		fputs(gt_tr("Plan (dry run, nothing changed):\n"), stdout);
+		printf(gt_tr("  media:    %s\n"), r->media->description);
+		printf(gt_tr("  payload:  %s (%s, sha256 verified)\n"), r->payload->dest,
 		       gt_manifest_family_name(r->payload->family));
-		printf("  install:  %s %s%s%s\n", r->pkg.name, r->pkg.version,
-		       r->previous ? ", replacing " : "", r->previous ? r->previous : "");
+		printf(gt_tr("  install:  %s %s%s%s\n"), r->pkg.name, r->pkg.version,
+		       r->previous ? gt_tr(", replacing ") : "",
+		       r->previous ? r->previous : "");
 		for (size_t i = 0; r->drivers && i < r->drivers->n_steps; i++)
-			printf("  drivers:  %s\n", r->drivers->steps[i].description);
+			printf(gt_tr("  drivers:  %s\n"), r->drivers->steps[i].shown);
 		return;
 	}
 	if (strcmp(r->result, "unchanged") == 0)
-		printf("%s %s is already installed: nothing to change.\n", r->pkg.name,
-		       r->pkg.version);
+		printf(gt_tr("%s %s is already installed: nothing to change.\n"),
+		       r->pkg.name, r->pkg.version);
 	else if (strcmp(r->result, "installed") == 0)
-		printf("Installed %s %s from %s (%s).\n", r->pkg.name, r->pkg.version,
-		       r->payload->dest, r->media->description);
+		printf(gt_tr("Installed %s %s from %s (%s).\n"), r->pkg.name,
+		       r->pkg.version, r->payload->dest, r->media->description);
 	if (r->verify)
 		gt_verify_human(stdout, r->verify, r->root);
 	if (r->d && r->d->rootfs->flagged)
-		printf("Note: the root filesystem is %s; see 'installer detect'.\n",
+		printf(gt_tr("Note: the root filesystem is %s; see 'installer detect'.\n"),
 		       r->d->rootfs->on_disk_type ? r->d->rootfs->on_disk_type
 		                                  : r->d->rootfs->type);
 }
@@ -804,7 +821,7 @@ int cmd_install(int argc, char **argv)
 		char shown[4200];
 
 		if (strcmp(r.d->warnings[i].code, "malformed-file") == 0)
-			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].message,
+			gt_warn("%s", gt_root_display(r.root, r.d->warnings[i].shown,
 			                              shown, sizeof(shown)));
 	}
 	if (strcmp(r.d->virt->hypervisor, "container") == 0 ||
@@ -832,10 +849,12 @@ int cmd_install(int argc, char **argv)
 	 * gets its advice, and the agent only with --force (installer(8)). */
 	ret = gt_advice_install(r.drivers, r.d, r.payload, r.o.json ? NULL : stdout);
 	if (ret > 0 && !r.o.force && !r.o.dry_run) {
-		char why[512];
+		char why[512], shown[1024];
 
-		fail(&r, GT_EXIT_NOT_XEN, "%s",
-		     gt_advice_refusal(r.drivers, why, sizeof(why)));
+		fail_said(&r, GT_EXIT_NOT_XEN,
+		          gt_advice_refusal(r.drivers, GT_LANG_EN, why, sizeof(why)),
+		          gt_advice_refusal(r.drivers, gt_i18n_choice()->lang, shown,
+		                            sizeof(shown)));
 		goto out;
 	}
 	if (ret < 0) {
@@ -843,7 +862,7 @@ int cmd_install(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < r.drivers->n_warnings; i++)
-		gt_warn("%s", r.drivers->warnings[i].message);
+		gt_warn("%s", r.drivers->warnings[i].shown);
 	ret = gt_pkg_installed_version(r.root, gt_manifest_family_name(r.payload->family),
 	                               r.pkg.name, &r.previous);
 	if (ret < 0)

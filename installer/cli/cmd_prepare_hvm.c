@@ -98,11 +98,16 @@ static int lock_state(struct run *r)
 		return fail(r, GT_EXIT_FAILURE, "%s: %s; nothing was changed", shown,
 		            gt_strerror(ret));
 	ret = gt_state_lock(r->state, GT_LOCK_WAIT_SECONDS, &holder);
-	if (ret == -EWOULDBLOCK)
+	if (ret == -EWOULDBLOCK) {
+		char pid[32] = "whose pid cannot be read";
+
+		if (holder > 0)
+			snprintf(pid, sizeof(pid), "pid %d", (int)holder);
 		return fail(
 		        r, GT_EXIT_BUSY,
-		        "another installer run (pid %d) holds %s/lock; waited %d s. Let it finish, then run again; nothing was changed",
-		        (int)holder, shown, GT_LOCK_WAIT_SECONDS);
+		        "another installer run (%s) holds %s/lock; waited %d s. Let it finish, then run again; nothing was changed",
+		        pid, shown, GT_LOCK_WAIT_SECONDS);
+	}
 	if (ret < 0)
 		return fail(r, ret == -GT_EUNSAFE ? GT_EXIT_UNSAFE : GT_EXIT_FAILURE,
 		            "%s/lock: cannot take the lock: %s; nothing was changed",
@@ -126,7 +131,7 @@ static int lock_state(struct run *r)
 	}
 	r->recovered = what != GT_RECOVERED_NOTHING;
 	if (r->recovered)
-		gt_warn("an interrupted earlier run was %s first",
+		gt_warn("an interrupted run was %s first",
 		        what == GT_RECOVERED_COMMIT ? "completed" : "rolled back");
 	gt_undo_report_clear(&r->undo);
 	return 0;

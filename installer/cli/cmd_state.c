@@ -19,10 +19,11 @@
 #include "transaction/rollback.h"
 #include "transaction/statedir.h"
 #include "json.h"
+#include "i18n.h"
 #include "log.h"
 #include "actions/verify.h"
 
-static const char verify_usage[] =
+static const char verify_usage[] = N_(
         "Usage: installer verify [--root DIR] [--json] [-q] [-v]\n\n"
         "Check the installation: the agent installed, enabled and running, the\n"
         "virtualization mode and its devices, whether a reboot is due.\n"
@@ -30,17 +31,17 @@ static const char verify_usage[] =
         "  --root DIR  check the guest image mounted at DIR instead of this system\n"
         "  --json      print one JSON object on stdout\n"
         "  -q, -v      quieter, more verbose\n"
-        "  -h, --help  show this help\n";
+        "  -h, --help  show this help\n");
 static const char status_usage[] =
-        "Usage: installer status [--root DIR] [--json] [-q] [-v]\n\n"
-        "Show what guest-tools installed, by which run, from which ISO version.\n"
-        "Exit 8 when the installed record cannot be read, 12 when the state\n"
-        "directory is not one to trust (see installer(8)).\n\n"
-        "  --root DIR  read the record of the guest image mounted at DIR\n"
-        "  --json      print one JSON object on stdout\n"
-        "  -q, -v      quieter, more verbose\n"
-        "  -h, --help  show this help\n";
-static const char uninstall_usage[] =
+        N_("Usage: installer status [--root DIR] [--json] [-q] [-v]\n\n"
+           "Show what guest-tools installed, by which run, from which ISO version.\n"
+           "Exit 8 when the installed record cannot be read, 12 when the state\n"
+           "directory is not one to trust (see installer(8)).\n\n"
+           "  --root DIR  read the record of the guest image mounted at DIR\n"
+           "  --json      print one JSON object on stdout\n"
+           "  -q, -v      quieter, more verbose\n"
+           "  -h, --help  show this help\n");
+static const char uninstall_usage[] = N_(
         "Usage: installer uninstall [--root DIR] [--dry-run] [--yes] [--json] [-k] [-q] [-v]\n\n"
         "Remove what the installer's record says it installed, restore the files it\n"
         "backed up, check that everything is as it was before the first install, and\n"
@@ -52,7 +53,7 @@ static const char uninstall_usage[] =
         "  --json         print one JSON object on stdout\n"
         "  -k             accepted for compatibility; the kernel is never changed\n"
         "  -q, -v         quieter, more verbose\n"
-        "  -h, --help     show this help\n";
+        "  -h, --help     show this help\n");
 
 /* Open the root and detect; prints and returns an exit code on failure, or -1. */
 static int setup(const struct gt_cli *o, struct gt_root **root, struct gt_detect **d)
@@ -244,16 +245,18 @@ int cmd_status(int argc, char **argv)
 		gt_json_end_object(&j);
 		gt_json_finish(&j);
 	} else if (rc != GT_EXIT_OK) {
-		printf("What guest-tools installed here is not known: its record cannot be read (see above).\n");
+		printf(gt_tr(
+		        "What guest-tools installed here is not known: its record cannot be read (see above).\n"));
 	} else if (!log) {
-		printf("guest-tools is not installed here.\n");
+		printf(gt_tr("guest-tools is not installed here.\n"));
 	} else {
 		size_t i;
 
 		gt_verify_human(stdout, v, root);
 		if (log->uninstalling)
-			printf("An uninstall was interrupted: 'installer uninstall' finishes it.\n");
-		printf("Changes recorded (undone by 'installer uninstall'):\n");
+			printf(gt_tr(
+			        "An uninstall was interrupted: 'installer uninstall' finishes it.\n"));
+		printf(gt_tr("Changes recorded (undone by 'installer uninstall'):\n"));
 		for (i = 0; i < log->count; i++) {
 			const struct gt_journal_record *r = &log->records[i];
 
@@ -263,11 +266,12 @@ int cmd_status(int argc, char **argv)
 			printf("  %-8s", r->kind);
 			for (size_t k = 0; k < 2 && r->fields[k]; k++)
 				printf(" %s", r->fields[k]);
-			printf("%s\n", log->undone[i] ? "   (undone)" : "");
+			printf("%s\n", log->undone[i] ? gt_tr("   (undone)") : "");
 		}
 	}
 	if (journal && rc == GT_EXIT_OK && !o.json)
-		printf("A run was interrupted (its journal is there): the next install or uninstall finishes it.\n");
+		printf(gt_tr(
+		        "A run was interrupted (its journal is there): the next install or uninstall finishes it.\n"));
 	gt_journal_log_free(log);
 	gt_state_close(st);
 	gt_verify_free(v);
@@ -359,8 +363,8 @@ int cmd_uninstall(int argc, char **argv)
 	if (ret == 0 && u.n_left == 0 && what != GT_RECOVERED_UNINSTALL) {
 		if (what != GT_RECOVERED_NOTHING)
 			gt_warn("an interrupted run was %s first",
-			        what == GT_RECOVERED_COMMIT ? "completed"
-			                                    : "rolled back");
+			        what == GT_RECOVERED_COMMIT ? gt_tr("completed")
+			                                    : gt_tr("rolled back"));
 		ret = gt_journal_load(st, GT_INSTALLED_NAME, &log, &err);
 		if (ret == 0)
 			ret = gt_rollback_uninstall(st, &gt_actions_undo_ops, &u, &err);
@@ -405,14 +409,17 @@ report:
 		               rc, log, &u);
 	} else if (rc == GT_EXIT_OK) {
 		if (strcmp(result, "not-installed") == 0)
-			printf("guest-tools is not installed here: nothing to remove.\n");
+			printf(gt_tr(
+			        "guest-tools is not installed here: nothing to remove.\n"));
 		else
-			printf("%s the changes of guest-tools' installation%s.\n",
-			       o.dry_run ? "Would undo" : "Undid",
-			       o.dry_run ? ""
-			                 : ", and checked that everything is as it was");
+			printf(gt_tr("%s the changes of guest-tools' installation%s.\n"),
+			       o.dry_run ? gt_tr("Would undo") : gt_tr("Undid"),
+			       o.dry_run
+			               ? ""
+			               : gt_tr(", and checked that everything is as it was"));
 	} else if (rc == GT_EXIT_INCOMPLETE) {
-		printf("Could not fully undo the changes of guest-tools' installation.\n");
+		printf(gt_tr(
+		        "Could not fully undo the changes of guest-tools' installation.\n"));
 	}
 	gt_undo_report_clear(&u);
 	gt_journal_log_free(log);

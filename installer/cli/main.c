@@ -9,30 +9,31 @@
 
 #include "cli/cmd.h"
 #include "cli/exitcode.h"
+#include "i18n.h"
 #include "log.h"
 
 static const struct gt_command commands[] = {
 	{ "detect", cmd_detect,
-	  "describe this guest: distro, arch, init, virtualization, root fs" },
-	{ "install", cmd_install, "install the agent from the guest-tools media" },
-	{ "verify", cmd_verify, "check the installation (use after the reboot)" },
-	{ "status", cmd_status, "show what guest-tools installed" },
-	{ "uninstall", cmd_uninstall, "remove what guest-tools installed" },
-	{ "collect", cmd_collect, "write a support bundle of what detect reads" },
+	  N_("describe this guest: distro, arch, init, virtualization, root fs") },
+	{ "install", cmd_install, N_("install the agent from the guest-tools media") },
+	{ "verify", cmd_verify, N_("check the installation (use after the reboot)") },
+	{ "status", cmd_status, N_("show what guest-tools installed") },
+	{ "uninstall", cmd_uninstall, N_("remove what guest-tools installed") },
+	{ "collect", cmd_collect, N_("write a support bundle of what detect reads") },
 	{ "prepare-hvm", cmd_prepare_hvm,
-	  "before switching a PV guest to HVM: apply the safe fixes" },
+	  N_("before switching a PV guest to HVM: apply the safe fixes") },
 };
 
 static void usage(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "Usage: installer [--version] [--help] COMMAND [OPTIONS]\n\n"
-	            "Commands:\n");
+	fputs(gt_tr("Usage: installer [--version] [--help] COMMAND [OPTIONS]\n\nCommands:\n"),
+	      fp);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(fp, "\nRun 'installer COMMAND --help' for a command's options.\n"
-	            "See installer(8) for the exit codes.\n");
+		fprintf(fp, "  %-10s %s\n", commands[i].name, gt_tr(commands[i].help));
+	fputs(gt_tr("\nRun 'installer COMMAND --help' for a command's options.\nSee installer(8) for the exit codes.\n"),
+	      fp);
 }
 
 int main(int argc, char **argv)
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 	size_t i;
 
 	gt_log_init("installer", GT_LOG_WARN);
+	gt_i18n_init();
 	if (argc < 2) {
 		usage(stderr);
 		return GT_EXIT_USAGE;

@@ -30,15 +30,37 @@ const char *gt_bootcfg_kind_name(enum gt_bootcfg_kind k)
 	                                     : "extlinux";
 }
 
-/* An entry in the making: GRUB 2 places it in the menu tree. */
+/* An entry in the making: where GRUB 2's menu tree puts it. */
+struct node {
+	int top;         /* its top-level index */
+	int sub;         /* its index inside a submenu, or -1 */
+	char *id;        /* its --id / $menuentry_id_option, or NULL */
+	char *sub_id;    /* the id of its submenu, or NULL */
+	char *sub_title; /* the title of its submenu, or NULL */
+};
+
 struct building {
 	struct gt_bootcfg *c;
-	int *top;       /* per entry: its top-level index */
-	int *sub;       /* per entry: its index inside a submenu, or -1 */
-	char **ids;     /* per entry: its --id / $menuentry_id_option, or NULL */
-	char **sub_ids; /* per entry: the id or title of its submenu, or NULL */
-	char **sub_titles;
+	struct node *nodes; /* one per entry of c */
 };
+
+/* The next line of *@p, cut at its newline (empty lines too, so that line
+ * numbers hold, unlike strtok); NULL at the end. */
+static char *next_line(char **p)
+{
+	char *line = *p, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = line + strlen(line);
+	}
+	return line;
+}
 
 /* The next word of @p (quotes removed, "\'" kept), advanced; NULL at the end. */
 static char *next_word(const char **p)
@@ -81,52 +103,39 @@ static int add_entry(struct building *b, const char *title, int top, int sub,
 	struct gt_bootcfg *c = b->c;
 	size_t n = c->nentries;
 	struct gt_bootcfg_entry *e = realloc(c->entries, (n + 1) * sizeof(*e));
-	int *t, *s;
-	char **i, **si, **st;
+	struct node *nd;
 
 	if (!e)
 		return -ENOMEM;
 	c->entries = e;
 	memset(&e[n], 0, sizeof(e[n]));
-	t = realloc(b->top, (n + 1) * sizeof(*t));
-	if (t)
-		b->top = t;
-	s = realloc(b->sub, (n + 1) * sizeof(*s));
-	if (s)
-		b->sub = s;
-	i = realloc(b->ids, (n + 1) * sizeof(*i));
-	if (i)
-		b->ids = i;
-	si = realloc(b->sub_ids, (n + 1) * sizeof(*si));
-	if (si)
-		b->sub_ids = si;
-	st = realloc(b->sub_titles, (n + 1) * sizeof(*st));
-	if (st)
-		b->sub_titles = st;
-	if (!t || !s || !i || !si || !st)
+	nd = realloc(b->nodes, (n + 1) * sizeof(*nd));
+	if (!nd)
 		return -ENOMEM;
-	b->top[n] = top;
-	b->sub[n] = sub;
-	b->ids[n] = id ? strdup(id) : NULL;
-	b->sub_ids[n] = sub_id ? strdup(sub_id) : NULL;
-	b->sub_titles[n] = sub_title ? strdup(sub_title) : NULL;
+	b->nodes = nd;
+	b->nodes[n].top = top;
+	b->nodes[n].sub = sub;
+	b->nodes[n].id = id ? strdup(id) : NULL;
+	b->nodes[n].sub_id = sub_id ? strdup(sub_id) : NULL;
+	b->nodes[n].sub_title = sub_title ? strdup(sub_title) : NULL;
 	e[n].title = strdup(title ? title : "");
 	e[n].cmdline = strdup("");
 	c->nentries++;
-	if (!e[n].title || !e[n].cmdline || (id && !b->ids[n]) ||
-	    (sub_id && !b->sub_ids[n]) || (sub_title && !b->sub_titles[n]))
+	if (!e[n].title || !e[n].cmdline || (id && !b->nodes[n].id) ||
+	    (sub_id && !b->nodes[n].sub_id) || (sub_title && !b->nodes[n].sub_title))
 		return -ENOMEM;
 	return 0;
 }
 
-/* The per-entry arrays of @b (their strings freed by the caller). */
-static void building_free_arrays(struct building *b)
+/* The nodes of @b's first @n entries, and their strings. */
+static void building_free(struct building *b, size_t n)
 {
-	free(b->top);
-	free(b->sub);
-	free(b->ids);
-	free(b->sub_ids);
-	free(b->sub_titles);
+	for (size_t i = 0; b->nodes && i < n; i++) {
+		free(b->nodes[i].id);
+		free(b->nodes[i].sub_id);
+		free(b->nodes[i].sub_title);
+	}
+	free(b->nodes);
 }
 
 /* An entry with no menu tree (GRUB legacy, extlinux): one top-level item. */
@@ -135,7 +144,7 @@ static int add_plain_entry(struct gt_bootcfg *c, const char *title)
 	struct building b = { .c = c };
 	int ret = add_entry(&b, title, (int)c->nentries, -1, NULL, NULL, NULL);
 
-	building_free_arrays(&b); /* no id or submenu strings were made */
+	free(b.nodes); /* a plain entry's node holds no string */
 	return ret;
 }
 
@@ -210,8 +219,7 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 	size_t no = 0;
 	int ret = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		const char *rest;
 
 		no++;
@@ -309,15 +317,17 @@ static int parse_grub2(struct building *b, char *text, const char *saved)
 /* Entry @i matches a GRUB 2 default component at its level? */
 static bool grub2_match(const struct building *b, size_t i, const char *want, bool in_sub)
 {
-	const char *title = in_sub           ? b->c->entries[i].title
-	                    : b->sub[i] >= 0 ? b->sub_titles[i]
-	                                     : b->c->entries[i].title;
-	const char *id = in_sub ? b->ids[i] : b->sub[i] >= 0 ? b->sub_ids[i] : b->ids[i];
+	const char *title = in_sub                 ? b->c->entries[i].title
+	                    : b->nodes[i].sub >= 0 ? b->nodes[i].sub_title
+	                                           : b->c->entries[i].title;
+	const char *id = in_sub                 ? b->nodes[i].id
+	                 : b->nodes[i].sub >= 0 ? b->nodes[i].sub_id
+	                                        : b->nodes[i].id;
 	char *end;
 	long n = strtol(want, &end, 10);
 
 	if (*want && !*end)
-		return in_sub ? b->sub[i] == n : b->top[i] == n;
+		return in_sub ? b->nodes[i].sub == n : b->nodes[i].top == n;
 	return (id && strcmp(id, want) == 0) || (title && strcmp(title, want) == 0);
 }
 
@@ -332,9 +342,11 @@ static int resolve_grub2(const struct building *b, const char *spec)
 		if (!grub2_match(b, i, first, false))
 			continue;
 		if (!gt)
-			return b->sub[i] < 0 ? (int)i : -1; /* a submenu is no kernel */
-		for (size_t k = i; k < b->c->nentries && b->top[k] == b->top[i]; k++)
-			if (b->sub[k] >= 0 && grub2_match(b, k, gt + 1, true))
+			return b->nodes[i].sub < 0 ? (int)i
+			                           : -1; /* a submenu is no kernel */
+		for (size_t k = i;
+		     k < b->c->nentries && b->nodes[k].top == b->nodes[i].top; k++)
+			if (b->nodes[k].sub >= 0 && grub2_match(b, k, gt + 1, true))
 				return (int)k;
 		return -1;
 	}
@@ -347,8 +359,7 @@ static int parse_legacy(struct gt_bootcfg *c, char *text, const char *saved)
 	size_t no = 0;
 	int ret = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		const char *rest;
 
 		no++;
@@ -382,8 +393,7 @@ static int parse_extlinux(struct gt_bootcfg *c, char *text)
 	int menu_default = -1, ret = 0;
 	size_t no = 0;
 
-	for (line = strtok_r(text, "\n", &save); line && ret == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (save = text; ret == 0 && (line = next_line(&save));) {
 		struct gt_bootcfg_entry *e =
 		        c->nentries ? &c->entries[c->nentries - 1] : NULL;
 		const char *rest;
@@ -492,15 +502,7 @@ int gt_bootcfg_parse(enum gt_bootcfg_kind kind, const char *text, size_t len,
 	} else if (ret == 0 && c->default_index < 0 && c->nentries) {
 		c->default_index = 0; /* no DEFAULT: the first label */
 	}
-	for (size_t i = 0; i < c->nentries; i++) {
-		if (b.ids)
-			free(b.ids[i]);
-		if (b.sub_ids)
-			free(b.sub_ids[i]);
-		if (b.sub_titles)
-			free(b.sub_titles[i]);
-	}
-	building_free_arrays(&b);
+	building_free(&b, c->nentries);
 	if (ret < 0) {
 		gt_bootcfg_free(c);
 		return ret;

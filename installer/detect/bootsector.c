@@ -64,9 +64,11 @@ enum gt_mbr_code gt_mbr_identify(const unsigned char *s)
 
 	if (s[510] != 0x55 || s[511] != 0xAA)
 		return GT_MBR_NO_SIGNATURE;
-	for (i = 0; i < 446 && s[i] == 0; i++)
+	/* The boot code ends at 440: 440-443 hold the disk signature that
+	 * fdisk/sfdisk write on a disk with no boot code at all. */
+	for (i = 0; i < 440 && s[i] == 0; i++)
 		;
-	if (i == 446)
+	if (i == 440)
 		return GT_MBR_ZEROED;
 	if (has(s, 446, "GRUB \0", 6) && has(s, 446, grub_msgs, sizeof(grub_msgs) - 1)) {
 		if (s[0] == 0xEB && s[1] == 0x63 && s[2] == 0x90)

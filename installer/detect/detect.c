@@ -11,6 +11,7 @@
 #include "detect/pv_to_hvm.h"
 #include "json.h"
 #include "log.h"
+#include "i18n.h"
 
 /* Every warning of detect goes through here (codes documented in detect.h). */
 #define warn(d, code, ...)                                                               \
@@ -214,51 +215,54 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 	const struct gt_virt *v = d->virt;
 	size_t i;
 
-	fprintf(fp, "Distribution:   %s",
+	fprintf(fp, gt_tr("Distribution:   %s"),
 	        or_dash(di->pretty_name[0] ? di->pretty_name : di->name));
-	fprintf(fp, " (id %s, version %s, from %s)\n", or_dash(di->id),
+	fprintf(fp, gt_tr(" (id %s, version %s, from %s)\n"), or_dash(di->id),
 	        or_dash(di->version_id), di->source);
-	fprintf(fp, "Family:         %s (%s)", di->family,
-	        di->family_evidence ? di->family_evidence : "nothing says");
+	fprintf(fp, gt_tr("Family:         %s (%s)"), di->family,
+	        di->family_evidence ? di->family_evidence : gt_tr("nothing says"));
 	if (strcmp(di->family, "tgz") == 0)
-		fprintf(fp, ": the agent comes as a tgz%s%s%s\n",
-		        di->package_tool ? ", which " : "",
+		fprintf(fp, gt_tr(": the agent comes as a tgz%s%s%s\n"),
+		        di->package_tool ? gt_tr(", which ") : "",
 		        di->package_tool ? di->package_tool : "",
-		        di->package_tool ? " does not track" : "");
+		        di->package_tool ? gt_tr(" does not track") : "");
 	else if (strcmp(di->family, "unknown") == 0)
-		fprintf(fp, ": only the tgz payload can serve it\n");
+		fprintf(fp, gt_tr(": only the tgz payload can serve it\n"));
 	else if (di->package_tool)
-		fprintf(fp, ", package tool %s\n", di->package_tool);
+		fprintf(fp, gt_tr(", package tool %s\n"), di->package_tool);
 	else
-		fprintf(fp, ", but no %s database in the root: the tgz payload is used\n",
+		fprintf(fp,
+		        gt_tr(", but no %s database in the root: the tgz payload is used\n"),
 		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family);
-	fprintf(fp, "Architecture:   %s\n", d->arch);
-	fprintf(fp, "Init system:    %s\n", d->init);
-	fprintf(fp, "Virtualization: %s", v->hypervisor);
+	fprintf(fp, gt_tr("Architecture:   %s\n"), d->arch);
+	fprintf(fp, gt_tr("Init system:    %s\n"), d->init);
+	fprintf(fp, gt_tr("Virtualization: %s"), v->hypervisor);
 	if (strcmp(v->mode, "n/a") != 0)
-		fprintf(fp, ", mode %s", v->mode);
+		fprintf(fp, gt_tr(", mode %s"), v->mode);
 	if (strcmp(v->paravirtual, "n/a") != 0)
-		fprintf(fp, ", paravirtual %s", v->paravirtual);
+		fprintf(fp, gt_tr(", paravirtual %s"), v->paravirtual);
 	for (i = 0; v->emulated_in_use[i]; i++)
-		fprintf(fp, "%s%s", i ? ", " : " (emulated: ", v->emulated_in_use[i]);
+		fprintf(fp, "%s%s", i ? ", " : gt_tr(" (emulated: "),
+		        v->emulated_in_use[i]);
 	fputs(i ? ")\n" : "\n", fp);
 	for (i = 0; i < v->ndevices; i++)
-		fprintf(fp, "  %-4s %-12s driver %-12s %-11s %s\n", v->devices[i].kind,
-		        v->devices[i].name, or_dash(v->devices[i].driver),
-		        v->devices[i].role, or_dash(v->devices[i].note));
+		fprintf(fp, gt_tr("  %-4s %-12s driver %-12s %-11s %s\n"),
+		        v->devices[i].kind, v->devices[i].name,
+		        or_dash(v->devices[i].driver), v->devices[i].role,
+		        or_dash(v->devices[i].note));
 	for (i = 0; v->reasons[i]; i++)
-		fprintf(fp, "  why: %s\n", v->reasons[i]);
-	fprintf(fp, "Root fs:        %s on %s", or_dash(d->rootfs->type),
+		fprintf(fp, gt_tr("  why: %s\n"), v->reasons[i]);
+	fprintf(fp, gt_tr("Root fs:        %s on %s"), or_dash(d->rootfs->type),
 	        or_dash(d->rootfs->source));
 	if (d->rootfs->on_disk_type && d->rootfs->type &&
 	    strcmp(d->rootfs->on_disk_type, d->rootfs->type) != 0)
-		fprintf(fp, " (%s on disk)", d->rootfs->on_disk_type);
+		fprintf(fp, gt_tr(" (%s on disk)"), d->rootfs->on_disk_type);
 	fputc('\n', fp);
 	for (i = 0; i < d->nwarnings; i++)
-		fprintf(fp, "Warning: %s\n", d->warnings[i].message);
+		fprintf(fp, gt_tr("Warning: %s\n"), d->warnings[i].shown);
 	if (d->pv_to_hvm)
 		gt_pv_to_hvm_print_human(d->pv_to_hvm, fp);
 	if (gt_log_verbosity() >= 2)
 		for (i = 0; v->evidence[i]; i++)
-			fprintf(fp, "  evidence: %s\n", v->evidence[i]);
+			fprintf(fp, gt_tr("  evidence: %s\n"), v->evidence[i]);
 }

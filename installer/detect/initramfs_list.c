@@ -117,12 +117,11 @@ static int walk_newc(int fd, off_t size, off_t *off, struct modlist *m)
 /* The compression named by the magic at @p, for messages. */
 static const char *compression_of(const unsigned char *p)
 {
+	static const unsigned char xz_magic[] = { 0xfd, '7', 'z', 'X', 'Z' };
+
 	if (p[0] == 0x1f && (p[1] == 0x8b || p[1] == 0x9e))
 		return "gzip";
-	if (memcmp(p,
-	           "\xfd"
-	           "7zXZ",
-	           5) == 0)
+	if (memcmp(p, xz_magic, sizeof(xz_magic)) == 0)
 		return "xz";
 	if (memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
 		return "zstd";

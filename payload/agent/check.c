@@ -10,6 +10,7 @@
 #include "check.h"
 #include "collect.h"
 #include "error.h"
+#include "i18n.h"
 #include "json.h"
 #include "loop.h"
 #include "publish.h"
@@ -21,7 +22,8 @@
 
 struct problem {
 	const char *code;
-	char *text;
+	char *text;  /* English: the JSON */
+	char *shown; /* the same in the user's language (lib/i18n.h) */
 };
 
 struct report {
@@ -33,8 +35,10 @@ struct report {
 static void report_clear(struct report *r)
 {
 	kv_clear(&r->view);
-	for (size_t i = 0; i < r->np; i++)
+	for (size_t i = 0; i < r->np; i++) {
 		free(r->p[i].text);
+		free(r->p[i].shown);
+	}
 	free(r->p);
 	memset(r, 0, sizeof(*r));
 }
@@ -54,6 +58,13 @@ problem(struct report *r, const char *code, const char *fmt, ...)
 	va_end(ap);
 	if (ret < 0)
 		return -ENOMEM;
+	va_start(ap, fmt);
+	ret = vasprintf(&r->p[r->np].shown, gt_tr(fmt), ap);
+	va_end(ap);
+	if (ret < 0) {
+		free(r->p[r->np].text);
+		return -ENOMEM;
+	}
 	r->p[r->np++].code = code;
 	return 0;
 }
@@ -373,17 +384,19 @@ static void print_json(const struct agent *a, const struct report *r, int err)
 
 static void print_human(const struct agent *a, const struct report *r)
 {
-	printf("What xapi reads from %s:\n", a->xs.where ? a->xs.where : "the store");
+	printf(gt_tr("What xapi reads from %s:\n"),
+	       a->xs.where ? a->xs.where : gt_tr("the store"));
 	for (size_t i = 0; i < r->view.n; i++)
 		if (r->view.v[i].value[0])
 			printf("  %-44s %s\n", r->view.v[i].key, r->view.v[i].value);
 	if (r->np == 0) {
-		printf("No problem: Xen Orchestra sees the management agent and this guest's addresses.\n");
+		fputs(gt_tr("No problem: Xen Orchestra sees the management agent and this guest's addresses.\n"),
+		      stdout);
 		return;
 	}
-	printf("Problems (%zu):\n", r->np);
+	printf(gt_tr("Problems (%zu):\n"), r->np);
 	for (size_t i = 0; i < r->np; i++)
-		printf("  %s: %s\n", r->p[i].code, r->p[i].text);
+		printf("  %s: %s\n", r->p[i].code, r->p[i].shown);
 }
 
 static long long now_ms(void)
@@ -412,7 +425,7 @@ out:
 	if (json)
 		print_json(a, &r, ret);
 	else if (ret < 0)
-		say(LOG_ERR, "%s: %s: cannot check what xapi reads",
+		say(LOG_ERR, gt_tr("%s: %s: cannot check what xapi reads"),
 		    publish_where(a, ret), gt_strerror(ret));
 	else
 		print_human(a, &r);

@@ -25,6 +25,7 @@
 #include "check.h"
 #include "error.h"
 #include "loop.h"
+#include "i18n.h"
 #include "publish.h"
 #include "say.h"
 #include "service.h"
@@ -32,26 +33,26 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "Usage: %s [OPTION]...\n"
-	        "Publish this Xen guest's OS, addresses and memory into xenstore.\n\n"
-	        "  -1, --once             publish once and exit\n"
-	        "  -c, --check            read back what xapi sees and explain any problem\n"
-	        "      --json             with --check: print one JSON object\n"
-	        "      --wait SEC         with --check: retry for up to SEC seconds (0)\n"
-	        "  -d, --daemon           detach and log to syslog (for SysV init)\n"
-	        "  -p, --pidfile FILE     write the process id to FILE\n"
-	        "  -i, --interval SEC     poll and refresh memory figures every SEC seconds (60)\n"
-	        "  -r, --root DIR         read /etc, /proc and /sys under DIR\n"
-	        "  -x, --xenstore PATH    xenstore socket or device (default: XENSTORED_PATH,\n"
-	        "                         else /dev/xen/xenbus or /proc/xen/xenbus)\n"
-	        "      --vif IF=DEVID     treat interface IF as the vif DEVID\n"
-	        "      --syslog           log to syslog instead of stderr\n"
-	        "  -q, --quiet            errors only\n"
-	        "  -v, --verbose          more messages (-vv: every key written)\n"
-	        "  -V, --version          print the version and exit\n"
-	        "  -h, --help             print this help and exit\n\n"
-	        "Exit status: 0 published, stopped, not a Xen guest, or --check found nothing\n"
-	        "wrong; 1 failure or a problem found; 2 usage.\n",
+	        gt_tr("Usage: %s [OPTION]...\n"
+	              "Publish this Xen guest's OS, addresses and memory into xenstore.\n\n"
+	              "  -1, --once             publish once and exit\n"
+	              "  -c, --check            read back what xapi sees and explain any problem\n"
+	              "      --json             with --check: print one JSON object\n"
+	              "      --wait SEC         with --check: retry for up to SEC seconds (0)\n"
+	              "  -d, --daemon           detach and log to syslog (for SysV init)\n"
+	              "  -p, --pidfile FILE     write the process id to FILE\n"
+	              "  -i, --interval SEC     poll and refresh memory figures every SEC seconds (60)\n"
+	              "  -r, --root DIR         read /etc, /proc and /sys under DIR\n"
+	              "  -x, --xenstore PATH    xenstore socket or device (default: XENSTORED_PATH,\n"
+	              "                         else /dev/xen/xenbus or /proc/xen/xenbus)\n"
+	              "      --vif IF=DEVID     treat interface IF as the vif DEVID\n"
+	              "      --syslog           log to syslog instead of stderr\n"
+	              "  -q, --quiet            errors only\n"
+	              "  -v, --verbose          more messages (-vv: every key written)\n"
+	              "  -V, --version          print the version and exit\n"
+	              "  -h, --help             print this help and exit\n\n"
+	              "Exit status: 0 published, stopped, not a Xen guest, or --check found nothing\n"
+	              "wrong; 1 failure or a problem found; 2 usage.\n"),
 	        PROG);
 }
 
@@ -257,6 +258,7 @@ int main(int argc, char **argv)
 	struct options o = { .verbosity = 1 };
 	int ret, rc = EXIT_FAIL;
 
+	gt_i18n_init();
 	rc = parse(argc, argv, &o, &a);
 	if (rc >= 0) {
 		free(a.ov);

@@ -269,6 +269,16 @@ class Checker:
 def scenario_detect(c):
     c.media()
     c.detect_doc(c.doc("detect", EXIT_OK, "installer detect --json"))
+    # The same under LANG=ja_JP.UTF-8 (a guest with no locale installed):
+    # Japanese words on the human output, the JSON byte-identical.
+    ja = c.rc("detect-ja", EXIT_OK, "LANG=ja_JP.UTF-8 installer detect")
+    c.check(ja is not None and "ディストリビューション:" in ja.text and "仮想化:" in ja.text,
+            "LANG=ja_JP.UTF-8 installer detect speaks Japanese", ja and c.evidence(ja))
+    en, jaj = c.section("detect"), c.rc("detect-ja-json", EXIT_OK,
+                                        "LANG=ja_JP.UTF-8 installer detect --json")
+    c.check(en is not None and jaj is not None and jaj.text == en.text,
+            "LANG=ja_JP.UTF-8 installer detect --json: the same JSON",
+            jaj and c.evidence(jaj))
 
 
 def scenario_install(c):

@@ -39,6 +39,11 @@ def sec(name, body, rc=0):
     return f"@@GT-BEGIN {name}@@\n{body}\n@@GT-END {name} rc={rc}@@\n"
 
 
+# The detect scenario's run under LANG=ja_JP.UTF-8 (human words, the same JSON).
+JA_TEXT = "ディストリビューション: Debian GNU/Linux 12 (bookworm)\n仮想化:           kvm"
+JA = (sec("detect-ja", JA_TEXT), sec("detect-ja-json", DETECT))
+
+
 def log(scenario, *sections, done=True):
     out = sec("boot", {"scenario": scenario, "kernel": "k", "uptime": 1.0})
     out += "".join(sections)
@@ -181,9 +186,9 @@ CASES = [
      killed_log(leftovers="/dev/sr0 /run/guest-tools-211-BdojpI iso9660 ro 0 0"), False),
     ("killed: the agent is not installed", "install-killed",
      killed_log(status=NOT_INSTALLED, agent=AGENT_OUT), False),
-    ("detect: good report", "detect", log("detect", sec("media", MEDIA), sec("detect", DETECT)), True),
+    ("detect: good report", "detect", log("detect", sec("media", MEDIA), sec("detect", DETECT), *JA), True),
     ("detect: CRLF line ends", "detect",
-     log("detect", sec("media", MEDIA), sec("detect", DETECT)).replace("\n", "\r\n"), True),
+     log("detect", sec("media", MEDIA), sec("detect", DETECT), *JA).replace("\n", "\r\n"), True),
     ("detect: empty report", "detect", "", False),
     ("detect: never finished", "detect",
      log("detect", sec("media", MEDIA), sec("detect", DETECT), done=False), False),
@@ -198,9 +203,15 @@ CASES = [
     ("detect: major as a string", "detect",
      log("detect", sec("media", MEDIA), sec("detect", with_(DETECT, "distro.major", "12"))), False),
     ("detect: CD not iso9660", "detect",
-     log("detect", sec("media", with_(MEDIA, "fstype", "udf")), sec("detect", DETECT)), False),
+     log("detect", sec("media", with_(MEDIA, "fstype", "udf")), sec("detect", DETECT), *JA), False),
+    ("detect: LANG=ja_JP.UTF-8 answered in English", "detect",
+     log("detect", sec("media", MEDIA), sec("detect", DETECT),
+         sec("detect-ja", "Distribution:   Debian GNU/Linux 12"), JA[1]), False),
+    ("detect: LANG=ja_JP.UTF-8 changed the JSON", "detect",
+     log("detect", sec("media", MEDIA), sec("detect", DETECT), JA[0],
+         sec("detect-ja-json", with_(DETECT, "init", "sysv"))), False),
     ("detect: no /dev/cdrom link", "detect",
-     log("detect", sec("media", with_(MEDIA, "cdrom_link", False)), sec("detect", DETECT)), False),
+     log("detect", sec("media", with_(MEDIA, "cdrom_link", False)), sec("detect", DETECT), *JA), False),
     ("install: good report", "install", install_log(), True),
     ("install: second run changed", "install",
      install_log(install2={"changed": True, "verified": True}), False),

@@ -32,7 +32,8 @@ SUITES = ["tests/cli/run.py", "tests/cli/test_collect.py", "tests/peer/run.py",
           "tests/e2e/test_check.py", "tests/lib/test_harness.py",
           "tests/style/check_messages.py", "tests/style/check_manpages.py",
           "tests/style/check_layers.py", "tests/oldkernel/run.py", "tests/release/run.py",
-          "tests/release/check_workflow.py", "tests/agent/lifecycle.py"]
+          "tests/release/check_workflow.py", "tests/agent/lifecycle.py", "tests/i18n/run.py",
+          "tests/fleet/run.py"]
 
 
 def quietly(fn, *args):

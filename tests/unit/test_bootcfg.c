@@ -212,9 +212,26 @@ static void test_hostile(void **state)
 	}
 }
 
+/* Line numbers count blank lines too: they name the line in messages. */
+static void test_line_numbers(void **state)
+{
+	static const char text[] =
+	        "default 0\n\ntitle a\n\n\tkernel /vmlinuz root=/dev/xvda1\n";
+	struct gt_bootcfg *c = NULL;
+
+	(void)state;
+	assert_int_equal(
+	        gt_bootcfg_parse(GT_BOOTCFG_GRUB_LEGACY, text, strlen(text), NULL, &c),
+	        0);
+	assert_int_equal(c->default_index, 0);
+	assert_int_equal(c->entries[0].line, 5);
+	gt_bootcfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_grub2_submenu),
 		cmocka_unit_test(test_hostile),

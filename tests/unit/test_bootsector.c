@@ -105,6 +105,15 @@ static void zeroed(unsigned char *s)
 	signature(s);
 }
 
+/* What sfdisk and fdisk write on a blank disk: no boot code, but the disk
+ * signature at 440-443 (util-linux include/pt-mbr.h mbr_set_id, which libfdisk/src/dos.c
+ * calls when it makes a new label). */
+static void zeroed_with_disk_id(unsigned char *s)
+{
+	zeroed(s);
+	put(s, 440, "\x5e\x1d\x0c\x7a", 4);
+}
+
 /* An ext4 filesystem on the whole disk: no 0x55AA. */
 static void bare_filesystem(unsigned char *s)
 {
@@ -135,6 +144,7 @@ static void test_identify(void **state)
 		{ "lilo", lilo, GT_MBR_LILO },
 		{ "other boot code", other_code, GT_MBR_UNRECOGNISED },
 		{ "zeroed code, partition table", zeroed, GT_MBR_ZEROED },
+		{ "zeroed code, a disk signature", zeroed_with_disk_id, GT_MBR_ZEROED },
 		{ "bare filesystem", bare_filesystem, GT_MBR_NO_SIGNATURE },
 		{ "no 0xAA", half_signature, GT_MBR_NO_SIGNATURE },
 	};

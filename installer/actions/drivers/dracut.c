@@ -7,6 +7,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 /* dracut: add_drivers/force_drivers/drivers in dracut.conf or a drop-in. */
 static int dracut_listed(struct planner *pl, bool listed[DRV_MAX_MODS])
@@ -95,7 +96,7 @@ static char *dracut_image(struct planner *pl, const char *kver)
 int drv_plan_dracut(struct planner *pl)
 {
 	bool listed[DRV_MAX_MODS] = { false };
-	char *content, desc[300];
+	char *content;
 	size_t i;
 	int ret;
 
@@ -107,12 +108,11 @@ int drv_plan_dracut(struct planner *pl)
 		content = strdup(pl->ms->dracut_text);
 		if (!content)
 			return -ENOMEM;
-		snprintf(desc, sizeof(desc), "add %s to dracut's drivers (%s)",
-		         pl->ms->names, pl->ms->dracut_conf);
-		ret = drv_add_write(pl, pl->ms->dracut_conf, content, desc);
+		ret = drv_add_write(pl, pl->ms->dracut_conf, content,
+		                    pl->ms->desc_dracut);
 	}
 	for (i = 0; i < pl->nk && ret == 0; i++) {
-		char *img, **backups = NULL, what[700];
+		char *img, **backups = NULL, desc[700], shown[700];
 		size_t nb = 0;
 
 		if (!drv_kernel_needs_initramfs(&pl->k[i]))
@@ -122,12 +122,15 @@ int drv_plan_dracut(struct planner *pl)
 			free(img);
 			return -ENOMEM;
 		}
-		snprintf(what, sizeof(what), "rebuild the initramfs of kernel %s (%s)",
+		snprintf(desc, sizeof(desc), "rebuild the initramfs of kernel %s (%s)",
 		         pl->k[i].kver, img);
-		ret = drv_add_run(
+		snprintf(shown, sizeof(shown),
+		         gt_tr("rebuild the initramfs of kernel %s (%s)"), pl->k[i].kver,
+		         img);
+		ret = drv_add_run_shown(
 		        pl,
 		        (const char *const[]){ "dracut", "-f", img, pl->k[i].kver, NULL },
-		        backups, what);
+		        backups, desc, shown);
 		free(img);
 	}
 	return ret;

@@ -54,10 +54,10 @@ int drv_plan_initramfs(struct planner *pl)
 			break;
 		}
 	if (pick == 3)
-		return warn(
-		        pl, "no-initramfs-tool",
-		        "%s are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): add them to the initramfs by hand before rebooting, or the kernel may not find the root disk once the emulated one is unplugged",
-		        pl->ms == &drv_pv_modset ? "xen-blkfront/xen-netfront"
-		                                 : pl->ms->names);
+		return pl->ms == &drv_pv_modset
+		               ? warn(pl, "no-initramfs-tool",
+		                      "xen-blkfront/xen-netfront are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): add them to the initramfs by hand before rebooting, or the kernel may not find the root disk once the emulated one is unplugged")
+		               : warn(pl, "no-initramfs-tool",
+		                      "the disk drivers of the first HVM boot (xen-blkfront, ata_piix, ahci, sd_mod) are modules, and no initramfs tool was found (dracut, initramfs-tools, mkinitcpio): install the distribution's initramfs tool, or the kernel may not find its root disk");
 	return tools[pick].plan(pl);
 }

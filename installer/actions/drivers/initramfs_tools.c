@@ -6,6 +6,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 /* initramfs-tools: one module a line in /etc/initramfs-tools/modules. */
 int drv_plan_initramfs_tools(struct planner *pl)
@@ -51,15 +52,11 @@ int drv_plan_initramfs_tools(struct planner *pl)
 	if (drv_all_listed(pl, listed)) {
 		ret = 0; /* listed already: only the images are rebuilt */
 	} else {
-		char desc[200];
-
-		snprintf(desc, sizeof(desc), "add %s to /etc/initramfs-tools/modules",
-		         pl->ms->names);
-		ret = drv_add_write(pl, conf, content, desc);
+		ret = drv_add_write(pl, conf, content, pl->ms->desc_initramfs_tools);
 		content = NULL;
 	}
 	for (i = 0; i < pl->nk && ret == 0; i++) {
-		char **backups = NULL, img[600], desc[700];
+		char **backups = NULL, img[600], desc[700], shown[700];
 		size_t nb = 0;
 
 		if (!drv_kernel_needs_initramfs(&pl->k[i]))
@@ -71,13 +68,17 @@ int drv_plan_initramfs_tools(struct planner *pl)
 		}
 		snprintf(desc, sizeof(desc), "rebuild the initramfs of kernel %s (%s)",
 		         pl->k[i].kver, img);
+		snprintf(shown, sizeof(shown),
+		         gt_tr("rebuild the initramfs of kernel %s (%s)"), pl->k[i].kver,
+		         img);
 		/* -u only updates an image that exists; -c creates a missing one. */
-		ret = drv_add_run(pl,
-		                  (const char *const[]){
-		                          "update-initramfs",
-		                          gt_root_exists(pl->root, img) ? "-u" : "-c",
-		                          "-k", pl->k[i].kver, NULL },
-		                  backups, desc);
+		ret = drv_add_run_shown(
+		        pl,
+		        (const char *const[]){ "update-initramfs",
+		                               gt_root_exists(pl->root, img) ? "-u"
+		                                                             : "-c",
+		                               "-k", pl->k[i].kver, NULL },
+		        backups, desc, shown);
 	}
 out:
 	free(buf);

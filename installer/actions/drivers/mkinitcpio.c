@@ -8,6 +8,7 @@
 #include "actions/drivers/planner.h"
 #include "error.h"
 #include "strv.h"
+#include "i18n.h"
 
 /*
  * mkinitcpio: the last MODULES= assignment of /etc/mkinitcpio.conf wins (it
@@ -110,11 +111,7 @@ int drv_plan_mkinitcpio(struct planner *pl)
 	if (ret < 0 || (!content && !pl->force_rebuild))
 		goto out;
 	if (content) {
-		char desc[200];
-
-		snprintf(desc, sizeof(desc), "add %s to MODULES in /etc/mkinitcpio.conf",
-		         pl->ms->names);
-		ret = drv_add_write(pl, conf, content, desc);
+		ret = drv_add_write(pl, conf, content, pl->ms->desc_mkinitcpio);
 		content = NULL;
 		if (ret < 0)
 			goto out;
@@ -134,7 +131,7 @@ int drv_plan_mkinitcpio(struct planner *pl)
 	if (ret == 0)
 		ret = drv_add_run(
 		        pl, (const char *const[]){ "mkinitcpio", "-P", NULL }, backups,
-		        "rebuild the initramfs of every kernel preset (mkinitcpio -P)");
+		        N_("rebuild the initramfs of every kernel preset (mkinitcpio -P)"));
 	else
 		gt_strv_free(backups);
 out:

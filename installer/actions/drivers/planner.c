@@ -8,6 +8,7 @@
 
 #include "actions/drivers/planner.h"
 #include "strv.h"
+#include "i18n.h"
 
 const struct frontend drv_frontends[NFE] = {
 	{ "xen-blkfront", "CONFIG_XEN_BLKDEV_FRONTEND",
@@ -22,8 +23,16 @@ const struct frontend drv_frontends[NFE] = {
 	"# because the kernel unplugs the emulated disk once it has xen-blkfront.\n"     \
 	"add_drivers+=\" xen-blkfront xen-netfront \"\n"
 
-const struct modset drv_pv_modset = { drv_frontends, NFE, "xen-blkfront and xen-netfront",
-	                              PV_DRACUT_CONF, PV_DRACUT_TEXT };
+const struct modset drv_pv_modset = {
+	drv_frontends,
+	NFE,
+	"xen-blkfront and xen-netfront",
+	PV_DRACUT_CONF,
+	PV_DRACUT_TEXT,
+	N_("add xen-blkfront and xen-netfront to /etc/initramfs-tools/modules"),
+	N_("add xen-blkfront and xen-netfront to MODULES in /etc/mkinitcpio.conf"),
+	N_("add xen-blkfront and xen-netfront to dracut's drivers (/etc/dracut.conf.d/guest-tools-xen.conf)"),
+};
 
 /*
  * The first HVM boot of a PV guest: the emulated IDE (ata_piix) or AHCI
@@ -46,6 +55,9 @@ const struct modset drv_hvm_modset = {
 	"# Written by guest-tools (prepare-hvm): the first HVM boot finds its root\n"
 	"# disk through the emulated IDE or AHCI controller, then xen-blkfront.\n"
 	"add_drivers+=\" xen-blkfront ata_piix ahci sd_mod \"\n",
+	N_("add xen-blkfront, ata_piix, ahci and sd_mod to /etc/initramfs-tools/modules"),
+	N_("add xen-blkfront, ata_piix, ahci and sd_mod to MODULES in /etc/mkinitcpio.conf"),
+	N_("add xen-blkfront, ata_piix, ahci and sd_mod to dracut's drivers (/etc/dracut.conf.d/guest-tools-hvm.conf)"),
 };
 
 bool drv_all_listed(const struct planner *pl, const bool listed[DRV_MAX_MODS])
@@ -168,7 +180,8 @@ int drv_add_write(struct planner *pl, const char *path, char *content, const cha
 		return -ENOMEM;
 	}
 	s->content = content;
-	if (!(s->path = strdup(path)) || !(s->description = strdup(desc)))
+	if (!(s->path = strdup(path)) || !(s->description = strdup(desc)) ||
+	    !(s->shown = strdup(gt_tr(desc))))
 		return -ENOMEM;
 	return 0;
 }
@@ -176,6 +189,12 @@ int drv_add_write(struct planner *pl, const char *path, char *content, const cha
 /* A RUN step; takes @backups (a strv, may be NULL for none). */
 int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
                 const char *desc)
+{
+	return drv_add_run_shown(pl, argv, backups, desc, gt_tr(desc));
+}
+
+int drv_add_run_shown(struct planner *pl, const char *const *argv, char **backups,
+                      const char *desc, const char *shown)
 {
 	struct gt_driver_step *s = new_step(pl, GT_STEP_RUN);
 	size_t n = 0;
@@ -190,7 +209,7 @@ int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
 	for (; *argv; argv++)
 		if (gt_strv_push(&s->argv, &n, *argv) < 0)
 			return -ENOMEM;
-	if (!(s->description = strdup(desc)))
+	if (!(s->description = strdup(desc)) || !(s->shown = strdup(shown)))
 		return -ENOMEM;
 	return 0;
 }

@@ -52,6 +52,8 @@ struct modset {
 	const char *names;       /* "xen-blkfront and xen-netfront", for messages */
 	const char *dracut_conf; /* the dracut drop-in that is ours */
 	const char *dracut_text; /* its whole content */
+	/* The descriptions of the configuration steps (msgids, English in the JSON). */
+	const char *desc_initramfs_tools, *desc_mkinitcpio, *desc_dracut;
 };
 extern const struct modset drv_pv_modset, drv_hvm_modset;
 
@@ -108,7 +110,13 @@ bool drv_is_dir(const struct planner *pl, const char *path);
 
 /* A WRITE_FILE step; takes @content. */
 int drv_add_write(struct planner *pl, const char *path, char *content, const char *desc);
-/* A RUN step; takes @backups (a strv, may be NULL for none). */
+/*
+ * A RUN step; takes @backups (a strv, may be NULL for none). @desc is
+ * English (the JSON); a step shows gt_tr(@desc), or @shown with
+ * drv_add_run_shown (a description made with a translated format).
+ */
+int drv_add_run_shown(struct planner *pl, const char *const *argv, char **backups,
+                      const char *desc, const char *shown);
 int drv_add_run(struct planner *pl, const char *const *argv, char **backups,
                 const char *desc);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "actions/hvm/hvm_parts.h"
+#include "detect/bootsector.h"
 #include "io.h"
 #include "strv.h"
 #include "transaction/region.h"
@@ -44,39 +45,39 @@ static const char *first_present(const struct hvm *h, const char *const *paths)
 	return NULL;
 }
 
-/* Little-endian 32 bits of an MBR partition entry. */
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
+enum mbr_kind { MBR_NONE, MBR_GPT, MBR_EMPTY_CODE, MBR_BOOT_LOADER, MBR_OTHER_CODE };
 
-enum mbr_kind { MBR_NONE, MBR_GPT, MBR_EMPTY_CODE, MBR_GRUB, MBR_OTHER_CODE };
-
-/* What sector 0 holds; *first_lba the first partition's start (0: none). */
+/*
+ * What sector 0 holds, as detect's recogniser reads it (detect/bootsector.c);
+ * *first_lba the first partition's start (0: none).
+ */
 static enum mbr_kind read_mbr(const unsigned char *s, uint32_t *first_lba)
 {
-	size_t i;
-	bool code = false;
+	struct gt_mbr_part parts[4];
 
 	*first_lba = 0;
-	if (s[510] != 0x55 || s[511] != 0xaa)
+	switch (gt_mbr_identify(s)) {
+	case GT_MBR_NO_SIGNATURE:
 		return MBR_NONE;
-	for (i = 0; i < 4; i++) {
-		const unsigned char *e = s + 446 + 16 * i;
-		uint32_t start = le32(e + 8);
-
-		if (e[4] == 0xee)
-			return MBR_GPT;
-		if (e[4] && start && (!*first_lba || start < *first_lba))
-			*first_lba = start;
+	case GT_MBR_ZEROED:
+		break;
+	case GT_MBR_GRUB2:
+	case GT_MBR_GRUB_LEGACY:
+	case GT_MBR_SYSLINUX:
+	case GT_MBR_LILO:
+		return MBR_BOOT_LOADER;
+	default:
+		return MBR_OTHER_CODE;
 	}
-	for (i = 0; i < 440; i++)
-		code |= s[i] != 0;
-	if (!code)
-		return MBR_EMPTY_CODE;
-	/* GRUB 2's boot.img and GRUB legacy's stage1 both carry "GRUB". */
-	return memmem(s, 440, "GRUB", 4) ? MBR_GRUB : MBR_OTHER_CODE;
+	gt_mbr_partitions(s, parts);
+	for (size_t i = 0; i < 4; i++) {
+		if (parts[i].type == 0xee)
+			return MBR_GPT;
+		if (parts[i].type && parts[i].lba &&
+		    (!*first_lba || parts[i].lba < *first_lba))
+			*first_lba = parts[i].lba;
+	}
+	return MBR_EMPTY_CODE;
 }
 
 /*
@@ -97,7 +98,7 @@ int hvm_plan_bootloader(struct hvm *h)
 	static const char *const platforms[] = { "/usr/lib/grub/i386-pc/boot.img",
 		                                 "/usr/share/grub2/i386-pc/boot.img",
 		                                 NULL };
-	const char *disk = h->disk, *prog, *known;
+	const char *disk = h->disk, *prog;
 	unsigned char *s0 = NULL;
 	uint32_t first = 0;
 	enum mbr_kind kind;
@@ -125,10 +126,7 @@ int hvm_plan_bootloader(struct hvm *h)
 		return ret;
 	kind = read_mbr(s0, &first);
 	free(s0);
-	known = h->ready ? h->ready->facts.mbr_boot_code : NULL;
-	if (kind == MBR_GRUB || (kind == MBR_OTHER_CODE && known &&
-	                         (!strcmp(known, "syslinux") || !strcmp(known, "lilo") ||
-	                          !strcmp(known, "grub-legacy"))))
+	if (kind == MBR_BOOT_LOADER)
 		return 0;
 	if (kind == MBR_NONE)
 		return hvm_add_item(

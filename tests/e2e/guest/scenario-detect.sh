@@ -7,4 +7,8 @@ gt_scenario() {
 	inst=$(gt_cd_installer "$GT_CD")
 	cd "$GT_CD/Linux" || return 1
 	gt_section detect "$inst" detect --json
+	# In Japanese, on a guest with no locale installed (compiled-in catalogs).
+	# gt-e2e-run exports LC_ALL=C.UTF-8, which would win over LANG: unset it.
+	gt_section detect-ja env -u LC_ALL LANG=ja_JP.UTF-8 "$inst" detect
+	gt_section detect-ja-json env -u LC_ALL LANG=ja_JP.UTF-8 "$inst" detect --json
 }
