@@ -240,7 +240,7 @@ pv_compare() {
 }
 
 # pv_scenario NAME: the whole scenario NAME (pv-to-hvm or pv-to-hvm-nogrub);
-# counts its checks like boot() in run.sh.
+# counts its checks with run.sh's judge.
 pv_scenario() {
 	local s=$1 pvdir uuid kver t inst mnt rc
 	pv_dir="$work/$s"
@@ -327,17 +327,10 @@ pv_scenario() {
 	rm -rf "$pv_tree"
 	pv_tree=
 
-	local out logs=("$pv_dir/results.log" "$pv_dir/host.log")
+	local logs=("$pv_dir/results.log" "$pv_dir/host.log")
 	# No guest boot: nothing on a report port; every section is the host's.
 	[ "$s" = pv-to-hvm-nogrub ] && logs=(/dev/null "$pv_dir/host.log")
-	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
-	echo "$out"
-	local p f k
-	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-1}))
-	skipped=$((skipped + ${k:-0}))
-	if [ "${f:-1}" != 0 ]; then
+	if ! judge "$s" "${logs[@]}"; then
 		echo "e2e: $s: last lines of the consoles:"
 		for l in console1.log console2.log; do
 			if [ -f "$pv_dir/$l" ]; then tail -n 20 "$pv_dir/$l" | sed "s|^|#   $l: |"; fi

@@ -314,6 +314,21 @@ qemu_run() {
 	fi
 }
 
+# judge SCENARIO RESULTS_LOG [HOST_LOG]: check.py's verdict on a scenario,
+# printed and added to the counts; returns 1 when a check failed (or
+# check.py said nothing).
+judge() {
+	local s=$1 out p f k
+	shift
+	out=$(python3 "$here/check.py" "$s" "$@") || true
+	echo "$out"
+	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-1}))
+	skipped=$((skipped + ${k:-0}))
+	[ "${f:-1}" = 0 ]
+}
+
 # boot SCENARIO ISO: one guest boot (two for install-powercut-*: the first
 # is cut short by QMP quit, the second boots the same disk); its logs stay
 # in $work/SCENARIO/.
@@ -367,15 +382,7 @@ boot() {
 		qemu_run "$s" "$d" ""
 	fi
 	[ -f "$d/host.log" ] && logs+=("$d/host.log")
-	local out
-	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
-	echo "$out"
-	local p f k
-	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-1}))
-	skipped=$((skipped + ${k:-0}))
-	if [ "${f:-1}" != 0 ]; then
+	if ! judge "$s" "${logs[@]}"; then
 		echo "e2e: $s: last lines of $d/console.log:"
 		tail -n 30 "$d/console.log" 2>/dev/null | sed 's/^/#   /'
 	elif [ "${E2E_KEEP:-0}" != 1 ]; then
