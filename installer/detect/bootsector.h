@@ -16,7 +16,7 @@
 
 enum gt_mbr_code {
 	GT_MBR_NO_SIGNATURE, /* no 0x55 0xAA at 510: the BIOS will not boot it */
-	GT_MBR_ZEROED,       /* the 446 bytes of boot code are all zero */
+	GT_MBR_ZEROED,       /* the 440 bytes of boot code are all zero */
 	GT_MBR_GRUB2,        /* GRUB 2's boot.img */
 	GT_MBR_GRUB_LEGACY,  /* GRUB 0.9x's stage1 */
 	GT_MBR_SYSLINUX,     /* syslinux's mbr.bin, gptmbr.bin or altmbr.bin */

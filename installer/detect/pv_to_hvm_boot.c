@@ -240,7 +240,7 @@ static int judge_mbr(struct p2h *x, int fd, const unsigned char *s0,
 	case GT_MBR_ZEROED:
 		return p2h_set(
 		        c, GT_P2H_NOT_OK, fix_install_loader,
-		        "the MBR has a partition table but no boot code (its first 446 bytes are zero): pygrub never needed any, but SeaBIOS finds nothing to run");
+		        "the MBR has a partition table but no boot code (its first 440 bytes, the boot code, are zero): pygrub never needed any, but SeaBIOS finds nothing to run");
 	case GT_MBR_NO_SIGNATURE:
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,

@@ -14,7 +14,11 @@
 #                       install-powercut-pkg, -commit: QEMU quits (QMP,
 #                       no shutdown) right after that journal record, the
 #                       same disk boots again, the next install must leave
-#                       the guest fully installed or exactly as before)
+#                       the guest fully installed or exactly as before;
+#                       pv-to-hvm: a PV-layout Debian disk fails to boot
+#                       through SeaBIOS, boots the PV way, prepare-hvm,
+#                       then boots through SeaBIOS; pv-to-hvm-nogrub:
+#                       prepare-hvm offline without grub-pc changes nothing)
 # Which ISO: E2E_ISO, else `make iso` ($(BUILD)/guest-tools.iso). The
 # scenarios that stop or kill the installer at a chosen point boot the test
 # ISO: the same manifest with the installer's test build (test seams live,

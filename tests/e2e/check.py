@@ -30,7 +30,15 @@ EXIT_INTEGRITY = 5
 EXIT_NOMEDIA = 7
 CD_DEVICES = ("/dev/sr0", "/dev/cdrom")
 # Sections only the host writes (HOST_LOG).
-HOST_SECTIONS = ("eject", "powercut")
+HOST_SECTIONS = ("eject", "powercut",
+                 # pv-to-hvm*: tests/e2e/pv-to-hvm.sh
+                 "plan", "disk", "detect-offline", "detect-offline.stderr", "seabios0",
+                 "registers0", "console0", "pygrub", "ttyS0-pv", "hvc0-pv", "seabios2",
+                 "console2", "host-rootdiff", "host-mbrdiff", "prepare-offline",
+                 "prepare-offline.stderr")
+# Scenarios with no guest boot: every section comes from HOST_LOG.
+HOST_ONLY = ("pv-to-hvm-nogrub",)
+PV_HOST = "gt-pv"  # the PV-layout guest's host name (tests/e2e/pvroot.sh)
 
 
 class Section:
@@ -482,6 +490,194 @@ def powercut(c, cut):
         c.unchanged("dpkgdiff", "dpkg's package list is exactly as before")
 
 
+def p2h(d):
+    """detect's pv_to_hvm section, or None."""
+    v = d.get("pv_to_hvm") if isinstance(d, dict) else None
+    return v if isinstance(v, dict) else None
+
+
+def p2h_checks(d):
+    """{id: check} of detect's pv_to_hvm.checks."""
+    v = p2h(d) or {}
+    return {c.get("id"): c for c in v.get("checks") or [] if isinstance(c, dict)}
+
+
+class PvChecker:
+    """The pv-to-hvm checks (tests/e2e/pv-to-hvm.sh writes host.log, the
+    guest's guest/scenario-pv-to-hvm.sh results.log)."""
+
+    def __init__(self, c):
+        self.c = c
+        plan = c.sections.get("plan")
+        self.plan = plan.json() if plan is not None else None
+        c.check(isinstance(self.plan, dict), "the host wrote its plan (what the installer can do)",
+                plan.text if plan is not None else "no 'plan' section in host.log")
+        self.plan = self.plan if isinstance(self.plan, dict) else {}
+
+    def can(self, step):
+        return self.plan.get(step) is True
+
+    def skip(self, what, step):
+        self.c.results.skip(what, self.plan.get("why_" + step) or "the host's plan says no")
+
+    def disk(self):
+        c = self.c
+        d = c.doc("disk", 0, "the PV-layout disk image")
+        c.field(d, "boot_code_zero", lambda v: v is True,
+                "is true (sector 0's boot code area, bytes 0-439, is all zero)")
+        c.field(d, "signature", lambda v: v == "55aa", "is 55aa (a valid MBR partition table)")
+        c.field(d, "table.partitiontable.label", lambda v: v == "dos", "is dos (msdos label)")
+        c.field(d, "table.partitiontable.partitions",
+                lambda v: isinstance(v, list) and len(v) == 1 and v[0].get("start") == 2048
+                and v[0].get("type") == "83",
+                "is one Linux partition starting at sector 2048 (1 MiB)")
+
+    def not_ready(self, d, what):
+        """pv_to_hvm says ready false and names the boot code and console."""
+        c = self.c
+        c.field(d, "pv_to_hvm.ready", lambda v: v is False, f"is false ({what})")
+        checks = p2h_checks(d)
+        for cid in ("boot_code", "console"):
+            ch = checks.get(cid)
+            c.check(isinstance(ch, dict) and ch.get("ok") is False and bool(ch.get("fix")),
+                    f"{what}: check '{cid}' is not ok, with a fix in words",
+                    json.dumps(ch) if ch is not None else
+                    f"no check '{cid}' in:\n{json.dumps(p2h(d), indent=1)}")
+
+    def ready(self, d, what):
+        c = self.c
+        c.field(d, "pv_to_hvm.ready", lambda v: v is True, f"is true ({what})")
+        bad = [k for k, ch in p2h_checks(d).items() if ch.get("ok") is not True]
+        c.check(bool(p2h_checks(d)) and not bad, f"{what}: every pv_to_hvm check is ok",
+                "not ok: " + ", ".join(map(str, bad)) if bad else "no checks")
+
+    def boot0(self):
+        """The negative control: SeaBIOS from the disk, no -kernel."""
+        c = self.c
+        s = c.section("seabios0")
+        if s is not None:
+            c.check("Booting from Hard Disk" in s.text, "boot 0: SeaBIOS tried the hard disk",
+                    s.text[-1500:])
+            c.check("Booting from 0000:7c00" in s.text,
+                    "boot 0: SeaBIOS found the 0x55AA signature and jumped to the boot sector",
+                    s.text[-1500:])
+        s = c.section("registers0")
+        if s is not None:
+            m = re.search(r"CR0=([0-9a-fA-F]+)", s.text)
+            c.check(m is not None and int(m.group(1), 16) & 1 == 0,
+                    "boot 0: the CPU is still in real mode 5 s later (CR0.PE 0: no boot loader "
+                    "or kernel ran)", s.text[-2000:])
+        s = c.section("console0")
+        if s is not None:
+            c.check("Linux version" not in s.text and "login:" not in s.text,
+                    "boot 0: no kernel and no login prompt on the serial console", s.text[-1500:])
+
+    def offline(self):
+        c = self.c
+        if not self.can("p2h"):
+            return self.skip("offline: detect --pv-to-hvm --root MNT --disk IMG says ready false",
+                             "p2h")
+        d = c.doc("detect-offline", EXIT_OK, "offline: installer detect --pv-to-hvm --root --disk")
+        self.not_ready(d, "offline, before boot 1")
+
+    def boot1(self):
+        """The PV way: -kernel/-initrd from the image, the console on hvc0."""
+        c = self.c
+        d = c.doc("pygrub", 0, "boot 1: the kernel, initrd and command line of grub.cfg")
+        c.field(d, "cmdline", lambda v: "console=hvc0" in v.split() and
+                not any(w.startswith("console=tty") for w in v.split()),
+                "names console=hvc0 only (a PV guest's console)")
+        d = c.doc("console-pv", 0, "boot 1: the guest's consoles")
+        c.field(d, "active", lambda v: v == "hvc0", "is hvc0 (the kernel's only console)")
+        c.field(d, "gettys", lambda v: v == "hvc0", "is hvc0 only (no getty on tty1 or ttyS0)")
+        s = c.section("ttyS0-pv")
+        if s is not None:
+            c.check(not s.text.strip(), "boot 1: nothing on ttyS0 (the console is hvc0 only)",
+                    s.text[-1500:])
+        s = c.section("hvc0-pv")
+        if s is not None:
+            c.check(f"{PV_HOST} login:" in s.text, "boot 1: a login prompt on hvc0", s.text)
+        c.media()
+        d = c.doc("detect-pv", EXIT_OK, "boot 1: installer detect --json")
+        c.field(d, "distro.id", lambda v: v == "debian", "is debian")
+        c.field(d, "arch", lambda v: v == "x86_64", "is x86_64")
+        if self.can("p2h"):
+            self.not_ready(d, "boot 1, before prepare-hvm")
+        else:
+            self.skip("boot 1: detect --pv-to-hvm says ready false", "p2h")
+        if not self.can("prepare"):
+            self.skip("boot 1: prepare-hvm fixes the boot code and the console", "prepare")
+            return
+        d = c.doc("prepare", EXIT_OK, "boot 1: installer prepare-hvm --json")
+        c.field(d, "changed", lambda v: v is True, "is true (prepare-hvm changed the guest)")
+        c.field(d, "ready", lambda v: v is True, "is true (prepare-hvm's own verdict)")
+        d = c.doc("detect-prepared", EXIT_OK, "boot 1: installer detect --pv-to-hvm --json again")
+        self.ready(d, "boot 1, after prepare-hvm")
+
+    def boot2(self):
+        """The HVM way: SeaBIOS from the disk's own boot code."""
+        c = self.c
+        if not self.can("prepare"):
+            self.skip("boot 2: SeaBIOS boots the prepared disk to a login prompt on ttyS0",
+                      "prepare")
+            self.skip("step 5: uninstall restores the MBR and the files byte for byte", "prepare")
+            return
+        s = c.section("seabios2")
+        if s is not None:
+            c.check("Booting from 0000:7c00" in s.text,
+                    "boot 2: SeaBIOS booted from the disk's boot sector", s.text[-1500:])
+        s = c.section("console2")
+        if s is not None:
+            c.check(re.search(rf"^{PV_HOST} login:", s.text.replace("\r", ""), re.M) is not None,
+                    "boot 2: a login prompt on the serial console (ttyS0)", s.text[-2500:])
+        d = c.doc("console-hvm", 0, "boot 2: the guest's consoles")
+        c.field(d, "gettys", lambda v: "ttyS0" in v.split(), "include ttyS0")
+        s = c.section("hvm-end")
+        c.check(s is not None and s.text.strip() == "2",
+                "boot 2: the guest's own first-boot job ran to its end (the HVM boot reached "
+                "multi-user)", s.text if s is not None else "")
+        d = c.doc("detect-hvm", EXIT_OK, "boot 2: installer detect --pv-to-hvm --json")
+        self.ready(d, "boot 2, booted as HVM")
+        c.doc("uninstall", EXIT_OK, "boot 2: installer uninstall --yes --json")
+        c.unchanged("host-mbrdiff", "step 5: sector 0 up to the partition (1 MiB) is byte for byte "
+                    "as before boot 1")
+        c.unchanged("host-rootdiff", "step 5: the file tree (path, type, mode, size, sha256) is as "
+                    "before boot 1")
+
+
+def scenario_pv_to_hvm(c):
+    p = PvChecker(c)
+    p.disk()
+    p.offline()
+    p.boot0()
+    p.boot1()
+    p.boot2()
+
+
+def scenario_pv_to_hvm_nogrub(c):
+    """No grub package in the image: prepare-hvm (offline, --root --disk) must
+    say it cannot make it ready, name the package, and change nothing."""
+    p = PvChecker(c)
+    p.disk()
+    s = c.section("prepare-offline")
+    if s is None:
+        return
+    c.check(s.rc != EXIT_OK, "prepare-hvm without grub-pc: a non-zero exit (not made ready)",
+            c.evidence(s))
+    d = s.json()
+    c.check(d is not None, "prepare-hvm without grub-pc: stdout is one JSON document",
+            c.evidence(s))
+    c.field(d, "ready", lambda v: v is False, "is false (prepare-hvm without grub-pc)")
+    c.field(d, "changed", lambda v: v is False, "is false (prepare-hvm without grub-pc)")
+    c.field(d, "cannot", lambda v: isinstance(v, list) and any(
+        isinstance(x, dict) and x.get("check") == "boot_code" and "grub-pc" in
+        str(x.get("command")) and "grub-pc" in str(x.get("text")) for x in v),
+        "names boot_code with the package to install, in words and as a command "
+        "(grub-pc)")
+    c.unchanged("host-mbrdiff", "prepare-hvm without grub-pc: the MBR is unchanged")
+    c.unchanged("host-rootdiff", "prepare-hvm without grub-pc: the file tree is unchanged")
+
+
 SCENARIOS = {
     "detect": scenario_detect,
     "install": scenario_install,
@@ -493,6 +689,8 @@ SCENARIOS = {
     "install-powercut-pkg": lambda c: powercut(c, "pkg"),
     "install-powercut-commit": lambda c: powercut(c, "commit"),
     "install-sigint": scenario_install_sigint,
+    "pv-to-hvm": scenario_pv_to_hvm,
+    "pv-to-hvm-nogrub": scenario_pv_to_hvm_nogrub,
 }
 
 
@@ -517,11 +715,12 @@ def main():
             print(f"check.py: {sys.argv[3]}: {e.strerror}", file=sys.stderr)
     for name in HOST_SECTIONS:
         sections.pop(name, None)
-    if sections:
+    if sections or scenario in HOST_ONLY:
         sections.update({k: v for k, v in host.items() if k in HOST_SECTIONS})
     c = Checker(scenario, sections, done)
-    c.finished()
-    if c.sections:
+    if scenario not in HOST_ONLY:
+        c.finished()
+    if c.sections or scenario in HOST_ONLY:
         SCENARIOS[scenario](c)
     return c.results.finish(f"e2e-{scenario}")
 

@@ -26,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
-ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint install-powercut-pkg install-powercut-commit"
+ALL_SCENARIOS="detect install install-selfmount install-tampered install-ejected install-ejected-mounted install-killed install-sigint install-powercut-pkg install-powercut-commit pv-to-hvm pv-to-hvm-nogrub"
 
 usage() {
 	cat <<USAGE
@@ -80,7 +80,7 @@ fail() {
 }
 timing() { timings+=("$(printf '%-48s %6s s' "$1" "$2")"); }
 
-for tool in qemu-system-x86_64 xorriso mke2fs debootstrap dpkg-deb depmod modprobe cpio timeout python3; do
+for tool in qemu-system-x86_64 xorriso mke2fs debootstrap dpkg-deb depmod modprobe cpio timeout python3 sfdisk; do
 	command -v "$tool" >/dev/null || {
 		fail "host tool '$tool' is missing: run 'make deps-check' (scripts/deps/e2e.check)"
 		finish
@@ -112,11 +112,29 @@ has_stop_seam() {
 	rm -f "$f"
 	return $r
 }
+# The installer on the ISO has `installer prepare-hvm` (pv-to-hvm-nogrub
+# needs it; pv-to-hvm runs without it and skips the checks that need it).
+has_prepare_hvm() {
+	local f r=1
+	f=$(mktemp "${TMPDIR:-/tmp}/gt-e2e-installer.XXXXXX") || return 1
+	rm -f "$f"
+	xorriso -osirrox on -indev "$iso" -extract "$installer_path" "$f" >/dev/null 2>&1 &&
+		grep -aq prepare-hvm "$f" && r=0
+	rm -f "$f"
+	return $r
+}
 runnable=
 for s in $scenarios; do
 	why=
 	case $s in
-	detect) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
+	detect | pv-to-hvm) [ -n "$installer_path" ] || why="no Linux/installer.x86_64 (or Linux/installer) on the ISO" ;;
+	pv-to-hvm-nogrub)
+		if [ -z "$installer_path" ]; then
+			why="no Linux/installer.x86_64 (or Linux/installer) on the ISO"
+		elif ! has_prepare_hvm; then
+			why="the installer on the ISO has no 'prepare-hvm' command yet (issue 18, branch prepare-hvm)"
+		fi
+		;;
 	install-ejected* | install-killed | install-powercut-*)
 		# The installer is stopped by its test seam GT_TEST_STOP_AT (before
 		# it reads the payload, or right after a journal record); all but
@@ -206,7 +224,11 @@ mkdir -p "$work"
 # The staging tree stays out of $(BUILD): the top Makefile reads every
 # *.d under it as a dependency file, and a Debian root has /etc/rc?.d.
 tree=$(mktemp -d "${TMPDIR:-/var/tmp}/gt-e2e-tree.XXXXXX")
-trap '[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
+# pv-to-hvm*: a loop mount of its disk and its own staging tree (pv-to-hvm.sh).
+pv_tree='' pv_dir=''
+trap '[ -z "$pv_dir" ] || ! mountpoint -q "$pv_dir/mnt" || umount -d "$pv_dir/mnt"
+[ -z "$pv_tree" ] || rm -rf "$pv_tree"
+[ "${E2E_KEEP:-0}" = 1 ] || rm -rf "$tree"' EXIT
 # Interrupted (Ctrl-C, a SIGTERM): stop the guest, and exit so that the EXIT
 # trap cleans up. (A background QEMU and `wait` let the trap run at once.)
 qemu_pid=
@@ -292,6 +314,21 @@ qemu_run() {
 	fi
 }
 
+# judge SCENARIO RESULTS_LOG [HOST_LOG]: check.py's verdict on a scenario,
+# printed and added to the counts; returns 1 when a check failed (or
+# check.py said nothing).
+judge() {
+	local s=$1 out p f k
+	shift
+	out=$(python3 "$here/check.py" "$s" "$@") || true
+	echo "$out"
+	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-1}))
+	skipped=$((skipped + ${k:-0}))
+	[ "${f:-1}" = 0 ]
+}
+
 # boot SCENARIO ISO: one guest boot (two for install-powercut-*: the first
 # is cut short by QMP quit, the second boots the same disk); its logs stay
 # in $work/SCENARIO/.
@@ -345,15 +382,7 @@ boot() {
 		qemu_run "$s" "$d" ""
 	fi
 	[ -f "$d/host.log" ] && logs+=("$d/host.log")
-	local out
-	out=$(python3 "$here/check.py" "$s" "${logs[@]}") || true
-	echo "$out"
-	local p f k
-	read -r p f k < <(sed -n "s/^e2e-$s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p" <<<"$out")
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-1}))
-	skipped=$((skipped + ${k:-0}))
-	if [ "${f:-1}" != 0 ]; then
+	if ! judge "$s" "${logs[@]}"; then
 		echo "e2e: $s: last lines of $d/console.log:"
 		tail -n 30 "$d/console.log" 2>/dev/null | sed 's/^/#   /'
 	elif [ "${E2E_KEEP:-0}" != 1 ]; then
@@ -387,7 +416,9 @@ tamper() {
 	[ "$seen" != " " ] && ! cmp -s "$src" "$out"
 }
 
+. "$here/pv-to-hvm.sh"
 for s in $runnable; do
+	case $s in pv-to-hvm*) pv_scenario "$s"; continue ;; esac
 	cd_iso=$iso
 	case $s in install-ejected* | install-killed | install-powercut-*) cd_iso=$test_iso ;; esac
 	if [ "$s" = install-tampered ]; then

@@ -383,6 +383,143 @@ HOST_CASES += [
 ]
 
 
+# pv-to-hvm: the host's sections (tests/e2e/pv-to-hvm.sh) and the guest's
+# (guest/scenario-pv-to-hvm.sh), as a run with prepare-hvm writes them.
+PV_PLAN = {"p2h": True, "prepare": True, "why_p2h": "", "why_prepare": ""}
+PV_PLAN_NONE = {"p2h": False, "prepare": False,
+                "why_p2h": "the installer on the ISO has no 'detect --pv-to-hvm' yet",
+                "why_prepare": "the installer on the ISO has no 'prepare-hvm' command yet"}
+PV_DISK = {"boot_code_zero": True, "signature": "55aa", "table": {"partitiontable": {
+    "label": "dos", "partitions": [{"node": "disk.img1", "start": 2048, "size": 3145728,
+                                    "type": "83"}]}}}
+# What SeaBIOS 1.16.2 wrote on its debug port, and the registers 5 s later
+# (measured: a zeroed boot sector runs into nonsense in real mode).
+SEABIOS0 = "SeaBIOS (version 1.16.2-debian-1.16.2-1)\nenter handle_19:\n  NULL\n" \
+    "Booting from Hard Disk...\nBooting from 0000:7c00"
+REGS0 = "EIP=00004190 EFL=00000097 [--S-APC] CPL=0 II=0 A20=1 SMM=0 HLT=0\n" \
+    "CR0=00000010 CR2=00000000 CR3=00000000 CR4=00000000"
+
+
+def p2h_doc(ready, bad=("boot_code", "console")):
+    ids = ("boot_code", "kernel", "initramfs_drivers", "console", "root_names", "nics")
+    return dict(DETECT, pv_to_hvm={"ready": ready, "checks": [
+        {"id": i, "ok": i not in bad, "evidence": "e", "fix": "f" if i in bad else None,
+         "details": []} for i in ids]})
+
+
+P2H_NOT_READY = p2h_doc(False)
+P2H_READY = p2h_doc(True, bad=())
+PYGRUB = {"kernel": "/boot/vmlinuz-6.1.0-57-amd64", "initrd": "/boot/initrd.img-6.1.0-57-amd64",
+          "cmdline": "root=UUID=6f1c3a52 ro console=hvc0"}
+
+
+def pv_host(plan=PV_PLAN, disk=PV_DISK, offline=P2H_NOT_READY, offline_rc=0, seabios0=SEABIOS0,
+            regs0=REGS0, console0="", ttys0="", hvc0="3 lines; login prompt: gt-pv login: ",
+            console2="Debian GNU/Linux 12 gt-pv ttyS0\n\ngt-pv login: ", rootdiff="", mbrdiff=""):
+    out = sec("plan", plan) + sec("disk", disk)
+    if plan["p2h"]:
+        out += sec("detect-offline", offline, offline_rc)
+    out += sec("seabios0", seabios0) + sec("registers0", regs0) + sec("console0", console0)
+    out += sec("pygrub", PYGRUB) + sec("ttyS0-pv", ttys0) + sec("hvc0-pv", hvc0)
+    if plan["prepare"]:
+        out += sec("seabios2", "Booting from Hard Disk...\nBooting from 0000:7c00")
+        out += sec("console2", console2)
+        out += sec("host-rootdiff", rootdiff, 1 if rootdiff else 0)
+        out += sec("host-mbrdiff", mbrdiff, 1 if mbrdiff else 0)
+    return out
+
+
+def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare=None, prepare_rc=0,
+             prepared=P2H_READY, console_hvm=None, hvm=P2H_READY, uninstall_rc=0, done=True):
+    out = log("pv-to-hvm", sec("console-pv", console_pv or {
+        "cmdline": "root=UUID=x ro console=hvc0", "active": "hvc0", "gettys": "hvc0",
+        "waited_for": "hvc0"}), sec("media", MEDIA),
+        sec("detect-pv", detect_pv if plan["p2h"] else DETECT), done=done)
+    if plan["prepare"]:
+        out += sec("prepare", prepare or {"ready": True, "changed": True}, prepare_rc)
+        out += sec("detect-prepared", prepared)
+        out += log("pv-to-hvm", sec("console-hvm", console_hvm or {
+            "cmdline": "root=UUID=x ro console=tty0 console=ttyS0", "active": "tty0 ttyS0",
+            "gettys": "tty1 ttyS0", "waited_for": "ttyS0"}), sec("media", MEDIA),
+            sec("detect-hvm", hvm), sec("uninstall", {"changed": True}, uninstall_rc),
+            *([sec("hvm-end", "2")] if done else []), done=done)
+    return out
+
+
+# What prepare-hvm --root --disk said on 2026-12-07 (branch prepare-hvm), cut.
+NOGRUB = {"schema": 1, "result": "cannot", "changed": False, "ready": False, "exit": 4,
+          "cannot": [{"check": "boot_code", "text": "the MBR of disk.img has no boot code, and "
+                      "the guest has no GRUB for BIOS (grub-install and its i386-pc files) to "
+                      "install: install it from the distribution's media: apt-get install "
+                      "grub-pc, then run prepare-hvm again",
+                      "command": "apt-get install grub-pc"}]}
+
+
+def nogrub_host(prepare=NOGRUB, rc=1, rootdiff="", mbrdiff=""):
+    return sec("plan", PV_PLAN) + sec("disk", PV_DISK) + sec("prepare-offline", prepare, rc) + \
+        sec("host-rootdiff", rootdiff, 1 if rootdiff else 0) + \
+        sec("host-mbrdiff", mbrdiff, 1 if mbrdiff else 0)
+
+
+HOST_CASES += [
+    ("pv-to-hvm: good report", "pv-to-hvm", pv_guest(), pv_host(), True),
+    ("pv-to-hvm: good report, the installer has no pv_to_hvm or prepare-hvm yet (skips)",
+     "pv-to-hvm", pv_guest(plan=PV_PLAN_NONE), pv_host(plan=PV_PLAN_NONE), True),
+    ("pv-to-hvm: no host report", "pv-to-hvm", pv_guest(), None, False),
+    ("pv-to-hvm: the disk has boot code", "pv-to-hvm", pv_guest(),
+     pv_host(disk=dict(PV_DISK, boot_code_zero=False)), False),
+    ("pv-to-hvm: the partition does not start at 1 MiB", "pv-to-hvm", pv_guest(),
+     pv_host(disk=with_(PV_DISK, "table.partitiontable.partitions",
+                        [{"start": 63, "type": "83"}])), False),
+    ("pv-to-hvm: offline detect says ready", "pv-to-hvm", pv_guest(),
+     pv_host(offline=P2H_READY), False),
+    ("pv-to-hvm: offline detect does not name the console", "pv-to-hvm", pv_guest(),
+     pv_host(offline=p2h_doc(False, bad=("boot_code",))), False),
+    ("pv-to-hvm: boot 0 left real mode (something booted)", "pv-to-hvm", pv_guest(),
+     pv_host(regs0=REGS0.replace("CR0=00000010", "CR0=80000011")), False),
+    ("pv-to-hvm: boot 0 never reached the boot sector", "pv-to-hvm", pv_guest(),
+     pv_host(seabios0="Booting from Hard Disk...\nBoot failed: could not read the boot disk"),
+     False),
+    ("pv-to-hvm: boot 0 printed a kernel", "pv-to-hvm", pv_guest(),
+     pv_host(console0="[    0.000000] Linux version 6.1.0"), False),
+    ("pv-to-hvm: boot 1 talked on ttyS0", "pv-to-hvm", pv_guest(),
+     pv_host(ttys0="[    0.000000] Linux version 6.1.0"), False),
+    ("pv-to-hvm: boot 1 had a getty on tty1", "pv-to-hvm",
+     pv_guest(console_pv={"cmdline": "console=hvc0", "active": "hvc0", "gettys": "hvc0 tty1"}),
+     pv_host(), False),
+    ("pv-to-hvm: boot 1 detect says ready before prepare-hvm", "pv-to-hvm",
+     pv_guest(detect_pv=P2H_READY), pv_host(), False),
+    ("pv-to-hvm: prepare-hvm failed", "pv-to-hvm", pv_guest(prepare_rc=1), pv_host(), False),
+    ("pv-to-hvm: prepare-hvm changed nothing", "pv-to-hvm",
+     pv_guest(prepare={"ready": True, "changed": False}), pv_host(), False),
+    ("pv-to-hvm: not ready after prepare-hvm", "pv-to-hvm",
+     pv_guest(prepared=p2h_doc(False, bad=("console",))), pv_host(), False),
+    ("pv-to-hvm: boot 2 gave no login prompt on ttyS0", "pv-to-hvm", pv_guest(),
+     pv_host(console2="[  OK  ] Reached target multi-user.target"), False),
+    ("pv-to-hvm: boot 2 never ran the job", "pv-to-hvm", pv_guest(done=False), pv_host(), False),
+    ("pv-to-hvm: uninstall failed", "pv-to-hvm", pv_guest(uninstall_rc=1), pv_host(), False),
+    ("pv-to-hvm: the MBR differs after uninstall", "pv-to-hvm", pv_guest(),
+     pv_host(mbrdiff="  1   0 353"), False),
+    ("pv-to-hvm: a file differs after uninstall", "pv-to-hvm", pv_guest(),
+     pv_host(rootdiff="< /boot/initrd.img-6.1.0-57-amd64 f 644 40 ab\n"
+                      "> /boot/initrd.img-6.1.0-57-amd64 f 644 41 cd"), False),
+    ("pv-to-hvm-nogrub: good report", "pv-to-hvm-nogrub", "", nogrub_host(), True),
+    ("pv-to-hvm-nogrub: said ready", "pv-to-hvm-nogrub", "",
+     nogrub_host(prepare=dict(NOGRUB, ready=True), rc=0), False),
+    ("pv-to-hvm-nogrub: no package named", "pv-to-hvm-nogrub", "",
+     nogrub_host(prepare=with_(NOGRUB, "cannot", [{"check": "boot_code",
+                                                   "text": "install a boot loader",
+                                                   "command": None}])), False),
+    ("pv-to-hvm-nogrub: said it changed something", "pv-to-hvm-nogrub", "",
+     nogrub_host(prepare=dict(NOGRUB, changed=True)), False),
+    ("pv-to-hvm-nogrub: changed a file", "pv-to-hvm-nogrub", "",
+     nogrub_host(rootdiff="> /etc/default/grub f 644 10 ab"), False),
+    ("pv-to-hvm-nogrub: wrote the MBR", "pv-to-hvm-nogrub", "",
+     nogrub_host(mbrdiff="  1   0 353"), False),
+    ("pv-to-hvm-nogrub: no host report", "pv-to-hvm-nogrub", "", "", False),
+]
+
+
 def main():
     cases = [(n, s, r, None, w) for n, s, r, w in CASES] + HOST_CASES
     tmp = harness.tempdir("gt-e2e-selftest-")
