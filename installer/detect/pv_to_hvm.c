@@ -8,6 +8,7 @@
 
 #include "detect/pv_to_hvm_parts.h"
 #include "error.h"
+#include "i18n.h"
 #include "strv.h"
 
 static const char *const check_ids[GT_P2H_NCHECKS] = {
@@ -19,44 +20,74 @@ static const char *const check_ids[GT_P2H_NCHECKS] = {
 	[GT_P2H_NICS] = "nics",
 };
 
+/*
+ * Each evidence, fix and detail is formatted twice as it is made: English
+ * for JSON, and in the chosen language (gt_tr) for people (docs/HACKING.md,
+ * "Languages").
+ */
 int p2h_set(struct gt_pv_to_hvm_check *c, enum gt_p2h_state s, const char *fix,
             const char *fmt, ...)
 {
-	char *ev = NULL, *f = NULL;
-	va_list ap;
-	int n;
+	char *ev = NULL, *ev_shown = NULL, *f = NULL, *f_shown = NULL;
+	va_list ap, ap2;
+	int n, n2;
 
 	va_start(ap, fmt);
+	va_copy(ap2, ap);
 	n = vasprintf(&ev, fmt, ap);
+	n2 = vasprintf(&ev_shown, gt_tr(fmt), ap2);
+	va_end(ap2);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	if (fix && !(f = strdup(fix))) {
-		free(ev);
+	if (n < 0 || n2 < 0 ||
+	    (fix && (!(f = strdup(fix)) || !(f_shown = strdup(gt_tr(fix)))))) {
+		if (n >= 0)
+			free(ev);
+		if (n2 >= 0)
+			free(ev_shown);
+		free(f);
+		free(f_shown);
 		return -ENOMEM;
 	}
 	free(c->evidence);
+	free(c->evidence_shown);
 	free(c->fix);
+	free(c->fix_shown);
 	c->state = s;
 	c->evidence = ev;
+	c->evidence_shown = ev_shown;
 	c->fix = f;
+	c->fix_shown = f_shown;
 	return 0;
+}
+
+static int push_line(char ***vec, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
+static int push_line(char ***vec, const char *fmt, va_list ap)
+{
+	size_t n = gt_strv_len(*vec);
+	char *line = NULL;
+	int ret;
+
+	if (vasprintf(&line, fmt, ap) < 0)
+		return -ENOMEM;
+	ret = gt_strv_push(vec, &n, line);
+	free(line);
+	return ret;
 }
 
 int p2h_detail(struct gt_pv_to_hvm_check *c, const char *fmt, ...)
 {
-	size_t n = gt_strv_len(c->details);
-	char *line = NULL;
 	va_list ap;
 	int ret;
 
 	va_start(ap, fmt);
-	ret = vasprintf(&line, fmt, ap);
+	ret = push_line(&c->details, fmt, ap);
 	va_end(ap);
-	if (ret < 0)
-		return -ENOMEM;
-	ret = gt_strv_push(&c->details, &n, line);
-	free(line);
+	if (ret)
+		return ret;
+	va_start(ap, fmt);
+	ret = push_line(&c->details_shown, gt_tr(fmt), ap);
+	va_end(ap);
 	return ret;
 }
 
@@ -130,7 +161,8 @@ int gt_pv_to_hvm_check(const struct gt_root *root, const struct gt_detect *d,
 	for (i = 0; i < GT_P2H_NCHECKS; i++) {
 		x.p->checks[i].id = check_ids[i];
 		x.p->checks[i].details = calloc(1, sizeof(char *));
-		if (!x.p->checks[i].details)
+		x.p->checks[i].details_shown = calloc(1, sizeof(char *));
+		if (!x.p->checks[i].details || !x.p->checks[i].details_shown)
 			ret = -ENOMEM;
 	}
 	/* The boot code first: it says which boot loader's configuration
@@ -170,7 +202,10 @@ void gt_pv_to_hvm_free(struct gt_pv_to_hvm *p)
 	for (size_t i = 0; i < GT_P2H_NCHECKS; i++) {
 		free(p->checks[i].evidence);
 		free(p->checks[i].fix);
+		free(p->checks[i].evidence_shown);
+		free(p->checks[i].fix_shown);
 		gt_strv_free(p->checks[i].details);
+		gt_strv_free(p->checks[i].details_shown);
 	}
 	f = &p->facts;
 	free(f->disk);

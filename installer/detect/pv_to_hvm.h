@@ -52,6 +52,11 @@ struct gt_pv_to_hvm_check {
 	char **details; /* owned NULL-terminated list (gt_strv_free), never NULL:
 	                   root_names lists the current names ("/etc/fstab line 3:
 	                   /dev/xvda1"), nics the bindings, others what they saw */
+	/* The same three in the chosen language (gt_tr), for people: JSON
+	   writes the English ones above. Owned, like them. */
+	char *evidence_shown;
+	char *fix_shown;
+	char **details_shown;
 };
 
 /* What was found on the way, for prepare-hvm (each NULL when not found). */

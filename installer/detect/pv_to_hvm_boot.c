@@ -22,8 +22,8 @@
 
 #define GPT_ENTRIES_MAX ((size_t)1024 * 1024)
 
-static const char fix_install_loader[] =
-        "install the boot loader to this disk with the distribution's own tool before switching (grub-install DISK for GRUB 2, grub-install or grub's setup (hd0) for GRUB legacy, extlinux --install /boot plus syslinux's mbr.bin for extlinux); installer prepare-hvm does it when that package is in the guest";
+static const char *const fix_install_loader = N_(
+        "install the boot loader to this disk with the distribution's own tool before switching (grub-install DISK for GRUB 2, grub-install or grub's setup (hd0) for GRUB legacy, extlinux --install /boot plus syslinux's mbr.bin for extlinux); installer prepare-hvm does it when that package is in the guest");
 
 /* Reads @n bytes at sector @lba; 0, or -EIO on a short read (past the end). */
 static int read_at(int fd, uint64_t lba, unsigned char *buf, size_t n)
@@ -171,12 +171,12 @@ static int judge_gpt(struct p2h *x, int fd, const unsigned char *hdr, bool *sett
 	if (fat_err < 0 && !visible)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "mount the EFI system partition on /boot/efi (under --root DIR, at DIR/boot/efi) and run detect again",
+		        N_("mount the EFI system partition on /boot/efi (under --root DIR, at DIR/boot/efi) and run detect again"),
 		        "GPT disk with an EFI system partition (entry %d), but it cannot be read as FAT (%s) and is not mounted on /boot/efi, so its loader cannot be seen",
 		        esp + 1, gt_strerror(fat_err));
 	return p2h_set(
 	        c, GT_P2H_NOT_OK,
-	        "install the distribution's EFI boot loader to the EFI system partition (grub-install --target=x86_64-efi, or the shim and grub-efi packages), with a fallback copy at EFI/BOOT/BOOTX64.EFI",
+	        N_("install the distribution's EFI boot loader to the EFI system partition (grub-install --target=x86_64-efi, or the shim and grub-efi packages), with a fallback copy at EFI/BOOT/BOOTX64.EFI"),
 	        "GPT disk with an EFI system partition (entry %d), but neither it nor /boot/efi/EFI holds a boot loader (EFI/BOOT/BOOTX64.EFI or a distribution's shim or grub)",
 	        esp + 1);
 }
@@ -205,7 +205,7 @@ static int judge_syslinux(struct p2h *x, int fd, const unsigned char *s0)
 	}
 	return p2h_set(
 	        c, GT_P2H_NOT_OK,
-	        "mark the partition holding /boot active (sfdisk --activate DISK N) and install extlinux to it (extlinux --install /boot)",
+	        N_("mark the partition holding /boot active (sfdisk --activate DISK N) and install extlinux to it (extlinux --install /boot)"),
 	        "syslinux's MBR, but no partition is marked active, so it has nothing to boot");
 }
 
@@ -244,12 +244,12 @@ static int judge_mbr(struct p2h *x, int fd, const unsigned char *s0,
 	case GT_MBR_NO_SIGNATURE:
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "an HVM guest needs a partitioned disk with a boot loader: give the guest such a disk (copy the filesystem onto a partition of a new disk, then install the boot loader) before switching",
+		        N_("an HVM guest needs a partitioned disk with a boot loader: give the guest such a disk (copy the filesystem onto a partition of a new disk, then install the boot loader) before switching"),
 		        "sector 0 has no boot signature (0x55AA): no boot loader and no partition table (a PV disk that is one filesystem, say), so the firmware cannot boot it");
 	case GT_MBR_UNRECOGNISED:
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "if this disk's boot loader is not GRUB, syslinux or LILO, check that it boots this guest's kernel; otherwise reinstall the boot loader",
+		        N_("if this disk's boot loader is not GRUB, syslinux or LILO, check that it boots this guest's kernel; otherwise reinstall the boot loader"),
 		        "the MBR has boot code that is not GRUB 2, GRUB legacy, syslinux or LILO");
 	}
 	return 0;
@@ -273,7 +273,7 @@ int p2h_check_boot_code(struct p2h *x)
 	} else if (!x->root->host) {
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "name the guest's disk image or device with --disk PATH",
+		        N_("name the guest's disk image or device with --disk PATH"),
 		        "no boot disk was given: under --root the disk holding the guest is not known");
 	} else {
 		ret = host_boot_disk(x->root, &f->disk, &why);
@@ -282,7 +282,7 @@ int p2h_check_boot_code(struct p2h *x)
 		if (!f->disk)
 			return p2h_set(
 			        c, GT_P2H_UNKNOWN,
-			        "name the disk the firmware will boot with --disk PATH",
+			        N_("name the disk the firmware will boot with --disk PATH"),
 			        "the boot disk cannot be told: %s", why);
 		f->disk_source = "sysfs";
 	}
@@ -292,7 +292,7 @@ int p2h_check_boot_code(struct p2h *x)
 		if (x->disk_path)
 			return ret;
 		return p2h_set(c, GT_P2H_UNKNOWN,
-		               "run detect as root, or give --disk PATH",
+		               N_("run detect as root, or give --disk PATH"),
 		               "%s (the disk holding /boot) cannot be opened: %s",
 		               f->disk, gt_strerror(ret));
 	}
@@ -301,7 +301,7 @@ int p2h_check_boot_code(struct p2h *x)
 		close(fd);
 		if (x->disk_path)
 			return ret == -EIO ? -ENODATA : ret;
-		return p2h_set(c, GT_P2H_UNKNOWN, "give --disk PATH",
+		return p2h_set(c, GT_P2H_UNKNOWN, N_("give --disk PATH"),
 		               "the first sector of %s cannot be read: %s", f->disk,
 		               gt_strerror(ret));
 	}

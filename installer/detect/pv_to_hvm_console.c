@@ -109,8 +109,8 @@ static const char *inittab_getty(const char *inittab, char *found, size_t size)
 	return NULL;
 }
 
-static const char fix_console[] =
-        "put console=tty0 on the kernel command line (with console=hvc0 after it to keep the PV console: GRUB_CMDLINE_LINUX in /etc/default/grub then update-grub or grub2-mkconfig, or the kernel line of menu.lst) and enable a login prompt on tty1 or ttyS0 (systemd: systemctl enable getty@tty1; sysvinit: a getty line for tty1 in /etc/inittab); installer prepare-hvm does both";
+static const char *const fix_console = N_(
+        "put console=tty0 on the kernel command line (with console=hvc0 after it to keep the PV console: GRUB_CMDLINE_LINUX in /etc/default/grub then update-grub or grub2-mkconfig, or the kernel line of menu.lst) and enable a login prompt on tty1 or ttyS0 (systemd: systemctl enable getty@tty1; sysvinit: a getty line for tty1 in /etc/inittab); installer prepare-hvm does both");
 
 int p2h_check_console(struct p2h *x)
 {
@@ -123,7 +123,7 @@ int p2h_check_console(struct p2h *x)
 
 	if (!cmdline)
 		return p2h_set(
-		        c, GT_P2H_UNKNOWN, "fix the kernel check first",
+		        c, GT_P2H_UNKNOWN, N_("fix the kernel check first"),
 		        "no default boot entry was found, so its console= cannot be read (see the kernel check)");
 	cmdline_consoles(cmdline, &any, &hvm, &serial, list, sizeof(list));
 	init = x->d && x->d->init ? x->d->init : "unknown";
@@ -169,11 +169,16 @@ int p2h_check_console(struct p2h *x)
 	if (!getty)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "check that a login prompt runs on tty1 or ttyS0 under this init system",
+		        N_("check that a login prompt runs on tty1 or ttyS0 under this init system"),
 		        "the kernel console includes tty0 or ttyS0, but the init system (%s) is not one whose login prompts can be read",
 		        init);
+	if (!any)
+		return p2h_set(
+		        c, GT_P2H_OK, NULL,
+		        "the kernel console (tty0 by default) and a login prompt (%s) are on consoles HVM shows",
+		        getty);
 	return p2h_set(
 	        c, GT_P2H_OK, NULL,
 	        "the kernel console (%s) and a login prompt (%s) are on consoles HVM shows",
-	        any ? list : "tty0 by default", getty);
+	        list, getty);
 }

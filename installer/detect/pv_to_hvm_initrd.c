@@ -77,8 +77,8 @@ static bool builtin(const char *builtins, const char *config, const struct drive
 	return false;
 }
 
-static const char fix_initramfs[] =
-        "add the missing drivers to the initramfs and rebuild it: initramfs-tools: list them in /etc/initramfs-tools/modules, then update-initramfs -u -k VERSION; dracut: add_drivers+=\" ... \" in /etc/dracut.conf.d/, then dracut -f --kver VERSION; RHEL 5 mkinitrd: mkinitrd -f --with=ata_piix --with=sd_mod IMAGE VERSION; installer prepare-hvm does it";
+static const char *const fix_initramfs = N_(
+        "add the missing drivers to the initramfs and rebuild it: initramfs-tools: list them in /etc/initramfs-tools/modules, then update-initramfs -u -k VERSION; dracut: add_drivers+=\" ... \" in /etc/dracut.conf.d/, then dracut -f --kver VERSION; RHEL 5 mkinitrd: mkinitrd -f --with=ata_piix --with=sd_mod IMAGE VERSION; installer prepare-hvm does it");
 
 int p2h_check_initramfs(struct p2h *x)
 {
@@ -93,7 +93,7 @@ int p2h_check_initramfs(struct p2h *x)
 
 	if (!f->kernel_version)
 		return p2h_set(
-		        c, GT_P2H_UNKNOWN, "fix the kernel check first",
+		        c, GT_P2H_UNKNOWN, N_("fix the kernel check first"),
 		        "no default kernel was found to check (see the kernel check)");
 	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin",
 	         f->kernel_version);
@@ -124,7 +124,7 @@ int p2h_check_initramfs(struct p2h *x)
 		if (ret == -EPROTONOSUPPORT) {
 			ret = p2h_set(
 			        c, GT_P2H_UNKNOWN,
-			        "list the image with the guest's own tool (lsinitramfs IMAGE, lsinitrd IMAGE) and check for xen-blkfront, ata_piix or ahci, and sd_mod",
+			        N_("list the image with the guest's own tool (lsinitramfs IMAGE, lsinitrd IMAGE) and check for xen-blkfront, ata_piix or ahci, and sd_mod"),
 			        "%s is compressed with %s, which this build cannot read",
 			        f->default_initrd, why);
 			goto out;
@@ -132,7 +132,7 @@ int p2h_check_initramfs(struct p2h *x)
 		if (ret < 0 && ret != -ENOMEM) {
 			ret = p2h_set(
 			        c, GT_P2H_UNKNOWN,
-			        "rebuild the initramfs of the default kernel and run detect again",
+			        N_("rebuild the initramfs of the default kernel and run detect again"),
 			        "%s cannot be read as an initramfs: %s",
 			        f->default_initrd, why ? why : gt_strerror(ret));
 			goto out;

@@ -134,12 +134,12 @@ int p2h_check_kernel(struct p2h *x)
 	if (!x->cfg && x->cfg_err == -ENOENT)
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "install the distribution's boot loader package and write its configuration (grub-mkconfig -o /boot/grub/grub.cfg, or the distribution's equivalent) before switching",
+		        N_("install the distribution's boot loader package and write its configuration (grub-mkconfig -o /boot/grub/grub.cfg, or the distribution's equivalent) before switching"),
 		        "no boot loader configuration in the root (grub.cfg, menu.lst, grub.conf or extlinux.conf under /boot): the kernel is handed over by the host, and the firmware's boot loader would have nothing to boot");
 	if (!x->cfg)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "make the boot loader configuration readable and run detect again",
+		        N_("make the boot loader configuration readable and run detect again"),
 		        "the boot loader configuration cannot be read: %s",
 		        gt_strerror(x->cfg_err));
 	if (p2h_strdup_set(&f->bootloader_config, x->cfg->path) < 0)
@@ -147,7 +147,7 @@ int p2h_check_kernel(struct p2h *x)
 	if (x->cfg->default_index < 0)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "set the default entry of the boot loader configuration to an entry that boots an installed kernel",
+		        N_("set the default entry of the boot loader configuration to an entry that boots an installed kernel"),
 		        "%s (%s): the default entry \"%s\" matches none of its %zu entries, so which kernel boots cannot be told",
 		        x->cfg->path, gt_bootcfg_kind_name(x->cfg->kind),
 		        x->cfg->default_spec ? x->cfg->default_spec : "0",
@@ -160,13 +160,13 @@ int p2h_check_kernel(struct p2h *x)
 	if (!e->kernel)
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "give the default entry a kernel, or make an entry with one the default",
+		        N_("give the default entry a kernel, or make an entry with one the default"),
 		        "%s: the default entry \"%s\" boots no Linux kernel",
 		        x->cfg->path, e->title);
 	if (!find_in_root(x, e->kernel, img, sizeof(img)))
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "regenerate the boot loader configuration from the installed kernels (grub-mkconfig, grubby, update-grub)",
+		        N_("regenerate the boot loader configuration from the installed kernels (grub-mkconfig, grubby, update-grub)"),
 		        "%s line %zu boots %s, which is not in the root", x->cfg->path,
 		        e->line, e->kernel);
 	if (p2h_strdup_set(&f->default_kernel, img) < 0 ||
@@ -181,7 +181,7 @@ int p2h_check_kernel(struct p2h *x)
 	if (e->initrd && !find_in_root(x, e->initrd, ird, sizeof(ird)))
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it",
+		        N_("rebuild the initramfs of that kernel (update-initramfs -c -k VERSION, dracut -f, mkinitrd) and point the entry at it"),
 		        "the default entry's initramfs %s is not in the root", e->initrd);
 	if (e->initrd && p2h_strdup_set(&f->default_initrd, ird) < 0)
 		return -ENOMEM;
@@ -190,18 +190,23 @@ int p2h_check_kernel(struct p2h *x)
 			return ret;
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "install the distribution's standard kernel (RHEL/CentOS 5: yum install kernel; SLES: zypper install kernel-default), make it the default entry, and keep the Xen kernel only until the switch",
+		        N_("install the distribution's standard kernel (RHEL/CentOS 5: yum install kernel; SLES: zypper install kernel-default), make it the default entry, and keep the Xen kernel only until the switch"),
 		        "the default entry boots %s, a PV-only Xen kernel (xenlinux), told by %s: it cannot boot as HVM",
 		        img, why);
 	}
 	if (fl == FL_UNKNOWN)
 		return p2h_set(
 		        c, GT_P2H_UNKNOWN,
-		        "check that the default kernel is the distribution's standard flavour, not a Xen-only one",
+		        N_("check that the default kernel is the distribution's standard flavour, not a Xen-only one"),
 		        "the default entry boots %s, whose flavour cannot be told: %s",
 		        img, why);
-	return p2h_set(c, GT_P2H_OK, NULL,
-	               "the default entry boots %s%s%s, which can boot as HVM (%s)", img,
-	               e->initrd ? " with " : " (no initramfs)", e->initrd ? ird : "",
-	               why);
+	if (e->initrd)
+		return p2h_set(
+		        c, GT_P2H_OK, NULL,
+		        "the default entry boots %s with %s, which can boot as HVM (%s)",
+		        img, ird, why);
+	return p2h_set(
+	        c, GT_P2H_OK, NULL,
+	        "the default entry boots %s (no initramfs), which can boot as HVM (%s)",
+	        img, why);
 }

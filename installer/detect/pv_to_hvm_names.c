@@ -35,9 +35,12 @@ static int note_name(struct gt_pv_to_hvm_check *c, const char *where, const char
 	(*seen)++;
 	if (changes)
 		(*changing)++;
-	return p2h_detail(
-	        c, "%s: %s%s%.*s (%s)", where, key ? key : "", key ? "=" : "", (int)vlen,
-	        val, changes ? "a kernel name: changes with the disk driver" : "stays");
+	if (changes)
+		return p2h_detail(
+		        c, "%s: %s%s%.*s (a kernel name: changes with the disk driver)",
+		        where, key ? key : "", key ? "=" : "", (int)vlen, val);
+	return p2h_detail(c, "%s: %s%s%.*s (stays)", where, key ? key : "",
+	                  key ? "=" : "", (int)vlen, val);
 }
 
 int p2h_check_root_names(struct p2h *x)
@@ -83,12 +86,13 @@ int p2h_check_root_names(struct p2h *x)
 	if (changing)
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "name these devices by UUID (blkid -s UUID -o value DEVICE prints it): UUID=... in /etc/fstab and root=UUID=... on the kernel command line, then regenerate the boot loader configuration; installer prepare-hvm does it",
+		        N_("name these devices by UUID (blkid -s UUID -o value DEVICE prints it): UUID=... in /etc/fstab and root=UUID=... on the kernel command line, then regenerate the boot loader configuration; installer prepare-hvm does it"),
 		        "%zu of %zu device names in root=, resume= and /etc/fstab are kernel names that change when the disk driver changes",
 		        changing, seen);
 	if (!seen)
 		return p2h_set(
-		        c, GT_P2H_UNKNOWN, "check /etc/fstab and the kernel command line",
+		        c, GT_P2H_UNKNOWN,
+		        N_("check /etc/fstab and the kernel command line"),
 		        "no root=, resume= or /etc/fstab device was found to check");
 	return p2h_set(
 	        c, GT_P2H_OK, NULL,
@@ -121,10 +125,13 @@ static int found_binding(void *arg, const char *path, size_t line,
 
 	if (changes)
 		s->changing++;
-	return p2h_detail(s->c, "%s line %zu binds %s by its %s (%s)", path, line,
-	                  nic->name, how,
-	                  changes ? "a Xen PV name: an emulated NIC gets another"
-	                          : "holds under HVM");
+	if (changes)
+		return p2h_detail(
+		        s->c,
+		        "%s line %zu binds %s by its %s (a Xen PV name: an emulated NIC gets another)",
+		        path, line, nic->name, how);
+	return p2h_detail(s->c, "%s line %zu binds %s by its %s (holds under HVM)", path,
+	                  line, nic->name, how);
 }
 
 int p2h_check_nics(struct p2h *x)
@@ -173,7 +180,7 @@ int p2h_check_nics(struct p2h *x)
 	if (s.changing)
 		return p2h_set(
 		        c, GT_P2H_NOT_OK,
-		        "bind that configuration by MAC address instead (HWADDR=, [Match] MACAddress=, netplan match: macaddress:), or name the interface with a .link file matched by MAC, so that it holds whatever the driver names the NIC",
+		        N_("bind that configuration by MAC address instead (HWADDR=, [Match] MACAddress=, netplan match: macaddress:), or name the interface with a .link file matched by MAC, so that it holds whatever the driver names the NIC"),
 		        "%zu network configuration file(s) bind a NIC by its Xen PV name (enXN), which an emulated NIC does not get: the guest may boot as HVM without network",
 		        s.changing);
 	return p2h_set(

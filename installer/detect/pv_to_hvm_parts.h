@@ -16,6 +16,7 @@
 
 #include "detect/bootcfg.h"
 #include "detect/pv_to_hvm.h"
+#include "i18n.h" /* N_() marks the fixes */
 
 /* Bound on the text configuration read (grub.cfg, fstab...). */
 #define P2H_TEXT_MAX ((size_t)4 * 1024 * 1024)

@@ -61,10 +61,10 @@ void gt_pv_to_hvm_print_human(const struct gt_pv_to_hvm *p, FILE *fp)
 
 		fprintf(fp, "  %-17s %-7s %s\n", c->id,
 		        gt_label("check", gt_p2h_state_name(c->state)),
-		        c->evidence ? c->evidence : "");
-		for (size_t k = 0; c->details && c->details[k]; k++)
-			fprintf(fp, "    %s\n", c->details[k]);
-		if (c->fix)
-			fprintf(fp, gt_tr("    fix: %s\n"), c->fix);
+		        c->evidence_shown ? c->evidence_shown : "");
+		for (size_t k = 0; c->details_shown && c->details_shown[k]; k++)
+			fprintf(fp, "    %s\n", c->details_shown[k]);
+		if (c->fix_shown)
+			fprintf(fp, gt_tr("    fix: %s\n"), c->fix_shown);
 	}
 }
