@@ -23,6 +23,7 @@
 #include "detect/detect.h"
 #include "detect/pv_to_hvm.h"
 #include "error.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "spawn.h"
@@ -305,21 +306,22 @@ static void report_human(const struct run *r)
 	if (strcmp(r->result, "planned") == 0 || strcmp(r->result, "cannot") == 0)
 		printf("%s\n",
 		       strcmp(r->result, "planned") == 0
-		               ? "Plan (dry run, nothing changed):"
-		               : "Nothing was changed: what is below cannot be fixed here.");
+		               ? gt_tr("Plan (dry run, nothing changed):")
+		               : gt_tr("Nothing was changed: what is below cannot be fixed here."));
 	else if (strcmp(r->result, "unchanged") == 0)
-		printf("Nothing to change.\n");
+		printf("%s\n", gt_tr("Nothing to change."));
 	else
-		printf("Done (undone by 'installer uninstall'):\n");
+		printf("%s\n", gt_tr("Done (undone by 'installer uninstall'):"));
 	if (strcmp(r->result, "cannot") != 0)
 		for (i = 0; i < p->n_steps; i++)
-			printf("  %zu. %s\n", i + 1, p->steps[i].description);
+			printf("  %zu. %s\n", i + 1, p->steps[i].description_shown);
 	for (i = 0; i < p->n_cannot; i++)
-		printf("Cannot: %s\n", p->cannot[i].text);
+		printf(gt_tr("Cannot: %s\n"), p->cannot[i].text_shown);
 	for (i = 0; i < p->n_not_done; i++)
 		printf("%c%s\n",
-		       p->not_done[i].text[0] == 'n' ? 'N' : p->not_done[i].text[0],
-		       p->not_done[i].text + 1);
+		       p->not_done[i].text_shown[0] == 'n' ? 'N'
+		                                           : p->not_done[i].text_shown[0],
+		       p->not_done[i].text_shown + 1);
 	if (r->after || r->before)
 		gt_pv_to_hvm_print_human(r->after ? r->after : r->before, stdout);
 }

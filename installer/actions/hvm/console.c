@@ -14,6 +14,7 @@
 #include "actions/hvm/edit.h"
 #include "actions/hvm/hvm_parts.h"
 #include "error.h"
+#include "i18n.h"
 #include "strv.h"
 
 #define CHECK "console"
@@ -49,7 +50,8 @@ static int systemd_getty(struct hvm *h, const char *unit, const char *tmpl_name)
 {
 	static const char *const dirs[] = { "/lib/systemd/system/",
 		                            "/usr/lib/systemd/system/" };
-	char link[200], tmpl[200], desc[300];
+	char link[200], tmpl[200], desc[300], shown[600];
+	int ret;
 	size_t i;
 
 	snprintf(link, sizeof(link), "/etc/systemd/system/getty.target.wants/%s", unit);
@@ -68,7 +70,12 @@ static int systemd_getty(struct hvm *h, const char *unit, const char *tmpl_name)
 	snprintf(desc, sizeof(desc),
 	         "enable %s (a link in getty.target.wants, as systemctl enable makes)",
 	         unit);
-	return hvm_add_link(h, CHECK, link, tmpl, desc);
+	snprintf(
+	        shown, sizeof(shown),
+	        gt_tr("enable %s (a link in getty.target.wants, as systemctl enable makes)"),
+	        unit);
+	ret = hvm_add_link(h, CHECK, link, tmpl, desc);
+	return ret < 0 ? ret : hvm_step_shown(h, shown);
 }
 
 /* An uncommented inittab entry whose process runs on @tty. */
@@ -245,7 +252,7 @@ static int boot_configs(struct hvm *h, bool grub2_generated)
 	int ret = 0;
 
 	for (i = 0; i < 4 && ret == 0; i++) {
-		char *buf = NULL, *fixed = NULL, desc[300];
+		char *buf = NULL, *fixed = NULL, desc[300], shown[600];
 		size_t len = 0;
 
 		if ((grub2_generated && i >= 2) || is_link(h, paths[i]))
@@ -257,10 +264,28 @@ static int boot_configs(struct hvm *h, bool grub2_generated)
 		free(buf);
 		if (ret < 0 || !fixed)
 			continue;
-		snprintf(desc, sizeof(desc),
-		         "add console=tty0 console=hvc0%s to the kernel lines of %s",
-		         h->root_uuid ? " and root=UUID" : "", paths[i]);
+		if (h->root_uuid) {
+			snprintf(
+			        desc, sizeof(desc),
+			        "add console=tty0 console=hvc0 and root=UUID to the kernel lines of %s",
+			        paths[i]);
+			snprintf(
+			        shown, sizeof(shown),
+			        gt_tr("add console=tty0 console=hvc0 and root=UUID to the kernel lines of %s"),
+			        paths[i]);
+		} else {
+			snprintf(
+			        desc, sizeof(desc),
+			        "add console=tty0 console=hvc0 to the kernel lines of %s",
+			        paths[i]);
+			snprintf(
+			        shown, sizeof(shown),
+			        gt_tr("add console=tty0 console=hvc0 to the kernel lines of %s"),
+			        paths[i]);
+		}
 		ret = hvm_add_write(h, CHECK, paths[i], fixed, desc);
+		if (ret == 0)
+			ret = hvm_step_shown(h, shown);
 	}
 	return ret;
 }

@@ -45,6 +45,19 @@ int hvm_add_link(struct hvm *h, const char *check, const char *path, const char 
  */
 int hvm_add_run(struct hvm *h, const char *check, const char *const *argv, char **backups,
                 const char *desc);
+/*
+ * hvm_step_shown - the last step's description for people, when its English
+ * one was formatted (the steps take gt_tr(desc) otherwise).
+ */
+int hvm_step_shown(struct hvm *h, const char *shown);
+/*
+ * hvm_run_shown - the same after hvm_add_run(): its step, or under --root its
+ * not_done item.
+ */
+int hvm_run_shown(struct hvm *h, const char *shown);
+/* hvm_item_shown - the same for the last item (cannot or not_done). */
+int hvm_item_shown(struct hvm *h, bool cannot, const char *shown);
+/* An item, formatted in English (JSON) and with gt_tr(@fmt) for people. */
 int hvm_add_item(struct hvm *h, bool cannot, const char *check, const char *command,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

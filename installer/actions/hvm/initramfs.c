@@ -27,14 +27,21 @@ int hvm_plan_initramfs(struct hvm *h)
 			ret = hvm_add_write(h, CHECK, s->path, s->content,
 			                    s->description);
 			s->content = NULL; /* taken */
+			if (ret == 0 && s->shown)
+				ret = hvm_step_shown(h, s->shown);
 		} else {
 			ret = hvm_add_run(h, CHECK, (const char *const *)s->argv,
 			                  s->backups, s->description);
 			s->backups = NULL; /* taken */
+			if (ret == 0 && s->shown)
+				ret = hvm_run_shown(h, s->shown);
 		}
 	}
-	for (i = 0; i < dp->n_warnings && ret == 0; i++)
+	for (i = 0; i < dp->n_warnings && ret == 0; i++) {
 		ret = hvm_add_item(h, true, CHECK, NULL, "%s", dp->warnings[i].message);
+		if (ret == 0 && dp->warnings[i].shown)
+			ret = hvm_item_shown(h, true, dp->warnings[i].shown);
+	}
 	gt_drivers_plan_free(dp);
 	return ret;
 }

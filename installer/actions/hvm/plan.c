@@ -8,6 +8,7 @@
 
 #include "actions/hvm/hvm_parts.h"
 #include "error.h"
+#include "i18n.h"
 #include "strv.h"
 
 bool hvm_check_failed(const struct hvm *h, const char *id)
@@ -46,6 +47,61 @@ static struct gt_hvm_step *new_step(struct hvm *h, enum gt_hvm_step_kind kind,
 	return v;
 }
 
+/*
+ * A step's description, made twice: English for JSON, and for people
+ * gt_tr(@desc) (a literal description has its translation; a formatted one
+ * gets it through hvm_step_shown()).
+ */
+static int describe(struct gt_hvm_step *s, const char *desc)
+{
+	s->description = strdup(desc);
+	s->description_shown = strdup(gt_tr(desc));
+	return s->description && s->description_shown ? 0 : -ENOMEM;
+}
+
+static int replace(char **dst, const char *s)
+{
+	char *c = strdup(s);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+int hvm_step_shown(struct hvm *h, const char *shown)
+{
+	return replace(&h->p->steps[h->p->n_steps - 1].description_shown, shown);
+}
+
+int hvm_run_shown(struct hvm *h, const char *shown)
+{
+	struct gt_hvm_item *it;
+	char *text = NULL;
+
+	if (h->root->host)
+		return hvm_step_shown(h, shown);
+	/* Under --root the run is the last not_done item, made by hvm_add_run. */
+	it = &h->p->not_done[h->p->n_not_done - 1];
+	if (asprintf(
+	            &text,
+	            gt_tr("not done: %s: it runs the guest's own program; run '%s' in the guest"),
+	            shown, it->command) < 0)
+		return -ENOMEM;
+	free(it->text_shown);
+	it->text_shown = text;
+	return 0;
+}
+
+int hvm_item_shown(struct hvm *h, bool cannot, const char *shown)
+{
+	struct gt_hvm_item *v = cannot ? h->p->cannot : h->p->not_done;
+	size_t n = cannot ? h->p->n_cannot : h->p->n_not_done;
+
+	return replace(&v[n - 1].text_shown, shown);
+}
+
 int hvm_add_write(struct hvm *h, const char *check, const char *path, char *content,
                   const char *desc)
 {
@@ -56,7 +112,7 @@ int hvm_add_write(struct hvm *h, const char *check, const char *path, char *cont
 		return -ENOMEM;
 	}
 	s->content = content;
-	if (!(s->path = strdup(path)) || !(s->description = strdup(desc)))
+	if (!(s->path = strdup(path)) || describe(s, desc) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -67,7 +123,7 @@ int hvm_add_link(struct hvm *h, const char *check, const char *path, const char 
 	struct gt_hvm_step *s = new_step(h, GT_HVM_LINK, check);
 
 	if (!s || !(s->path = strdup(path)) || !(s->content = strdup(target)) ||
-	    !(s->description = strdup(desc)))
+	    describe(s, desc) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -111,7 +167,7 @@ int hvm_add_run(struct hvm *h, const char *check, const char *const *argv, char 
 		        "not done: %s: it runs the guest's own program; run '%s' in the guest",
 		        desc, cmd);
 		free(cmd);
-		return ret;
+		return ret < 0 ? ret : hvm_run_shown(h, gt_tr(desc));
 	}
 	s = new_step(h, GT_HVM_RUN, check);
 	if (!s) {
@@ -124,7 +180,7 @@ int hvm_add_run(struct hvm *h, const char *check, const char *const *argv, char 
 	for (; *argv; argv++)
 		if (gt_strv_push(&s->argv, &n, *argv) < 0)
 			return -ENOMEM;
-	return (s->description = strdup(desc)) ? 0 : -ENOMEM;
+	return describe(s, desc);
 }
 
 int hvm_add_item(struct hvm *h, bool cannot, const char *check, const char *command,
@@ -133,7 +189,7 @@ int hvm_add_item(struct hvm *h, bool cannot, const char *check, const char *comm
 	struct gt_hvm_item **v = cannot ? &h->p->cannot : &h->p->not_done, *it;
 	size_t *n = cannot ? &h->p->n_cannot : &h->p->n_not_done;
 	va_list ap;
-	int ret;
+	int ret, ret2;
 
 	it = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!it)
@@ -142,13 +198,19 @@ int hvm_add_item(struct hvm *h, bool cannot, const char *check, const char *comm
 	it = &(*v)[(*n)++];
 	memset(it, 0, sizeof(*it));
 	it->check = check;
+	/* Formatted twice: English for JSON, for people in their language. */
 	va_start(ap, fmt);
 	ret = vasprintf(&it->text, fmt, ap);
 	va_end(ap);
-	if (ret < 0) {
+	va_start(ap, fmt);
+	ret2 = vasprintf(&it->text_shown, gt_tr(fmt), ap);
+	va_end(ap);
+	if (ret < 0)
 		it->text = NULL;
+	if (ret2 < 0)
+		it->text_shown = NULL;
+	if (ret < 0 || ret2 < 0)
 		return -ENOMEM;
-	}
 	if (command && !(it->command = strdup(command)))
 		return -ENOMEM;
 	return 0;
@@ -183,6 +245,7 @@ static void items_free(struct gt_hvm_item *v, size_t n)
 	for (i = 0; i < n; i++) {
 		free(v[i].text);
 		free(v[i].command);
+		free(v[i].text_shown);
 	}
 	free(v);
 }
@@ -200,6 +263,7 @@ void gt_hvm_plan_free(struct gt_hvm_plan *p)
 		gt_strv_free(p->steps[i].backups);
 		free(p->steps[i].disk);
 		free(p->steps[i].description);
+		free(p->steps[i].description_shown);
 	}
 	free(p->steps);
 	items_free(p->not_done, p->n_not_done);
