@@ -118,8 +118,8 @@ int hvm_plan_bootloader(struct hvm *h)
 		return hvm_add_item(
 		        h, false, CHECK, NULL,
 		        h->root->host
-		                ? "not done: the boot disk was not found: give --disk /dev/xvda (the disk that holds /boot)"
-		                : "not done: the boot disk is not known under --root: give --disk PATH (the guest's disk image or device)");
+		                ? N_("not done: the boot disk was not found: give --disk /dev/xvda (the disk that holds /boot)")
+		                : N_("not done: the boot disk is not known under --root: give --disk PATH (the guest's disk image or device)"));
 	}
 	ret = gt_region_read(disk, 0, 512, &s0);
 	if (ret < 0)

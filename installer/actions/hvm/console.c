@@ -14,7 +14,6 @@
 #include "actions/hvm/edit.h"
 #include "actions/hvm/hvm_parts.h"
 #include "error.h"
-#include "i18n.h"
 #include "strv.h"
 
 #define CHECK "console"

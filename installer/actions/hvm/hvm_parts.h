@@ -14,6 +14,7 @@
 #define GT_HVM_PARTS_H
 
 #include "actions/hvm/hvm.h"
+#include "i18n.h" /* N_(), gt_tr(): the items and steps are made twice */
 
 /* Bound on the text configuration read. */
 #define HVM_TEXT_MAX ((size_t)4 * 1024 * 1024)

@@ -97,16 +97,30 @@ int hvm_plan_names(struct hvm *h)
 		        h, CHECK, "/etc/fstab", fixed,
 		        "name the filesystems of /etc/fstab by UUID where they were named by a disk name that changes");
 	if (ret == 0 && missed > 0) {
-		if (h->root->host || h->disk)
+		/* Whole messages: "entry" and "entries" are not one word in every
+		 * language. */
+		bool readable = h->root->host || h->disk;
+
+		if (readable && missed == 1)
 			ret = hvm_add_item(
 			        h, false, CHECK, NULL,
-			        "not done: %zu /etc/fstab entr%s by a disk name that changes (/dev/xvdX, /dev/sdX) whose UUID cannot be read: name them by UUID or LABEL by hand",
-			        missed, missed == 1 ? "y" : "ies");
+			        "not done: %zu /etc/fstab entry by a disk name that changes (/dev/xvdX, /dev/sdX) whose UUID cannot be read: name them by UUID or LABEL by hand",
+			        missed);
+		else if (readable)
+			ret = hvm_add_item(
+			        h, false, CHECK, NULL,
+			        "not done: %zu /etc/fstab entries by a disk name that changes (/dev/xvdX, /dev/sdX) whose UUID cannot be read: name them by UUID or LABEL by hand",
+			        missed);
+		else if (missed == 1)
+			ret = hvm_add_item(
+			        h, false, CHECK, NULL,
+			        "not done: %zu /etc/fstab entry by a disk name that changes: give --disk PATH (the guest's disk image) so that their UUIDs can be read, or run prepare-hvm in the guest",
+			        missed);
 		else
 			ret = hvm_add_item(
 			        h, false, CHECK, NULL,
-			        "not done: %zu /etc/fstab entr%s by a disk name that changes: give --disk PATH (the guest's disk image) so that their UUIDs can be read, or run prepare-hvm in the guest",
-			        missed, missed == 1 ? "y" : "ies");
+			        "not done: %zu /etc/fstab entries by a disk name that changes: give --disk PATH (the guest's disk image) so that their UUIDs can be read, or run prepare-hvm in the guest",
+			        missed);
 	}
 	return ret;
 }
