@@ -391,7 +391,7 @@ int cmd_prepare_hvm(int argc, char **argv)
 		r.result = "cannot";
 		r.rc = GT_EXIT_UNSUPPORTED;
 		for (size_t i = 0; i < r.plan->n_cannot; i++)
-			gt_err("%s", r.plan->cannot[i].text);
+			gt_err("%s", r.plan->cannot[i].text_shown);
 	} else if (r.o.dry_run) {
 		r.result = "planned";
 	} else if (r.plan->n_steps == 0) {

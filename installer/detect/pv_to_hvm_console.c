@@ -149,12 +149,17 @@ int p2h_check_console(struct p2h *x)
 	} else {
 		known = false;
 	}
-	if ((ret = p2h_detail(c, "kernel command line: %s",
-	                      any ? list : "no console= (tty0)")) < 0 ||
-	    (ret = p2h_detail(c, "login prompt on tty0/ttyS0 (%s): %s", init,
-	                      getty   ? getty
-	                      : known ? "none found"
-	                              : "cannot be told")) < 0)
+	/* Whole messages: the words in parentheses are translated with them. */
+	ret = any ? p2h_detail(c, "kernel command line: %s", list)
+	          : p2h_detail(c, "kernel command line: no console= (tty0)");
+	if (ret == 0 && getty)
+		ret = p2h_detail(c, "login prompt on tty0/ttyS0 (%s): %s", init, getty);
+	else if (ret == 0 && known)
+		ret = p2h_detail(c, "login prompt on tty0/ttyS0 (%s): none found", init);
+	else if (ret == 0)
+		ret = p2h_detail(c, "login prompt on tty0/ttyS0 (%s): cannot be told",
+		                 init);
+	if (ret < 0)
 		return ret;
 	if (any && !hvm)
 		return p2h_set(

@@ -228,6 +228,58 @@ def test_help():
             harness.skip(f"guest-agent --help {loc}", f"no agent at {AGENT}")
 
 
+# English words of detect's pv_to_hvm evidence, fixes and details and of
+# prepare-hvm's report that a Japanese reader must not meet (paths, options,
+# commands and check ids stay).
+P2H_FRAGMENTS = ["the default entry", " boots ", "cannot be", "fix:", "not ok", "ready",
+                 "login prompt", "kernel console", "lacks", "built in", "device names",
+                 "the MBR", "boot code", "partition table", "name the", "stays",
+                 "changes with", "binds", "Not done", "not done", "Cannot:", "Nothing",
+                 "Plan (", " by hand", " the guest", "which ", " found"]
+
+
+def pv_roots(tmp):
+    """(name, root, extra args): PV-layout roots made with the CLI suite's helpers."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "cli"))
+    import pv_to_hvm_cases as pv  # its roots and disks: reused, not copied
+    tmp = os.path.join(tmp, "p2h")
+    os.makedirs(tmp, exist_ok=True)
+    roots = [("xen-pv-centos6", os.path.join(FIXTURES, "xen-pv-centos6"), [])]
+    img = pv.initramfs("gzip", ["xen-blkfront", "ext4"])
+    root = pv.debian12(tmp, "pvlayout", "root=/dev/xvda1 ro console=hvc0", img,
+                       "serial-getty@hvc0.service", "/dev/xvda1")
+    roots.append(("debian 12 PV layout", root,
+                  ["--disk", pv.disk(os.path.join(tmp, "pv.img"), pv.mbr(b""))]))
+    img = pv.initramfs("gzip", ["xen-blkfront", "ata_piix", "sd_mod", "ext4"])
+    root = pv.debian12(tmp, "uuids", "root=UUID=3b9e7c4e ro console=tty0 console=hvc0",
+                       img, "getty@tty1.service", "UUID=3b9e7c4e")
+    roots.append(("debian 12 by UUID, GRUB 2", root,
+                  ["--disk", pv.disk(os.path.join(tmp, "grub2.img"),
+                                     pv.mbr(pv.grub2_boot_img()), core=True)]))
+    return roots
+
+
+def test_pv_to_hvm(tmp):
+    """detect --pv-to-hvm and prepare-hvm --dry-run on PV roots: no English
+    fragment in Japanese, JSON byte-identical to English."""
+    for name, root, extra in pv_roots(tmp):
+        for cmd in (["detect", "--pv-to-hvm"], ["prepare-hvm", "--dry-run"]):
+            args = [INSTALLER] + cmd + ["--root", root] + extra
+            en, en_json = run(args), run(args + ["--json"])
+            ja = run(args, LANGS["ja"])
+            out, err = text(ja)
+            shown = out.partition("PV から HVM:")[2] if cmd[0] == "detect" else out + err
+            left = [w for w in P2H_FRAGMENTS if w in shown]
+            check(f"{cmd[0]} {name} ja_JP.UTF-8: no English fragment",
+                  ja.returncode == en.returncode and "PV から HVM:" in out and not left,
+                  f"left: {left}\n{out}{err}")
+            for loc in LANGS.values():
+                j = run(args + ["--json"], loc)
+                check(f"{cmd[0]} {name} {loc}: --json byte-identical to English",
+                      j.returncode == en_json.returncode and j.stdout == en_json.stdout and
+                      b'"pv_to_hvm"' in j.stdout, (j.stdout[:300], en_json.stdout[:300]))
+
+
 INSTALL_WORDS = {"ja": ["計画（ドライラン", "PV ドライバー", "initramfs を再作成"],
                  "fr": ["Plan (simulation", "pilotes PV", "régénérer l'initramfs"]}
 
@@ -375,6 +427,7 @@ def main():
     else:
         test_detect()
         test_detect_findings()
+        test_pv_to_hvm(tmp)
         test_help()
         test_install(tmp)
     test_agent_check(tmp)
