@@ -26,21 +26,34 @@
 #include "detect/pv_to_hvm_parts.h"
 #include "strv.h"
 
-/* Adds "@where: @key=@val" to the details; counts the names that change. */
-static int note_name(struct gt_pv_to_hvm_check *c, const char *where, const char *key,
-                     const char *val, size_t vlen, size_t *changing, size_t *seen)
+/*
+ * Adds "@cfg default entry: @key=@val" (@cfg non-NULL) or "/etc/fstab line
+ * @line: @val" to the details, each a whole message; counts the names that
+ * change.
+ */
+static int note_name(struct gt_pv_to_hvm_check *c, const char *cfg, size_t line,
+                     const char *key, const char *val, size_t vlen, size_t *changing,
+                     size_t *seen)
 {
 	bool changes = gt_devname_kernel(val, vlen);
 
 	(*seen)++;
 	if (changes)
 		(*changing)++;
+	if (cfg && changes)
+		return p2h_detail(
+		        c,
+		        "%s default entry: %s%s%.*s (a kernel name: changes with the disk driver)",
+		        cfg, key ? key : "", key ? "=" : "", (int)vlen, val);
+	if (cfg)
+		return p2h_detail(c, "%s default entry: %s%s%.*s (stays)", cfg,
+		                  key ? key : "", key ? "=" : "", (int)vlen, val);
 	if (changes)
 		return p2h_detail(
-		        c, "%s: %s%s%.*s (a kernel name: changes with the disk driver)",
-		        where, key ? key : "", key ? "=" : "", (int)vlen, val);
-	return p2h_detail(c, "%s: %s%s%.*s (stays)", where, key ? key : "",
-	                  key ? "=" : "", (int)vlen, val);
+		        c,
+		        "/etc/fstab line %zu: %.*s (a kernel name: changes with the disk driver)",
+		        line, (int)vlen, val);
+	return p2h_detail(c, "/etc/fstab line %zu: %.*s (stays)", line, (int)vlen, val);
 }
 
 int p2h_check_root_names(struct p2h *x)
@@ -48,17 +61,15 @@ int p2h_check_root_names(struct p2h *x)
 	struct gt_pv_to_hvm_check *c = &x->p->checks[GT_P2H_ROOT_NAMES];
 	const char *cmdline = x->p->facts.default_cmdline, *key, *val;
 	size_t changing = 0, seen = 0, pos = 0, vlen, len, no = 0;
-	char where[300], *fstab;
+	const char *cfg = x->p->facts.bootloader_config ? x->p->facts.bootloader_config
+	                                                : "boot loader";
+	char *fstab;
 	int ret = 0;
 
-	if (cmdline) {
-		snprintf(where, sizeof(where), "%s default entry",
-		         x->p->facts.bootloader_config ? x->p->facts.bootloader_config
-		                                       : "boot loader");
+	if (cmdline)
 		while (ret == 0 && gt_cmdline_next_device(cmdline, strlen(cmdline), &pos,
 		                                          &key, &val, &vlen))
-			ret = note_name(c, where, key, val, vlen, &changing, &seen);
-	}
+			ret = note_name(c, cfg, 0, key, val, vlen, &changing, &seen);
 	fstab = p2h_read(x, "/etc/fstab", &len);
 	for (const char *p = fstab; ret == 0 && p && p < fstab + len;) {
 		const char *nl = memchr(p, '\n', (size_t)(fstab + len - p));
@@ -77,8 +88,7 @@ int p2h_check_root_names(struct p2h *x)
 		    !gt_startswith(s, "LABEL=") && !gt_startswith(s, "PARTUUID=") &&
 		    !gt_startswith(s, "PARTLABEL="))
 			continue;
-		snprintf(where, sizeof(where), "/etc/fstab line %zu", no);
-		ret = note_name(c, where, NULL, s, w, &changing, &seen);
+		ret = note_name(c, NULL, no, NULL, s, w, &changing, &seen);
 	}
 	free(fstab);
 	if (ret < 0)

@@ -232,7 +232,8 @@ P2H_FRAGMENTS = ["the default entry", " boots ", "cannot be", "fix:", "not ok", 
                  "login prompt", "kernel console", "lacks", "built in", "device names",
                  "the MBR", "boot code", "partition table", "name the", "stays",
                  "changes with", "binds", "Not done", "not done", "Cannot:", "Nothing",
-                 "Plan (", " by hand", " the guest", "which ", " found"]
+                 "Plan (", " by hand", " the guest", "which ", " found",
+                 "default entry", "fstab line"]
 
 
 def pv_roots(tmp):
