@@ -188,14 +188,22 @@ int gt_region_restore(int statefd, const char *rel, const char *device, uint64_t
 
 int gt_region_identity(const char *device, char hex[GT_REGION_IDENT_HEX + 1])
 {
-	unsigned char *id = NULL;
-	int ret = gt_region_read(device, GT_REGION_IDENT_OFF, GT_REGION_IDENT_LEN, &id);
+	unsigned char id[GT_REGION_IDENT_LEN] = { 0 };
+	int fd = open(device, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	if (ret < 0)
-		return ret;
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, id, sizeof(id), GT_REGION_IDENT_OFF);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != sizeof(id))
+		return -EIO;
 	for (size_t i = 0; i < GT_REGION_IDENT_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	free(id);
 	return 0;
 }
 
@@ -217,7 +225,8 @@ static bool candidate(int sysfd, const char *name)
 	for (size_t i = 0; skip[i]; i++)
 		if (strncmp(name, skip[i], strlen(skip[i])) == 0)
 			return false;
-	/* The kernel gives a partition a "partition" attribute (block/partitions/core.c). */
+	/* The kernel gives a partition a "partition" attribute (block/partitions/core.c).
+	 */
 	snprintf(part, sizeof(part), "%s/partition", name);
 	return faccessat(sysfd, part, F_OK, 0) != 0;
 }

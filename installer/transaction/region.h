@@ -62,7 +62,7 @@ int gt_region_restore(int statefd, const char *rel, const char *device, uint64_t
  */
 #define GT_REGION_IDENT_OFF 440
 #define GT_REGION_IDENT_LEN 72
-#define GT_REGION_IDENT_HEX (2 * GT_REGION_IDENT_LEN)
+#define GT_REGION_IDENT_HEX 144 /* 2 * GT_REGION_IDENT_LEN */
 
 /* gt_region_identity - the identity of @device, in hex. Returns 0 or -errno. */
 int gt_region_identity(const char *device, char hex[GT_REGION_IDENT_HEX + 1]);

@@ -140,14 +140,17 @@ static int disk_of(const struct gt_journal_record *r, char *dev, size_t size, ch
 		snprintf(dev, size, "%s", r->fields[0]);
 		return 0;
 	}
-	ret = gt_region_find_disk("/sys/block", "/dev", r->fields[0], ident, dev, size, &n);
+	ret = gt_region_find_disk("/sys/block", "/dev", r->fields[0], ident, dev, size,
+	                          &n);
 	if (ret == -ENOENT)
-		snprintf(why, whylen,
-		         "cannot be found: no disk here has its signature and partition table (bytes 440-511 of sector 0); nothing was written");
+		snprintf(
+		        why, whylen,
+		        "cannot be found: no disk here has its signature and partition table (bytes 440-511 of sector 0); nothing was written");
 	else if (ret < 0)
-		snprintf(why, whylen,
-		         "cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
-		         n);
+		snprintf(
+		        why, whylen,
+		        "cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
+		        n);
 	return ret;
 }
 

@@ -31,9 +31,9 @@
 struct gt_undo_report {
 	char **left; /* what is not as it was before, one line each */
 	size_t n_left;
-	char **notes; /* what was done that the records do not say by themselves */
+	char **notes;   /* what was done that the records do not say by themselves */
 	size_t n_notes; /* ("boot sector of /dev/sda (recorded as /dev/vda): restored") */
-	size_t steps;      /* undo steps carried out by this call */
+	size_t steps;   /* undo steps carried out by this call */
 	size_t unrecorded; /* steps done whose "undone" record could not be written */
 	bool finished;     /* everything is as before: the log was removed */
 };

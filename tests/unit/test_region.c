@@ -208,9 +208,9 @@ static void test_find_disk_by_path(void **state)
 	machine_disk("vdb", 0, 0x22, false);
 	identity_of("vda", id);
 	snprintf(vda, sizeof(vda), "%s/vda", devdir);
-	assert_int_equal(gt_region_find_disk(sysblock, devdir, vda, id, found,
-	                                     sizeof(found), &n),
-	                 0);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        0);
 	assert_string_equal(found, vda);
 	assert_int_equal(n, 1);
 }
@@ -238,9 +238,9 @@ static void test_find_disk_renamed(void **state)
 	machine_disk("sr0", 0, 0x11, false);
 	machine_disk("sda1", 0, 0x11, true);
 	snprintf(vda, sizeof(vda), "%s/vda", devdir);
-	assert_int_equal(gt_region_find_disk(sysblock, devdir, vda, id, found,
-	                                     sizeof(found), &n),
-	                 0);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        0);
 	snprintf(want, sizeof(want), "%s/sda", devdir);
 	assert_string_equal(found, want);
 	assert_int_equal(n, 1);
@@ -259,9 +259,9 @@ static void test_find_disk_name_taken(void **state)
 	machine_disk("sdc", 0, 0x33, false);
 	snprintf(sda, sizeof(sda), "%s/sda", devdir);
 	write_at(sda, 440, "\x44\x44\x44\x44", 4); /* sda is another disk */
-	assert_int_equal(gt_region_find_disk(sysblock, devdir, sda, id, found,
-	                                     sizeof(found), &n),
-	                 0);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, sda, id, found, sizeof(found), &n),
+	        0);
 	snprintf(want, sizeof(want), "%s/sdb", devdir);
 	assert_string_equal(found, want);
 }
@@ -277,15 +277,15 @@ static void test_find_disk_ambiguous_or_none(void **state)
 	identity_of("sda", id);
 	machine_disk("sdb", 'G', 0x11, false);
 	snprintf(vda, sizeof(vda), "%s/vda", devdir);
-	assert_int_equal(gt_region_find_disk(sysblock, devdir, vda, id, found,
-	                                     sizeof(found), &n),
-	                 -ENOTUNIQ);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        -ENOTUNIQ);
 	assert_int_equal(n, 2);
 	assert_string_equal(found, "");
 	memset(id, '0', GT_REGION_IDENT_HEX); /* no disk has an all-zero table here */
-	assert_int_equal(gt_region_find_disk(sysblock, devdir, vda, id, found,
-	                                     sizeof(found), &n),
-	                 -ENOENT);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        -ENOENT);
 	assert_int_equal(n, 0);
 }
 
@@ -327,7 +327,8 @@ static void test_disk_record_grammar(void **state)
 	assert_int_equal(
 	        parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK "\tXYZ\n"),
 	        -GT_EPARSE);
-	/* With the disk's identity (bytes 440-511 of sector 0, 144 hex digits), or a bad one. */
+	/* With the disk's identity (bytes 440-511 of sector 0, 144 hex digits), or a bad
+	 * one. */
 	assert_int_equal(parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK
 	                       "\t" SHA "\t" SHA SHA "0123456789abcdef\n"),
 	                 0);

@@ -99,32 +99,50 @@ struct grub_files {
 	size_t n_dirs;
 };
 
-static int keep_file(struct grub_files *g, const char *path)
+static size_t depth_of(const char *path)
 {
-	return gt_strv_contains(g->files, path) ? 0
-	                                        : gt_strv_push(&g->files, &g->n_files, path);
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
 }
 
-/* Every file and link now under @dir, @depth folders deep at most. */
-static int keep_tree(const struct hvm *h, struct grub_files *g, const char *dir,
-                     int depth)
+static int keep_file(struct grub_files *g, const char *path)
 {
-	char **names = NULL, path[PATH_MAX];
-	struct stat st;
-	int ret = gt_root_list_dir(h->root, dir, &names, NULL);
+	return gt_strv_contains(g->files, path)
+	               ? 0
+	               : gt_strv_push(&g->files, &g->n_files, path);
+}
 
-	if (ret == -ENOENT || ret == -ENOTDIR)
-		return 0;
-	for (size_t i = 0; ret == 0 && names[i]; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (gt_root_stat(h->root, path, false, &st) < 0)
+/* Every file and link now under @top, in folders at most 8 deep. */
+static int keep_tree(const struct hvm *h, struct grub_files *g, const char *top)
+{
+	char **todo = NULL, **names = NULL, path[PATH_MAX];
+	size_t n_todo = 0;
+	struct stat st;
+	int ret = gt_strv_push(&todo, &n_todo, top);
+
+	/* A work list, not recursion: each folder listed once, its folders queued. */
+	for (size_t d = 0; ret == 0 && d < n_todo; d++) {
+		ret = gt_root_list_dir(h->root, todo[d], &names, NULL);
+		if (ret == -ENOENT || ret == -ENOTDIR) {
+			ret = 0;
 			continue;
-		if (S_ISDIR(st.st_mode) && depth > 0)
-			ret = keep_tree(h, g, path, depth - 1);
-		else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
-			ret = keep_file(g, path);
+		}
+		for (size_t i = 0; ret == 0 && names[i]; i++) {
+			snprintf(path, sizeof(path), "%s/%s", todo[d], names[i]);
+			if (gt_root_stat(h->root, path, false, &st) < 0)
+				continue;
+			if (S_ISDIR(st.st_mode) && depth_of(path) - depth_of(top) < 8)
+				ret = gt_strv_push(&todo, &n_todo, path);
+			else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+				ret = keep_file(g, path);
+		}
+		gt_strv_free(names);
+		names = NULL;
 	}
-	gt_strv_free(names);
+	gt_strv_free(todo);
 	return ret;
 }
 
@@ -152,7 +170,8 @@ static int keep_copies(const struct hvm *h, struct grub_files *g, const char *sr
 	return ret;
 }
 
-/* LANG.mo in @grub/locale for each translation of GRUB (grub-install's copy_locales()). */
+/* LANG.mo in @grub/locale for each translation of GRUB (grub-install's copy_locales()).
+ */
 static int keep_locales(const struct hvm *h, struct grub_files *g, const char *grub,
                         const char *mo)
 {
@@ -163,8 +182,8 @@ static int keep_locales(const struct hvm *h, struct grub_files *g, const char *g
 	if (ret == -ENOENT || ret == -ENOTDIR)
 		return 0;
 	for (size_t i = 0; ret == 0 && langs[i]; i++) {
-		snprintf(path, sizeof(path), "/usr/share/locale/%s/LC_MESSAGES/%s", langs[i],
-		         mo);
+		snprintf(path, sizeof(path), "/usr/share/locale/%s/LC_MESSAGES/%s",
+		         langs[i], mo);
 		if (!gt_root_exists(h->root, path))
 			continue;
 		any = true;
@@ -188,13 +207,14 @@ static int grub_files(const struct hvm *h, const char *prog, const char *platdir
 {
 	bool two = strstr(prog, "grub2-") != NULL;
 	const char *grub = two ? "/boot/grub2" : "/boot/grub";
-	const char *font = two ? "/usr/share/grub2/unicode.pf2" : "/usr/share/grub/unicode.pf2";
+	const char *font =
+	        two ? "/usr/share/grub2/unicode.pf2" : "/usr/share/grub/unicode.pf2";
 	char path[PATH_MAX];
 	int ret;
 
 	ret = gt_strv_push(&g->dirs, &g->n_dirs, grub);
 	if (ret == 0)
-		ret = keep_tree(h, g, grub, 8);
+		ret = keep_tree(h, g, grub);
 	snprintf(path, sizeof(path), "%s/i386-pc", grub);
 	if (ret == 0)
 		ret = keep_copies(h, g, platdir, path);
@@ -300,8 +320,8 @@ int hvm_plan_bootloader(struct hvm *h)
 		        cmd);
 	}
 	/* What grub-install creates or rewrites in /boot besides the disk, kept too. */
-	snprintf(platdir, sizeof(platdir), "%.*s", (int)(strrchr(platform, '/') - platform),
-	         platform);
+	snprintf(platdir, sizeof(platdir), "%.*s",
+	         (int)(strrchr(platform, '/') - platform), platform);
 	ret = grub_files(h, prog, platdir, &g);
 	if (ret < 0) {
 		gt_strv_free(g.files);
