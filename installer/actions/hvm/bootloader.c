@@ -170,15 +170,21 @@ static int keep_copies(const struct hvm *h, struct grub_files *g, const char *sr
 	return ret;
 }
 
-/* LANG.mo in @grub/locale for each translation of GRUB (grub-install's copy_locales()).
+/*
+ * @grub/locale, and LANG.mo there for each translation of GRUB: its
+ * copy_locales() makes the folder even when there is none to copy (seen in
+ * the pv-to-hvm VM: an empty /boot/grub/locale was left).
  */
 static int keep_locales(const struct hvm *h, struct grub_files *g, const char *grub,
                         const char *mo)
 {
 	char **langs = NULL, path[PATH_MAX];
-	bool any = false;
-	int ret = gt_root_list_dir(h->root, "/usr/share/locale", &langs, NULL);
+	int ret;
 
+	snprintf(path, sizeof(path), "%s/locale", grub);
+	ret = gt_strv_push(&g->dirs, &g->n_dirs, path);
+	if (ret == 0)
+		ret = gt_root_list_dir(h->root, "/usr/share/locale", &langs, NULL);
 	if (ret == -ENOENT || ret == -ENOTDIR)
 		return 0;
 	for (size_t i = 0; ret == 0 && langs[i]; i++) {
@@ -186,15 +192,10 @@ static int keep_locales(const struct hvm *h, struct grub_files *g, const char *g
 		         langs[i], mo);
 		if (!gt_root_exists(h->root, path))
 			continue;
-		any = true;
 		snprintf(path, sizeof(path), "%s/locale/%s.mo", grub, langs[i]);
 		ret = keep_file(g, path);
 	}
 	gt_strv_free(langs);
-	if (ret == 0 && any) {
-		snprintf(path, sizeof(path), "%s/locale", grub);
-		ret = gt_strv_push(&g->dirs, &g->n_dirs, path);
-	}
 	return ret;
 }
 
@@ -227,13 +228,13 @@ static int grub_files(const struct hvm *h, const char *prog, const char *platdir
 	snprintf(path, sizeof(path), "%s/grubenv", grub);
 	if (ret == 0)
 		ret = keep_file(g, path);
-	if (ret == 0 && gt_root_exists(h->root, font)) {
-		snprintf(path, sizeof(path), "%s/fonts", grub);
+	/* The fonts folder too, made whether or not the font is there. */
+	snprintf(path, sizeof(path), "%s/fonts", grub);
+	if (ret == 0)
 		ret = gt_strv_push(&g->dirs, &g->n_dirs, path);
-		snprintf(path, sizeof(path), "%s/fonts/unicode.pf2", grub);
-		if (ret == 0)
-			ret = keep_file(g, path);
-	}
+	snprintf(path, sizeof(path), "%s/fonts/unicode.pf2", grub);
+	if (ret == 0 && gt_root_exists(h->root, font))
+		ret = keep_file(g, path);
 	if (ret == 0)
 		ret = keep_locales(h, g, grub, two ? "grub2.mo" : "grub.mo");
 	return ret;
