@@ -608,6 +608,7 @@ void gt_distro_free(struct gt_distro *d)
 	free(d->source);
 	free(d->problem);
 	free(d->family_evidence);
+	free(d->family_evidence_shown);
 	gt_strv_free(d->like);
 	free(d);
 }

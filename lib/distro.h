@@ -24,6 +24,8 @@ struct gt_distro {
 	 * "none" (static), and that evidence in words ("ID_LIKE names arch"). */
 	const char *family_source;
 	char *family_evidence; /* NULL with "none" */
+	/* The same in the user's language (lib/i18n.h), for the human output. */
+	char *family_evidence_shown;
 	/* The package tool of that family whose database the root holds ("rpm",
 	 * "dpkg", "apk", "pacman", "portage", "xbps", "nix") and the database's
 	 * path, or NULL: then no native package can be installed (static). */

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "distro.h"
+#include "i18n.h"
 #include "strv.h"
 
 /* IDs the table knows: only consulted when neither ID_LIKE nor a database decides. */
@@ -180,7 +181,7 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
                             size_t ndbs)
 {
 	const char *fam = NULL, *hint = id_family(d->id);
-	char *evidence = NULL;
+	char *evidence = NULL, *shown = NULL;
 	size_t i;
 
 	d->package_tool = NULL;
@@ -191,6 +192,8 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
 			d->family_source = "id_like";
 			if (asprintf(&evidence, "ID_LIKE names %s", d->like[i]) < 0)
 				return -ENOMEM;
+			if (asprintf(&shown, gt_tr("ID_LIKE names %s"), d->like[i]) < 0)
+				shown = NULL;
 		}
 	}
 	if (!fam && ndbs > 0) {
@@ -207,12 +210,17 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
 		if (asprintf(&evidence, "%s's database %s%s", pick->tool, pick->path,
 		             ndbs > 1 ? " (one of several)" : "") < 0)
 			return -ENOMEM;
+		if (asprintf(&shown, gt_tr("%s's database %s%s"), pick->tool, pick->path,
+		             ndbs > 1 ? gt_tr(" (one of several)") : "") < 0)
+			shown = NULL;
 	}
 	if (!fam && hint) {
 		fam = hint;
 		d->family_source = "id";
 		if (asprintf(&evidence, "ID %s in the installer's table", d->id) < 0)
 			return -ENOMEM;
+		if (asprintf(&shown, gt_tr("ID %s in the installer's table"), d->id) < 0)
+			shown = NULL;
 	}
 	if (!fam) {
 		fam = "unknown";
@@ -221,6 +229,10 @@ int gt_distro_decide_family(struct gt_distro *d, const struct gt_distro_pkgdb *c
 	d->family = fam;
 	free(d->family_evidence);
 	d->family_evidence = evidence;
+	free(d->family_evidence_shown);
+	d->family_evidence_shown = evidence && !shown ? strdup(evidence) : shown;
+	if (evidence && !d->family_evidence_shown)
+		return -ENOMEM;
 	/* The tool of that family, when its database is there. */
 	for (i = 0; i < ndbs; i++)
 		if (dbs[i]->family && strcmp(dbs[i]->family, fam) == 0) {

@@ -5,6 +5,7 @@
 
 #include "actions/advice.h"
 #include "actions/plan.h"
+#include "detect/labels.h"
 #include "i18n.h"
 
 static void print_platform(const struct gt_platform_advice *a, const struct gt_virt *v,
@@ -28,7 +29,7 @@ static void print_platform(const struct gt_platform_advice *a, const struct gt_v
 		fprintf(out, gt_tr("  PV drivers in kernel %s:"), a->kernel);
 		for (i = 0; i < a->ndrivers; i++)
 			fprintf(out, "%s %s %s", i ? "," : "", a->drivers[i].module,
-			        a->drivers[i].state);
+			        gt_label("driver state", a->drivers[i].state));
 		fputs(".\n", out);
 	} else if (a->ndrivers > 0) {
 		fprintf(out,
@@ -39,18 +40,21 @@ static void print_platform(const struct gt_platform_advice *a, const struct gt_v
 
 		if (!dev->judged)
 			continue;
-		fprintf(out, gt_tr("  %s %s: driver %s, %s%s (%s).\n"), dev->kind,
-		        dev->name, dev->driver ? dev->driver : gt_tr("unknown"),
-		        dev->role,
+		fprintf(out, gt_tr("  %s %s: driver %s, %s%s (%s).\n"),
+		        gt_label("kind", dev->kind), dev->name,
+		        dev->driver ? dev->driver : gt_tr("unknown"),
+		        gt_label("role", dev->role),
 		        strcmp(dev->role, "pv") == 0 ? gt_tr(", driven by the PV drivers")
 		        : strcmp(dev->role, "emulated") == 0
 		                ? gt_tr(", not driven by the PV drivers")
 		                : "",
-		        dev->note);
+		        dev->note_shown ? dev->note_shown : dev->note);
 	}
-	fprintf(out, gt_tr("  Paravirtual: %s.\n"), v->paravirtual);
-	for (i = 0; v->reasons[i]; i++)
-		fprintf(out, gt_tr("  why: %s\n"), v->reasons[i]);
+	fprintf(out, gt_tr("  Paravirtual: %s.\n"),
+	        gt_label("paravirtual", v->paravirtual));
+	for (i = 0; (v->reasons_shown ? v->reasons_shown : v->reasons)[i]; i++)
+		fprintf(out, gt_tr("  why: %s\n"),
+		        (v->reasons_shown ? v->reasons_shown : v->reasons)[i]);
 	fprintf(out,
 	        gt_tr("installer install puts the Xen agent on this guest only with --force; without it, it stops before any change (exit 14).\n"));
 }

@@ -229,25 +229,37 @@ static int check_arch(struct run *r)
 static int find_and_verify(struct run *r)
 {
 	struct gt_manifest_error perr = { 0 };
-	char *buf = NULL, *sd = NULL, *tried = NULL, sigmsg[480];
+	static const char no_media[] = N_(
+	        "no guest-tools media found (%s). Looked at:\n%sAttach guest-tools.iso to the VM, or give --media PATH.");
+	char *buf = NULL, *sd = NULL, *tried = NULL, *tried_shown = NULL, sigmsg[480];
 	const char *why = NULL;
-	size_t len = 0, tlen = 0;
-	FILE *tf = open_memstream(&tried, &tlen);
+	size_t len = 0, tlen = 0, slen = 0;
+	struct gt_media_tried tf = { open_memstream(&tried, &tlen),
+		                     open_memstream(&tried_shown, &slen) };
 	int ret;
 
 	sd = r->o.media ? NULL : start_dir();
-	ret = gt_media_open(r->o.media, sd, &r->media, tf);
+	ret = gt_media_open(r->o.media, sd, &r->media, &tf);
 	free(sd);
-	if (tf)
-		(void)fclose(tf); /* the list only feeds a message (NULL if it failed) */
+	/* The lists only feed a message (NULL if a stream failed). */
+	if (tf.en)
+		(void)fclose(tf.en);
+	if (tf.shown)
+		(void)fclose(tf.shown);
 	if (ret < 0) {
-		fail(r, GT_EXIT_NOMEDIA,
-		     "no guest-tools media found (%s). Looked at:\n%sAttach guest-tools.iso to the VM, or give --media PATH.",
-		     gt_strerror(ret), tried ? tried : "");
+		char message[sizeof(r->message)], shown[2 * sizeof(r->message)];
+
+		snprintf(message, sizeof(message), no_media, gt_strerror(ret),
+		         tried ? tried : "");
+		snprintf(shown, sizeof(shown), gt_tr(no_media), gt_strerror(ret),
+		         tried_shown ? tried_shown : "");
+		fail_said(r, GT_EXIT_NOMEDIA, message, shown);
 		free(tried);
+		free(tried_shown);
 		return r->rc;
 	}
 	free(tried);
+	free(tried_shown);
 	gt_info("media: %s", r->media->description);
 	ret = gt_media_read(r->media, GT_MANIFEST_ISO_PATH, MANIFEST_MAX, &buf, &len);
 	if (ret == -GT_EMEDIA)
@@ -740,14 +752,14 @@ static int take_state(struct run *r, bool create)
 static int recover(struct run *r)
 {
 	static const char *const said[] = {
-		[GT_RECOVERED_EMPTY] =
-		        "an earlier run was interrupted before it changed anything; its journal was removed",
+		[GT_RECOVERED_EMPTY] = N_(
+		        "an earlier run was interrupted before it changed anything; its journal was removed"),
 		[GT_RECOVERED_ROLLBACK] =
-		        "an earlier run was interrupted; it has been rolled back",
-		[GT_RECOVERED_COMMIT] =
-		        "an earlier run was interrupted after it had finished; its record was completed",
+		        N_("an earlier run was interrupted; it has been rolled back"),
+		[GT_RECOVERED_COMMIT] = N_(
+		        "an earlier run was interrupted after it had finished; its record was completed"),
 		[GT_RECOVERED_UNINSTALL] =
-		        "an earlier uninstall was interrupted; it has been finished",
+		        N_("an earlier uninstall was interrupted; it has been finished"),
 	};
 	struct gt_journal_error err;
 	enum gt_recovery what = GT_RECOVERED_NOTHING;
@@ -773,15 +785,18 @@ static int recover(struct run *r)
 		            gt_strerror(ret));
 	if (r->undo.n_left > 0) {
 		r->result = "rollback-incomplete";
-		fail(r, GT_EXIT_INCOMPLETE,
-		     "an interrupted earlier %s could not be undone completely; nothing new was installed. What is not as it was is listed below: fix it (the messages say why), then run the installer again",
-		     what == GT_RECOVERED_UNINSTALL ? "uninstall" : "run");
+		if (what == GT_RECOVERED_UNINSTALL)
+			fail(r, GT_EXIT_INCOMPLETE,
+			     "an interrupted earlier uninstall could not be undone completely; nothing new was installed. What is not as it was is listed below: fix it (the messages say why), then run the installer again");
+		else
+			fail(r, GT_EXIT_INCOMPLETE,
+			     "an interrupted earlier run could not be undone completely; nothing new was installed. What is not as it was is listed below: fix it (the messages say why), then run the installer again");
 		gt_say_left(&r->undo);
 		return r->rc;
 	}
 	r->recovered = what != GT_RECOVERED_NOTHING;
 	if (r->recovered)
-		gt_warn("%s", said[what]);
+		gt_warn("%s", gt_tr(said[what]));
 	gt_undo_report_clear(&r->undo);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "i18n.h"
+#include "detect/labels.h"
 
 /* Every warning of detect goes through here (codes documented in detect.h). */
 #define warn(d, code, ...)                                                               \
@@ -213,6 +214,9 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 {
 	const struct gt_distro *di = d->distro;
 	const struct gt_virt *v = d->virt;
+	/* The user's-language lines; English when a verdict was made without them. */
+	char *const *shown_reasons = v->reasons_shown ? v->reasons_shown : v->reasons;
+	char *const *shown_evidence = v->evidence_shown ? v->evidence_shown : v->evidence;
 	size_t i;
 
 	fprintf(fp, gt_tr("Distribution:   %s"),
@@ -220,7 +224,9 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 	fprintf(fp, gt_tr(" (id %s, version %s, from %s)\n"), or_dash(di->id),
 	        or_dash(di->version_id), di->source);
 	fprintf(fp, gt_tr("Family:         %s (%s)"), di->family,
-	        di->family_evidence ? di->family_evidence : gt_tr("nothing says"));
+	        di->family_evidence_shown ? di->family_evidence_shown
+	        : di->family_evidence     ? di->family_evidence
+	                                  : gt_tr("nothing says"));
 	if (strcmp(di->family, "tgz") == 0)
 		fprintf(fp, gt_tr(": the agent comes as a tgz%s%s%s\n"),
 		        di->package_tool ? gt_tr(", which ") : "",
@@ -235,23 +241,26 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 		        gt_tr(", but no %s database in the root: the tgz payload is used\n"),
 		        strcmp(di->family, "deb") == 0 ? "dpkg" : di->family);
 	fprintf(fp, gt_tr("Architecture:   %s\n"), d->arch);
-	fprintf(fp, gt_tr("Init system:    %s\n"), d->init);
-	fprintf(fp, gt_tr("Virtualization: %s"), v->hypervisor);
+	fprintf(fp, gt_tr("Init system:    %s\n"), gt_label("init", d->init));
+	fprintf(fp, gt_tr("Virtualization: %s"), gt_label("hypervisor", v->hypervisor));
 	if (strcmp(v->mode, "n/a") != 0)
-		fprintf(fp, gt_tr(", mode %s"), v->mode);
+		fprintf(fp, gt_tr(", mode %s"), gt_label("mode", v->mode));
 	if (strcmp(v->paravirtual, "n/a") != 0)
-		fprintf(fp, gt_tr(", paravirtual %s"), v->paravirtual);
+		fprintf(fp, gt_tr(", paravirtual %s"),
+		        gt_label("paravirtual", v->paravirtual));
 	for (i = 0; v->emulated_in_use[i]; i++)
 		fprintf(fp, "%s%s", i ? ", " : gt_tr(" (emulated: "),
 		        v->emulated_in_use[i]);
 	fputs(i ? ")\n" : "\n", fp);
 	for (i = 0; i < v->ndevices; i++)
 		fprintf(fp, gt_tr("  %-4s %-12s driver %-12s %-11s %s\n"),
-		        v->devices[i].kind, v->devices[i].name,
-		        or_dash(v->devices[i].driver), v->devices[i].role,
-		        or_dash(v->devices[i].note));
-	for (i = 0; v->reasons[i]; i++)
-		fprintf(fp, gt_tr("  why: %s\n"), v->reasons[i]);
+		        gt_label("kind", v->devices[i].kind), v->devices[i].name,
+		        or_dash(v->devices[i].driver),
+		        gt_label("role", v->devices[i].role),
+		        or_dash(v->devices[i].note_shown ? v->devices[i].note_shown
+		                                         : v->devices[i].note));
+	for (i = 0; shown_reasons[i]; i++)
+		fprintf(fp, gt_tr("  why: %s\n"), shown_reasons[i]);
 	fprintf(fp, gt_tr("Root fs:        %s on %s"), or_dash(d->rootfs->type),
 	        or_dash(d->rootfs->source));
 	if (d->rootfs->on_disk_type && d->rootfs->type &&
@@ -263,6 +272,6 @@ void gt_detect_print_human(const struct gt_detect *d, FILE *fp)
 	if (d->pv_to_hvm)
 		gt_pv_to_hvm_print_human(d->pv_to_hvm, fp);
 	if (gt_log_verbosity() >= 2)
-		for (i = 0; v->evidence[i]; i++)
-			fprintf(fp, gt_tr("  evidence: %s\n"), v->evidence[i]);
+		for (i = 0; shown_evidence[i]; i++)
+			fprintf(fp, gt_tr("  evidence: %s\n"), shown_evidence[i]);
 }

@@ -2,7 +2,9 @@
 /* The PV-to-HVM readiness check for scripts (JSON) and for people. */
 #include <stdio.h>
 
+#include "detect/labels.h"
 #include "detect/pv_to_hvm.h"
+#include "i18n.h"
 
 void gt_pv_to_hvm_print_json(const struct gt_pv_to_hvm *p, struct gt_json *j)
 {
@@ -49,19 +51,20 @@ void gt_pv_to_hvm_print_human(const struct gt_pv_to_hvm *p, FILE *fp)
 		unknown += p->checks[i].state == GT_P2H_UNKNOWN;
 	}
 	if (p->ready)
-		fprintf(fp, "PV to HVM:      ready: every check below is ok\n");
+		fprintf(fp, gt_tr("PV to HVM:      ready: every check below is ok\n"));
 	else
 		fprintf(fp,
-		        "PV to HVM:      not ready: %zu check(s) not ok, %zu unknown; fix them before switching this guest to HVM, or it may not boot\n",
+		        gt_tr("PV to HVM:      not ready: %zu check(s) not ok, %zu unknown; fix them before switching this guest to HVM, or it may not boot\n"),
 		        bad, unknown);
 	for (size_t i = 0; i < GT_P2H_NCHECKS; i++) {
 		const struct gt_pv_to_hvm_check *c = &p->checks[i];
 
-		fprintf(fp, "  %-17s %-7s %s\n", c->id, gt_p2h_state_name(c->state),
+		fprintf(fp, "  %-17s %-7s %s\n", c->id,
+		        gt_label("check", gt_p2h_state_name(c->state)),
 		        c->evidence ? c->evidence : "");
 		for (size_t k = 0; c->details && c->details[k]; k++)
 			fprintf(fp, "    %s\n", c->details[k]);
 		if (c->fix)
-			fprintf(fp, "    fix: %s\n", c->fix);
+			fprintf(fp, gt_tr("    fix: %s\n"), c->fix);
 	}
 }

@@ -28,6 +28,7 @@ void gt_virt_facts_free(struct gt_virt_facts *f)
 	}
 	free(f->devs);
 	gt_strv_free(f->evidence);
+	gt_strv_free(f->evidence_shown);
 }
 
 int gt_virt_detect(const struct gt_root *root, const char *arch,
@@ -52,10 +53,13 @@ void gt_virt_free(struct gt_virt *v)
 		free(v->devices[i].name);
 		free(v->devices[i].driver);
 		free(v->devices[i].note);
+		free(v->devices[i].note_shown);
 	}
 	free(v->devices);
 	gt_strv_free(v->evidence);
 	gt_strv_free(v->reasons);
+	gt_strv_free(v->evidence_shown);
+	gt_strv_free(v->reasons_shown);
 	gt_strv_free(v->emulated_in_use);
 	free(v->cpuid);
 	free(v);

@@ -36,6 +36,7 @@ struct gt_virt_device {
 	bool judged; /* it carries the root filesystem or the network: the verdict counts
 	                it */
 	char *note;  /* why this role, and why it counts (or not) */
+	char *note_shown; /* the same in the user's language (lib/i18n.h) */
 };
 
 struct gt_virt {
@@ -49,6 +50,12 @@ struct gt_virt {
 	size_t nevidence;
 	char **reasons; /* NULL-terminated */
 	size_t nreasons;
+	/*
+	 * The same lines in the user's language, for the human output (each
+	 * formatted twice as it is made: English above for JSON and logs).
+	 */
+	char **evidence_shown, **reasons_shown;
+	size_t nevidence_shown, nreasons_shown;
 	bool legacy_nic; /* a Hyper-V legacy (emulated tulip) adapter carries the network
 	                  */
 	/*

@@ -235,8 +235,10 @@ static void xenbus_frontends(struct gt_vprobe *p)
 		d->driver = gt_vprobe_driver(p, dir);
 		if (gt_xenstore_nodename(p->root, names[i], &nodename) == 0)
 			frontend_values(p, xs, nodename, d);
-		gt_vprobe_evidence(p, "%s: %s", dir,
-		                   d->driver ? d->driver : "no driver bound");
+		if (d->driver)
+			gt_vprobe_evidence(p, "%s: %s", dir, d->driver);
+		else
+			gt_vprobe_evidence(p, "%s: no driver bound", dir);
 		if (d->xen_devtype)
 			gt_vprobe_evidence(p, "xenstore %s: device-type %s", nodename,
 			                   d->xen_devtype);
@@ -493,9 +495,12 @@ static void leaf(struct gt_vprobe *p, const char *disk, const char *via)
 		return;
 	d->carries = GT_CARRIES_ROOT;
 	d->via = gt_vprobe_strdup(p, via && *via ? via : NULL);
-	gt_vprobe_evidence(p, "root disk %s%s%s: driver %s", disk,
-	                   via && *via ? " via " : "", via ? via : "",
-	                   d->driver ? d->driver : "unknown");
+	if (via && *via)
+		gt_vprobe_evidence(p, "root disk %s via %s: driver %s", disk, via,
+		                   d->driver ? d->driver : "unknown");
+	else
+		gt_vprobe_evidence(p, "root disk %s: driver %s", disk,
+		                   d->driver ? d->driver : "unknown");
 }
 
 /*

@@ -87,6 +87,9 @@ struct gt_virt_facts {
 	/* What the probes read, in words: the start of the verdict's evidence. */
 	char **evidence;
 	size_t nevidence;
+	/* The same in the user's language (NULL, or as many lines as evidence). */
+	char **evidence_shown;
+	size_t nevidence_shown;
 };
 
 /*

@@ -10,21 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "strv.h"
 #include "detect/virt_probe.h"
 
+/* Formatted twice: English for JSON and logs, gt_tr(fmt) for the human output. */
 void gt_vprobe_evidence(struct gt_vprobe *p, const char *fmt, ...)
 {
-	char *line = NULL;
-	va_list ap;
-	int n;
+	char *line = NULL, *shown = NULL;
+	va_list ap, again;
+	int n, m;
 
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	n = vasprintf(&line, fmt, ap);
+	m = vasprintf(&shown, gt_tr(fmt), again);
+	va_end(again);
 	va_end(ap);
-	if (n < 0 || gt_strv_push(&p->f->evidence, &p->f->nevidence, line) < 0)
+	if (n < 0 || m < 0 || gt_strv_push(&p->f->evidence, &p->f->nevidence, line) < 0 ||
+	    gt_strv_push(&p->f->evidence_shown, &p->f->nevidence_shown, shown) < 0)
 		p->err = -ENOMEM;
 	free(n < 0 ? NULL : line);
+	free(m < 0 ? NULL : shown);
 }
 
 char *gt_vprobe_line(const struct gt_vprobe *p, const char *path)

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "strv.h"
 #include "detect/virt_facts.h"
 
@@ -41,16 +42,39 @@ struct verdict {
 	const struct gt_virt_facts *f;
 	struct gt_virt *v;
 	int err; /* first -ENOMEM */
+	/*
+	 * Each line of evidence, each reason and each note is formatted twice,
+	 * English (0, for JSON and logs) then in the user's language (1, for
+	 * the human output): the verdict itself is decided once.
+	 */
+	int pass;
 };
 
-static void add_line(struct verdict *s, char ***vec, size_t *n, const char *fmt,
-                     va_list ap) __attribute__((format(printf, 4, 0)));
-static void add_line(struct verdict *s, char ***vec, size_t *n, const char *fmt,
-                     va_list ap)
+/* @en in the language of the pass being formatted. */
+static const char *in_lang(const struct verdict *s, const char *en)
+        __attribute__((format_arg(2)));
+static const char *in_lang(const struct verdict *s, const char *en)
 {
-	char *line = NULL;
+	return s->pass == 1 ? gt_tr(en) : en;
+}
 
-	if (vasprintf(&line, fmt, ap) < 0) {
+static void add_line(struct verdict *s, bool is_reason, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void add_line(struct verdict *s, bool is_reason, const char *fmt, ...)
+{
+	struct gt_virt *v = s->v;
+	char ***vec = is_reason ? (s->pass ? &v->reasons_shown : &v->reasons)
+	                        : (s->pass ? &v->evidence_shown : &v->evidence);
+	size_t *n = is_reason ? (s->pass ? &v->nreasons_shown : &v->nreasons)
+	                      : (s->pass ? &v->nevidence_shown : &v->nevidence);
+	char *line = NULL;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&line, in_lang(s, fmt), ap);
+	va_end(ap);
+	if (ret < 0) {
 		s->err = -ENOMEM;
 		return;
 	}
@@ -59,27 +83,17 @@ static void add_line(struct verdict *s, char ***vec, size_t *n, const char *fmt,
 	free(line);
 }
 
-static void evidence(struct verdict *s, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void evidence(struct verdict *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	add_line(s, &s->v->evidence, &s->v->nevidence, fmt, ap);
-	va_end(ap);
-}
-
-static void reason(struct verdict *s, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void reason(struct verdict *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	add_line(s, &s->v->reasons, &s->v->nreasons, fmt, ap);
-	va_end(ap);
-}
+/*
+ * evidence(s, fmt, ...), reason(s, fmt, ...): a line in both languages. The
+ * arguments are evaluated in each pass: a fragment of words among them goes
+ * through in_lang(s, N_("...")).
+ */
+#define evidence(s, ...)                                                                 \
+	for ((s)->pass = 0; (s)->pass < 2; (s)->pass++)                                  \
+	add_line((s), false, __VA_ARGS__)
+#define reason(s, ...)                                                                   \
+	for ((s)->pass = 0; (s)->pass < 2; (s)->pass++)                                  \
+	add_line((s), true, __VA_ARGS__)
 
 static bool eq(const char *a, const char *b)
 {
@@ -213,7 +227,7 @@ static const char *cpuid_hypervisor(struct verdict *s, const char *dmi_hv, size_
 		        s,
 		        "Hyper-V enlightenments over %s: its own signature at 0x%x is the hypervisor%s",
 		        agreed ? agreed : other, 0x40000000u + (unsigned)*which * 0x100u,
-		        agreed ? " (DMI agrees)" : "");
+		        agreed ? in_lang(s, N_(" (DMI agrees)")) : "");
 		return agreed ? agreed : other;
 	}
 	*which = first_i;
@@ -290,28 +304,30 @@ static const char *pv_drivers_of(const char *hv)
 static const struct emulated {
 	unsigned vendor, device;
 	const char *drivers; /* space-separated, space-terminated */
-	const char *model;
+	const char *model;   /* N_() */
 	bool hyperv_only;
 } emulated_models[] = {
-	{ 0x10ec, 0x8139, "8139cp 8139too ", "RTL8139 NIC", false },
-	{ 0x10ec, 0x8029, "ne2k-pci ne2k_pci ", "NE2000 NIC", false },
-	{ 0x8086, 0x100e, "e1000 ", "e1000 NIC (82540EM)", false },
-	{ 0x8086, 0x100f, "", "e1000 NIC (82545EM)", false },
-	{ 0x8086, 0x1004, "", "e1000 NIC (82543GC)", false },
-	{ 0x8086, 0x10d3, "e1000e ", "e1000e NIC (82574L)", false },
-	{ 0x1022, 0x2000, "pcnet32 ", "PCnet NIC (79c970)", false },
-	{ 0x8086, 0x7010, "ata_piix pata_oldpiix piix PIIX_IDE ", "PIIX3 IDE controller",
+	{ 0x10ec, 0x8139, "8139cp 8139too ", N_("RTL8139 NIC"), false },
+	{ 0x10ec, 0x8029, "ne2k-pci ne2k_pci ", N_("NE2000 NIC"), false },
+	{ 0x8086, 0x100e, "e1000 ", N_("e1000 NIC (82540EM)"), false },
+	{ 0x8086, 0x100f, "", N_("e1000 NIC (82545EM)"), false },
+	{ 0x8086, 0x1004, "", N_("e1000 NIC (82543GC)"), false },
+	{ 0x8086, 0x10d3, "e1000e ", N_("e1000e NIC (82574L)"), false },
+	{ 0x1022, 0x2000, "pcnet32 ", N_("PCnet NIC (79c970)"), false },
+	{ 0x8086, 0x7010, "ata_piix pata_oldpiix piix PIIX_IDE ",
+	  N_("PIIX3 IDE controller"), false },
+	{ 0x8086, 0x7111, "ata_piix piix PIIX_IDE ", N_("PIIX4 IDE controller"), false },
+	{ 0x8086, 0x2922, "ahci ", N_("ICH9 AHCI controller"), false },
+	{ 0x8086, 0x2829, "", N_("ICH8M AHCI controller"), false },
+	{ 0x15ad, 0x07e0, "", N_("VMware SATA AHCI controller"), false },
+	{ 0x1000, 0x0030, "mptspi ", N_("LSI Logic 53c1030 SCSI controller"), false },
+	{ 0x1000, 0x0054, "mptsas ", N_("LSI Logic SAS1068 controller"), false },
+	{ 0x1000, 0x0012, "sym53c8xx ", N_("LSI 53c895a SCSI controller"), false },
+	{ 0x1000, 0x0060, "", N_("LSI MegaRAID SAS 1078 controller"), false },
+	{ 0x104b, 0x1040, "BusLogic ", N_("BusLogic MultiMaster SCSI controller"),
 	  false },
-	{ 0x8086, 0x7111, "ata_piix piix PIIX_IDE ", "PIIX4 IDE controller", false },
-	{ 0x8086, 0x2922, "ahci ", "ICH9 AHCI controller", false },
-	{ 0x8086, 0x2829, "", "ICH8M AHCI controller", false },
-	{ 0x15ad, 0x07e0, "", "VMware SATA AHCI controller", false },
-	{ 0x1000, 0x0030, "mptspi ", "LSI Logic 53c1030 SCSI controller", false },
-	{ 0x1000, 0x0054, "mptsas ", "LSI Logic SAS1068 controller", false },
-	{ 0x1000, 0x0012, "sym53c8xx ", "LSI 53c895a SCSI controller", false },
-	{ 0x1000, 0x0060, "", "LSI MegaRAID SAS 1078 controller", false },
-	{ 0x104b, 0x1040, "BusLogic ", "BusLogic MultiMaster SCSI controller", false },
-	{ 0x1011, 0x0009, "tulip de2104x ", "legacy network adapter (DEC 21140)", true },
+	{ 0x1011, 0x0009, "tulip de2104x ", N_("legacy network adapter (DEC 21140)"),
+	  true },
 };
 
 /* PCI vendors that are hypervisors (lscpu-virt.c hv_vendor_pci, pci.ids):
@@ -385,27 +401,35 @@ static bool ignored_disk(const char *name)
  * The role of @d, with a few words of why in *why (static or formatted into
  * @buf). In a control domain, a PCI function is its own hardware.
  */
-static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bool dom0,
-                           char *buf, size_t size, const char **why)
+static const char *role_of(const struct verdict *s, const struct gt_virt_dev_facts *d,
+                           const char *hv, bool dom0, char *buf, size_t size,
+                           const char **why)
 {
-	char ids[16] = "IDs unknown";
+	const char *no_driver = in_lang(s, N_("no driver"));
+	char ids[64];
 	const struct emulated *m;
 	size_t i;
 
 	*why = NULL;
 	if (strcmp(d->kind, "disk") == 0 && ignored_disk(d->name)) {
-		*why = "a CD, loop, network or RAM block device: not a virtual disk";
+		*why = in_lang(
+		        s,
+		        N_("a CD, loop, network or RAM block device: not a virtual disk"));
 		return "ignored";
 	}
 	if (d->bus == GT_BUS_XEN) {
 		/* drivers/block/xen-blkfront.c blkfront_probe: "do not create a
 		 * PV cdrom device if we are an HVM guest". */
 		if (eq(d->xen_devtype, "cdrom")) {
-			*why = "a CD-ROM (device-type cdrom): xen-blkfront leaves it to the emulated drive in HVM guests";
+			*why = in_lang(
+			        s,
+			        N_("a CD-ROM (device-type cdrom): xen-blkfront leaves it to the emulated drive in HVM guests"));
 			return "ignored";
 		}
 		if (!d->driver) {
-			*why = "a PV frontend Xen offers that no driver took: not in use";
+			*why = in_lang(
+			        s,
+			        N_("a PV frontend Xen offers that no driver took: not in use"));
 			return "ignored";
 		}
 	}
@@ -416,7 +440,8 @@ static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bo
 	if (word_in(any_pv_drivers, d->driver)) {
 		snprintf(
 		        buf, size,
-		        "%s, another hypervisor's paravirtual device, emulated here; %s's own is faster",
+		        in_lang(s,
+		                N_("%s, another hypervisor's paravirtual device, emulated here; %s's own is faster")),
 		        d->driver, hv);
 		*why = buf;
 		return "emulated";
@@ -424,58 +449,73 @@ static const char *role_of(const struct gt_virt_dev_facts *d, const char *hv, bo
 	m = emulated_model(d, hv);
 	if (m) {
 		if (d->vendor || d->device)
-			snprintf(buf, size, "the emulated %s, %04x:%04x", m->model,
-			         d->vendor, d->device);
+			snprintf(buf, size, in_lang(s, N_("the emulated %s, %04x:%04x")),
+			         in_lang(s, m->model), d->vendor, d->device);
 		else
-			snprintf(buf, size, "the emulated %s", m->model);
+			snprintf(buf, size, in_lang(s, N_("the emulated %s")),
+			         in_lang(s, m->model));
 		*why = buf;
 		return "emulated";
 	}
 	for (i = 0;
 	     d->bus == GT_BUS_PCI && i < sizeof(hv_vendors) / sizeof(hv_vendors[0]); i++)
 		if (d->vendor == hv_vendors[i].vendor) {
-			snprintf(buf, size, "a virtual device of %s's (%04x:%04x, %s)",
+			snprintf(buf, size,
+			         in_lang(s,
+			                 N_("a virtual device of %s's (%04x:%04x, %s)")),
 			         hv_vendors[i].name, d->vendor, d->device,
-			         d->driver ? d->driver : "no driver");
+			         d->driver ? d->driver : no_driver);
 			*why = buf;
 			return "emulated";
 		}
 	if (d->bus == GT_BUS_PCI && (d->driver || d->vendor || d->device)) {
 		if (d->vendor || d->device)
 			snprintf(ids, sizeof(ids), "%04x:%04x", d->vendor, d->device);
+		else
+			snprintf(ids, sizeof(ids), "%s", in_lang(s, N_("IDs unknown")));
 		if (dom0)
 			snprintf(
 			        buf, size,
-			        "a PCI function (%s, %s) of the control domain's hardware",
-			        d->driver ? d->driver : "no driver", ids);
+			        in_lang(s,
+			                N_("a PCI function (%s, %s) of the control domain's hardware")),
+			        d->driver ? d->driver : no_driver, ids);
 		else if (in_list(vf_drivers, d->driver))
-			snprintf(buf, size,
-			         "an SR-IOV virtual function (%s, %s) given to the guest",
-			         d->driver, ids);
+			snprintf(
+			        buf, size,
+			        in_lang(s,
+			                N_("an SR-IOV virtual function (%s, %s) given to the guest")),
+			        d->driver, ids);
 		else
-			snprintf(buf, size, "a PCI function (%s, %s) given to the guest",
-			         d->driver ? d->driver : "no driver", ids);
+			snprintf(
+			        buf, size,
+			        in_lang(s,
+			                N_("a PCI function (%s, %s) given to the guest")),
+			        d->driver ? d->driver : no_driver, ids);
 		*why = buf;
 		return "passthrough";
 	}
 	if (!d->driver)
-		*why = "what drives it could not be read";
+		*why = in_lang(s, N_("what drives it could not be read"));
 	else
-		*why = "not on a PCI, Xen, VMBus or virtio device: the verdict cannot classify it";
+		*why = in_lang(
+		        s,
+		        N_("not on a PCI, Xen, VMBus or virtio device: the verdict cannot classify it"));
 	return "ignored";
 }
 
-static const char *carries_words(const struct gt_virt_dev_facts *d)
+static const char *carries_words(const struct verdict *s,
+                                 const struct gt_virt_dev_facts *d)
 {
 	switch (d->carries) {
 	case GT_CARRIES_ROOT:
-		return "carries the root filesystem";
+		return in_lang(s, N_("carries the root filesystem"));
 	case GT_CARRIES_DEFAULT_ROUTE:
-		return "carries the default route";
+		return in_lang(s, N_("carries the default route"));
 	case GT_CARRIES_ADDRESS:
-		return "carries an address";
+		return in_lang(s, N_("carries an address"));
 	case GT_CARRIES_UNKNOWN_ROUTES:
-		return "may carry the network (no routing table was readable)";
+		return in_lang(
+		        s, N_("may carry the network (no routing table was readable)"));
 	case GT_CARRIES_NOTHING:
 		break;
 	}
@@ -497,24 +537,35 @@ static void add_devices(struct verdict *s, const char *hv, bool dom0)
 	for (i = 0; i < f->ndevs; i++) {
 		const struct gt_virt_dev_facts *d = &f->devs[i];
 		struct gt_virt_device *o = &s->v->devices[s->v->ndevices++];
-		const char *why, *carries = carries_words(d);
-		char buf[160], via[200] = "";
 
 		o->name = strdup(d->name);
 		o->kind = d->kind;
 		o->driver = d->driver ? strdup(d->driver) : NULL;
-		o->role = role_of(d, hv, dom0, buf, sizeof(buf), &why);
-		o->pv = strcmp(o->role, "pv") == 0 && d->driver;
-		o->judged = carries && strcmp(o->role, "ignored") != 0;
-		if (d->via)
-			snprintf(via, sizeof(via), " (via %s)", d->via);
-		if (asprintf(&o->note, "%s%s%s%s%s", why ? why : "",
-		             why && carries ? "; " : "", carries ? carries : "",
-		             carries ? via : "",
-		             carries && !o->judged ? ", but its role does not count"
-		                                   : "") < 0)
-			o->note = NULL;
-		if (!o->name || (d->driver && !o->driver) || !o->note)
+		/* The note in English (pass 0), then in the user's language (1). */
+		for (s->pass = 0; s->pass < 2; s->pass++) {
+			const char *why, *carries = carries_words(s, d);
+			char buf[320], via[240] = "";
+			char **note = s->pass ? &o->note_shown : &o->note;
+
+			o->role = role_of(s, d, hv, dom0, buf, sizeof(buf), &why);
+			o->pv = strcmp(o->role, "pv") == 0 && d->driver;
+			o->judged = carries && strcmp(o->role, "ignored") != 0;
+			if (d->via)
+				snprintf(via, sizeof(via), in_lang(s, N_(" (via %s)")),
+				         d->via);
+			if (asprintf(
+			            note, "%s%s%s%s%s", why ? why : "",
+			            why && carries ? "; " : "", carries ? carries : "",
+			            carries ? via : "",
+			            carries && !o->judged
+			                    ? in_lang(s,
+			                              N_(", but its role does not count"))
+			                    : "") < 0)
+				*note = NULL;
+			if (!*note)
+				s->err = -ENOMEM;
+		}
+		if (!o->name || (d->driver && !o->driver))
 			s->err = -ENOMEM;
 	}
 }
@@ -544,8 +595,8 @@ static const char *xen_guest_type(struct verdict *s, const char *dmi_hv)
 	    feature(f, GT_XENFEAT_DOM0)) {
 		evidence(s, "%s: a control domain",
 		         f->capabilities && strstr(f->capabilities, "control_d")
-		                 ? "/proc/xen/capabilities has control_d"
-		                 : "XENFEAT_dom0 is set");
+		                 ? in_lang(s, N_("/proc/xen/capabilities has control_d"))
+		                 : in_lang(s, N_("XENFEAT_dom0 is set")));
 		return "dom0";
 	}
 	if (is_arm(f->arch)) {
@@ -590,11 +641,13 @@ static const char *xen_guest_type(struct verdict *s, const char *dmi_hv)
 		return "hvm";
 	}
 	if (hvm_signs) {
-		evidence(s, "HVM signs: %s",
-		         eq(dmi_hv, "xen") ? "Xen DMI"
-		         : f->platform_pci == 1
-		                 ? "the Xen platform PCI device"
-		                 : "xenbus frontends registered without /proc/xen");
+		evidence(
+		        s, "HVM signs: %s",
+		        eq(dmi_hv, "xen") ? in_lang(s, N_("Xen DMI"))
+		        : f->platform_pci == 1
+		                ? in_lang(s, N_("the Xen platform PCI device"))
+		                : in_lang(s,
+		                          N_("xenbus frontends registered without /proc/xen")));
 		return "hvm";
 	}
 	if (f->proc_xen || f->capabilities || eq(f->hypervisor_type, "xen")) {
@@ -626,16 +679,16 @@ static const char *remedy(const struct gt_virt_facts *f, bool disk)
 	bool registered = disk ? f->blkfront_registered : f->netfront_registered;
 
 	if (f->cmdline_xen_nopv || f->cmdline_unplug_never)
-		return "see the kernel command line (above)";
+		return N_("see the kernel command line (above)");
 	if (count_frontends(f, disk ? "disk" : "nic", false) == 0 &&
 	    count_frontends(f, disk ? "disk" : "nic", true) == 0)
-		return disk ? "Xen offers no PV disk (vbd) to this guest: check the VM's configuration"
-		            : "Xen offers no PV NIC (vif) to this guest: check the VM's configuration";
+		return disk ? N_("Xen offers no PV disk (vbd) to this guest: check the VM's configuration")
+		            : N_("Xen offers no PV NIC (vif) to this guest: check the VM's configuration");
 	if (!registered)
-		return disk ? "xen-blkfront is not loaded: add it to the initramfs (installer install does) and reboot"
-		            : "xen-netfront is not loaded: load it (modprobe xen-netfront) and reboot";
-	return disk ? "xen-blkfront is loaded but did not take the PV disk: check dmesg for xen-blkfront and for the unplug of the emulated disks"
-	            : "xen-netfront is loaded but did not take the PV NIC: check dmesg for xen-netfront";
+		return disk ? N_("xen-blkfront is not loaded: add it to the initramfs (installer install does) and reboot")
+		            : N_("xen-netfront is not loaded: load it (modprobe xen-netfront) and reboot");
+	return disk ? N_("xen-blkfront is loaded but did not take the PV disk: check dmesg for xen-blkfront and for the unplug of the emulated disks")
+	            : N_("xen-netfront is loaded but did not take the PV NIC: check dmesg for xen-netfront");
 }
 
 static void xen_hvm(struct verdict *s)
@@ -662,8 +715,9 @@ static void xen_hvm(struct verdict *s)
 		s->v->mode = "unknown";
 		reason(s,
 		       "neither the root disk nor a NIC carrying the network could be identified (%s), so HVM cannot be told from PVHVM: run installer detect on the guest itself, or collect a bundle there",
-		       f->root_device ? "the root's disks are not classified"
-		                      : "no root device");
+		       f->root_device
+		               ? in_lang(s, N_("the root's disks are not classified"))
+		               : in_lang(s, N_("no root device")));
 		return;
 	}
 	if (blocking == 0) {
@@ -694,17 +748,22 @@ static void xen_hvm(struct verdict *s)
 		if (!d->judged || strcmp(d->role, "emulated") != 0 ||
 		    (strcmp(d->kind, "disk") == 0) != (i < s->v->ndevices))
 			continue;
-		if (strcmp(d->kind, "disk") == 0)
+		if (strcmp(d->kind, "disk") == 0 && df->via)
 			reason(s,
-			       "the root disk %s%s%s%s is driven by the emulated controller (driver %s), not xen-blkfront: %s; after the switch it is named xvd*: use UUID= in /etc/fstab and the boot loader",
-			       d->name, df->via ? " (via " : "", df->via ? df->via : "",
-			       df->via ? ")" : "", d->driver ? d->driver : "unknown",
-			       remedy(f, true));
+			       "the root disk %s (via %s) is driven by the emulated controller (driver %s), not xen-blkfront: %s; after the switch it is named xvd*: use UUID= in /etc/fstab and the boot loader",
+			       d->name, df->via,
+			       d->driver ? d->driver : in_lang(s, N_("unknown")),
+			       in_lang(s, remedy(f, true)));
+		else if (strcmp(d->kind, "disk") == 0)
+			reason(s,
+			       "the root disk %s is driven by the emulated controller (driver %s), not xen-blkfront: %s; after the switch it is named xvd*: use UUID= in /etc/fstab and the boot loader",
+			       d->name, d->driver ? d->driver : in_lang(s, N_("unknown")),
+			       in_lang(s, remedy(f, true)));
 		else
 			reason(s,
 			       "%s is an emulated NIC (driver %s) and %s: %s; the PV NIC replaces it after the switch, possibly under another name: update network configuration bound to its name or MAC",
-			       d->name, d->driver ? d->driver : "unknown",
-			       carries_words(df), remedy(f, false));
+			       d->name, d->driver ? d->driver : in_lang(s, N_("unknown")),
+			       carries_words(s, df), in_lang(s, remedy(f, false)));
 	}
 	/* A boot can only change this when the frontend the blocking device
 	 * needs is on offer and its driver is not loaded yet: a driver loaded at
@@ -787,25 +846,26 @@ static const struct remedy_words {
 	const char *pv_disk, *disk_todo;
 	const char *pv_nic, *nic_todo;
 } remedies[] = {
-	{ "kvm", "virtio_blk or virtio_scsi",
-	  "attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader",
-	  "virtio_net", "switch the VM's NIC model to virtio (virtio-net)" },
-	{ "qemu", "virtio_blk or virtio_scsi",
-	  "attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader",
-	  "virtio_net", "switch the VM's NIC model to virtio (virtio-net)" },
+	{ "kvm", N_("virtio_blk or virtio_scsi"),
+	  N_("attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader"),
+	  "virtio_net", N_("switch the VM's NIC model to virtio (virtio-net)") },
+	{ "qemu", N_("virtio_blk or virtio_scsi"),
+	  N_("attach it as a virtio disk (virtio-blk or virtio-scsi) in the VM's configuration, with virtio_blk and virtio_scsi in the initramfs first; it is then named vd* (sd* on virtio-scsi): use UUID= in /etc/fstab and the boot loader"),
+	  "virtio_net", N_("switch the VM's NIC model to virtio (virtio-net)") },
 	{ "hyperv", "hv_storvsc",
-	  "on a Generation 1 VM hv_storvsc takes the IDE disks once it is loaded (ata_piix then leaves them alone): put hv_storvsc in the initramfs (Linux Integration Services on old kernels), or attach the disk to a SCSI controller",
-	  "hv_netvsc", "add a synthetic network adapter (hv_netvsc) for full speed" },
+	  N_("on a Generation 1 VM hv_storvsc takes the IDE disks once it is loaded (ata_piix then leaves them alone): put hv_storvsc in the initramfs (Linux Integration Services on old kernels), or attach the disk to a SCSI controller"),
+	  "hv_netvsc", N_("add a synthetic network adapter (hv_netvsc) for full speed") },
 	{ "vmware", "vmw_pvscsi",
-	  "move it to a VMware Paravirtual SCSI controller, with vmw_pvscsi in the initramfs first",
-	  "vmxnet3", "change the adapter type to VMXNET3" },
+	  N_("move it to a VMware Paravirtual SCSI controller, with vmw_pvscsi in the initramfs first"),
+	  "vmxnet3", N_("change the adapter type to VMXNET3") },
 	{ "virtualbox", "virtio_scsi",
-	  "attach it to a virtio-scsi controller (VirtualBox 6.1 and later), with virtio_scsi in the initramfs first",
-	  "virtio_net", "set the adapter type to Paravirtualized Network (virtio-net)" },
-	{ "other", "the hypervisor's paravirtual disk driver",
-	  "attach it to the hypervisor's paravirtual disk controller if it offers one",
-	  "the hypervisor's paravirtual NIC driver",
-	  "switch to the hypervisor's paravirtual NIC if it offers one" },
+	  N_("attach it to a virtio-scsi controller (VirtualBox 6.1 and later), with virtio_scsi in the initramfs first"),
+	  "virtio_net",
+	  N_("set the adapter type to Paravirtualized Network (virtio-net)") },
+	{ "other", N_("the hypervisor's paravirtual disk driver"),
+	  N_("attach it to the hypervisor's paravirtual disk controller if it offers one"),
+	  N_("the hypervisor's paravirtual NIC driver"),
+	  N_("switch to the hypervisor's paravirtual NIC if it offers one") },
 };
 
 static const struct remedy_words *remedy_of(const char *hv)
@@ -841,26 +901,42 @@ static void not_xen(struct verdict *s, const char *hv)
 			continue;
 		}
 		if (disk) {
-			char buf[160];
+			char buf[320];
 			const char *why = NULL;
 
-			role_of(df, hv, false, buf, sizeof(buf), &why);
-			reason(s,
-			       "the root disk %s%s%s%s is driven by %s (%s), not %s: %s",
-			       d->name, df->via ? " (via " : "", df->via ? df->via : "",
-			       df->via ? ")" : "",
-			       d->driver ? d->driver : "an unknown driver",
-			       why ? why : "emulated", r->pv_disk, r->disk_todo);
+			for (s->pass = 0; s->pass < 2; s->pass++) {
+				const char *drv =
+				        d->driver ? d->driver
+				                  : in_lang(s, N_("an unknown driver"));
+
+				role_of(s, df, hv, false, buf, sizeof(buf), &why);
+				why = why ? why : in_lang(s, N_("emulated"));
+				if (df->via)
+					add_line(
+					        s, true,
+					        "the root disk %s (via %s) is driven by %s (%s), not %s: %s",
+					        d->name, df->via, drv, why,
+					        in_lang(s, r->pv_disk),
+					        in_lang(s, r->disk_todo));
+				else
+					add_line(
+					        s, true,
+					        "the root disk %s is driven by %s (%s), not %s: %s",
+					        d->name, drv, why, in_lang(s, r->pv_disk),
+					        in_lang(s, r->disk_todo));
+			}
 		} else if (eq(hv, "hyperv") && df->vendor == 0x1011) {
 			s->v->legacy_nic = true;
 			reason(s,
 			       "%s is Hyper-V's legacy (emulated) network adapter and %s: %s",
-			       d->name, carries_words(df), r->nic_todo);
+			       d->name, carries_words(s, df), in_lang(s, r->nic_todo));
 		} else {
 			reason(s,
 			       "%s is an emulated NIC (%s) and %s, not %s: %s; the new NIC may get another name: update network configuration bound to its name or MAC",
-			       d->name, d->driver ? d->driver : "driver unknown",
-			       carries_words(df), r->pv_nic, r->nic_todo);
+			       d->name,
+			       d->driver ? d->driver : in_lang(s, N_("driver unknown")),
+			       carries_words(s, df), in_lang(s, r->pv_nic),
+			       in_lang(s, r->nic_todo));
 		}
 	}
 }
@@ -886,14 +962,15 @@ static void decide(struct verdict *s)
 		evidence(s, "/sys/class/dmi/id/%s=%s%s",
 		         f->dmi_vendor_file ? f->dmi_vendor_file : "sys_vendor",
 		         f->dmi_vendor,
-		         eq(f->dmi_vendor_file, "board_vendor") ? " (sys_vendor is empty)"
-		                                                : "");
+		         eq(f->dmi_vendor_file, "board_vendor")
+		                 ? in_lang(s, N_(" (sys_vendor is empty)"))
+		                 : "");
 	if (f->dmi_product)
 		evidence(s, "/sys/class/dmi/id/%s=%s%s",
 		         f->dmi_product_file ? f->dmi_product_file : "product_name",
 		         f->dmi_product,
 		         eq(f->dmi_product_file, "board_name")
-		                 ? " (product_name is empty)"
+		                 ? in_lang(s, N_(" (product_name is empty)"))
 		                 : "");
 	if (xen_signs(f, cpuid_hv, dmi_hv)) {
 		xen(s, dmi_hv);
@@ -926,7 +1003,10 @@ int gt_virt_decide(const struct gt_virt_facts *f, struct gt_virt **out)
 	if (!s.v)
 		return -ENOMEM;
 	for (i = 0; i < f->nevidence && !s.err; i++)
-		if (gt_strv_push(&s.v->evidence, &s.v->nevidence, f->evidence[i]) < 0)
+		if (gt_strv_push(&s.v->evidence, &s.v->nevidence, f->evidence[i]) < 0 ||
+		    gt_strv_push(&s.v->evidence_shown, &s.v->nevidence_shown,
+		                 i < f->nevidence_shown ? f->evidence_shown[i]
+		                                        : f->evidence[i]) < 0)
 			s.err = -ENOMEM;
 	decide(&s);
 	paravirtual(&s);
@@ -934,7 +1014,10 @@ int gt_virt_decide(const struct gt_virt_facts *f, struct gt_virt **out)
 	    !(s.v->emulated_in_use = calloc(1, sizeof(char *))))
 		s.err = -ENOMEM;
 	if (s.err || (!s.v->evidence && !(s.v->evidence = calloc(1, sizeof(char *)))) ||
-	    (!s.v->reasons && !(s.v->reasons = calloc(1, sizeof(char *))))) {
+	    (!s.v->reasons && !(s.v->reasons = calloc(1, sizeof(char *)))) ||
+	    (!s.v->evidence_shown &&
+	     !(s.v->evidence_shown = calloc(1, sizeof(char *)))) ||
+	    (!s.v->reasons_shown && !(s.v->reasons_shown = calloc(1, sizeof(char *))))) {
 		gt_virt_free(s.v);
 		return -ENOMEM;
 	}

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/cdrom.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "i18n.h"
 #include "media/leftover.h"
 #include "log.h"
 #include "media/media.h"
@@ -82,7 +84,28 @@ static int new_media(int kind, const char *path, const char *desc, struct gt_med
  * of root's that neither its group nor others may write (a mounted CD is
  * root's, r-x). Else @tried says why it was passed over.
  */
-static bool trusted_start_dir(const char *dir, FILE *tried)
+/* A line to each stream of @t: English, and the translation of @fmt (gt_tr). */
+static void said(const struct gt_media_tried *t, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void said(const struct gt_media_tried *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t)
+		return;
+	if (t->en) {
+		va_start(ap, fmt);
+		vfprintf(t->en, fmt, ap);
+		va_end(ap);
+	}
+	if (t->shown) {
+		va_start(ap, fmt);
+		vfprintf(t->shown, gt_tr(fmt), ap);
+		va_end(ap);
+	}
+}
+
+static bool trusted_start_dir(const char *dir, const struct gt_media_tried *tried)
 {
 	struct stat st;
 
@@ -90,13 +113,14 @@ static bool trusted_start_dir(const char *dir, FILE *tried)
 		return false;
 	if (st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
 		return true;
-	if (tried)
-		fprintf(tried,
-		        "%s: has %s but is not used without --media: %s (give --media %s to use it anyway)\n",
-		        dir, GT_MANIFEST_ISO_PATH,
-		        st.st_uid != 0 ? "it is not owned by root"
-		                       : "its group or others may write to it",
-		        dir);
+	if (st.st_uid != 0)
+		said(tried,
+		     "%s: has %s but is not used without --media: it is not owned by root (give --media %s to use it anyway)\n",
+		     dir, GT_MANIFEST_ISO_PATH, dir);
+	else
+		said(tried,
+		     "%s: has %s but is not used without --media: its group or others may write to it (give --media %s to use it anyway)\n",
+		     dir, GT_MANIFEST_ISO_PATH, dir);
 	return false;
 }
 
@@ -109,16 +133,14 @@ static bool has_manifest(const char *dir)
 }
 
 /* libblkid: is @dev an iso9660 filesystem labelled guest-tools? */
-static bool is_our_cd(const char *dev, FILE *tried)
+static bool is_our_cd(const char *dev, const struct gt_media_tried *tried)
 {
 	const char *type = NULL, *label = NULL;
 	blkid_probe pr = blkid_new_probe_from_filename(dev);
 	bool ok = false;
 
 	if (!pr) {
-		if (tried)
-			fprintf(tried, "%s: cannot be opened (%s)\n", dev,
-			        strerror(errno));
+		said(tried, "%s: cannot be opened (%s)\n", dev, strerror(errno));
 		return false;
 	}
 	blkid_probe_enable_superblocks(pr, 1);
@@ -129,15 +151,21 @@ static bool is_our_cd(const char *dev, FILE *tried)
 	}
 	ok = type && strcmp(type, "iso9660") == 0 && label &&
 	     strcasecmp(label, GT_MEDIA_LABEL) == 0;
-	if (tried)
-		fprintf(tried, "%s: %s%s%s\n", dev, type ? type : "no filesystem",
-		        label ? ", label " : "", label ? label : "");
+	if (type && label)
+		said(tried, "%s: %s, label %s\n", dev, type, label);
+	else if (type)
+		said(tried, "%s: %s\n", dev, type);
+	else if (label)
+		said(tried, "%s: no filesystem, label %s\n", dev, label);
+	else
+		said(tried, "%s: no filesystem\n", dev);
 	blkid_free_probe(pr);
 	return ok;
 }
 
 /* Mount @dev read-only on a private directory (see leftover.h). */
-static int mount_cd(const char *dev, struct gt_media **out, FILE *tried)
+static int mount_cd(const char *dev, struct gt_media **out,
+                    const struct gt_media_tried *tried)
 {
 	struct libmnt_context *cxt = NULL;
 	char dir[64];
@@ -163,9 +191,10 @@ static int mount_cd(const char *dev, struct gt_media **out, FILE *tried)
 		char msg[256] = "";
 
 		mnt_context_get_excode(cxt, ret, msg, sizeof(msg));
-		if (tried)
-			fprintf(tried, "%s: mount failed: %s\n", dev,
-			        msg[0] ? msg : "unknown error");
+		if (msg[0])
+			said(tried, "%s: mount failed: %s\n", dev, msg);
+		else
+			said(tried, "%s: mount failed: unknown error\n", dev);
 		ret = -EIO;
 		goto fail;
 	}
@@ -186,7 +215,8 @@ fail:
 	return ret;
 }
 
-static int open_path(const char *p, struct gt_media **out, FILE *tried)
+static int open_path(const char *p, struct gt_media **out,
+                     const struct gt_media_tried *tried)
 {
 	struct stat st;
 
@@ -203,8 +233,7 @@ static int open_path(const char *p, struct gt_media **out, FILE *tried)
 			if (has_manifest(parent))
 				return new_media(0, parent, p, out);
 		}
-		if (tried)
-			fprintf(tried, "%s: no %s in it\n", p, GT_MANIFEST_ISO_PATH);
+		said(tried, "%s: no %s in it\n", p, GT_MANIFEST_ISO_PATH);
 		return -GT_ENOTFOUND;
 	}
 	if (S_ISBLK(st.st_mode)) {
@@ -218,7 +247,7 @@ static int open_path(const char *p, struct gt_media **out, FILE *tried)
 }
 
 int gt_media_open(const char *explicit, const char *start_dir, struct gt_media **out,
-                  FILE *tried)
+                  const struct gt_media_tried *tried)
 {
 	static const char *const fixed[] = { "/dev/xvdd", "/dev/cdrom" };
 	glob_t g;
@@ -232,14 +261,13 @@ int gt_media_open(const char *explicit, const char *start_dir, struct gt_media *
 		if (trusted_start_dir(start_dir, tried))
 			return new_media(0, start_dir, start_dir, out);
 	} else if (start_dir && tried) {
-		fprintf(tried, "%s: no %s in it\n", start_dir, GT_MANIFEST_ISO_PATH);
+		said(tried, "%s: no %s in it\n", start_dir, GT_MANIFEST_ISO_PATH);
 	}
 	for (i = 0; i < 2; i++) {
 		struct stat st;
 
 		if (stat(fixed[i], &st) < 0) {
-			if (tried)
-				fprintf(tried, "%s: does not exist\n", fixed[i]);
+			said(tried, "%s: does not exist\n", fixed[i]);
 			continue;
 		}
 		if (S_ISBLK(st.st_mode) && is_our_cd(fixed[i], tried) &&

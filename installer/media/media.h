@@ -31,12 +31,16 @@ struct gt_media {
  * directory above the installer's) if it holds MANIFEST and is root's and
  * writable by root alone, else the devices /dev/xvdd, /dev/cdrom, /dev/sr*,
  * /dev/xvd* with an iso9660 filesystem labelled guest-tools. @tried (may be
- * NULL) receives one line per candidate looked at. Catches SIGINT, SIGTERM
- * and SIGHUP first (gt_media_catch_signals). Returns 0, -GT_ENOTFOUND,
- * -EINTR (a signal came before a CD was mounted), or -errno.
+ * NULL, either stream too) receives one line per candidate looked at, in
+ * English (->en: JSON, the log) and in the user's language (->shown). Catches SIGINT,
+ * SIGTERM and SIGHUP first (gt_media_catch_signals). Returns 0, -GT_ENOTFOUND, -EINTR (a
+ * signal came before a CD was mounted), or -errno.
  */
+struct gt_media_tried {
+	FILE *en, *shown;
+};
 int gt_media_open(const char *explicit, const char *start_dir, struct gt_media **out,
-                  FILE *tried);
+                  const struct gt_media_tried *tried);
 
 /*
  * gt_media_catch_signals - from now on SIGINT, SIGTERM and SIGHUP do not end

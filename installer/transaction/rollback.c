@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "i18n.h"
 #include "strv.h"
 #include "testseam/testseam.h"
 #include "transaction/fsops.h"
@@ -19,6 +20,7 @@
 void gt_undo_report_clear(struct gt_undo_report *rep)
 {
 	gt_strv_free(rep->left);
+	gt_strv_free(rep->left_shown);
 	gt_strv_free(rep->notes);
 	memset(rep, 0, sizeof(*rep));
 }
@@ -129,29 +131,18 @@ static int undo_service(struct walk *w, const struct gt_journal_record *r, char 
  * The disk of record @r, into @dev: by its identity when it has one (the
  * same disk is vda booted PV and sda booted HVM), else by its path.
  */
-static int disk_of(const struct gt_journal_record *r, char *dev, size_t size, char *why,
-                   size_t whylen)
+static int disk_of(const struct gt_journal_record *r, char *dev, size_t size,
+                   unsigned *n_matches)
 {
 	const char *ident = gt_journal_field(r, 5);
-	unsigned n = 0;
-	int ret;
 
+	*n_matches = 1;
 	if (!ident) {
 		snprintf(dev, size, "%s", r->fields[0]);
 		return 0;
 	}
-	ret = gt_region_find_disk("/sys/block", "/dev", r->fields[0], ident, dev, size,
-	                          &n);
-	if (ret == -ENOENT)
-		snprintf(
-		        why, whylen,
-		        "cannot be found: no disk here has its signature and partition table (bytes 440-511 of sector 0); nothing was written");
-	else if (ret < 0)
-		snprintf(
-		        why, whylen,
-		        "cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
-		        n);
-	return ret;
+	return gt_region_find_disk("/sys/block", "/dev", r->fields[0], ident, dev, size,
+	                           n_matches);
 }
 
 /* "/dev/sda (recorded as /dev/vda)", or the recorded name alone. */
@@ -172,6 +163,7 @@ static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *wh
                      size_t whylen)
 {
 	char dev[PATH_MAX], shown[PATH_MAX + 64], note[PATH_MAX + 96];
+	unsigned n;
 	int ret;
 
 	if (!w->st->root->host) {
@@ -180,7 +172,9 @@ static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *wh
 		        "a boot sector is written back only inside the guest: run installer uninstall there");
 		return -EPERM;
 	}
-	ret = disk_of(r, dev, sizeof(dev), why, whylen);
+	ret = disk_of(r, dev, sizeof(dev), &n);
+	if (ret < 0) /* check_disk says it, whole */
+		snprintf(why, whylen, "cannot be found (%u disks have its identity)", n);
 	if (ret == 0)
 		ret = gt_region_restore(w->st->fd, backup_rel(r->fields[3]), dev,
 		                        strtoull(r->fields[1], NULL, 10),
@@ -270,19 +264,29 @@ static bool first_about(const struct gt_journal_log *log, size_t i)
 
 static int left(struct walk *w, size_t i, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Formatted twice: English (JSON, the log), gt_tr(fmt) for the person reading. */
 static int left(struct walk *w, size_t i, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], shown[2048];
 	va_list ap;
 	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(shown, sizeof(shown), gt_tr(fmt), ap);
+	va_end(ap);
 	n = strlen(line);
 	if (w->why[i] && n < sizeof(line) - 4)
 		snprintf(line + n, sizeof(line) - n, " (%s)", w->why[i]);
-	return gt_strv_push(&w->rep->left, &w->rep->n_left, line);
+	n = strlen(shown);
+	if (w->why[i] && n < sizeof(shown) - 4)
+		snprintf(shown + n, sizeof(shown) - n, gt_tr(" (%s)"), w->why[i]);
+	if (gt_strv_push(&w->rep->left, &w->rep->n_left, line) < 0 ||
+	    gt_strv_push(&w->rep->left_shown, &w->rep->n_left_shown, shown) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static int check_file(struct walk *w, size_t i)
@@ -300,15 +304,19 @@ static int check_file(struct walk *w, size_t i)
 		bool was_absent = strcmp(r->fields[1], "-") == 0;
 
 		if (was_absent != (now.type == '-'))
-			ret = left(w, i, "%s: %s, it was %s", r->fields[0],
-			           was_absent ? "still there" : "missing",
-			           was_absent ? "absent" : "there");
+			ret = was_absent ? left(w, i, "%s: still there, it was absent",
+			                        r->fields[0])
+			                 : left(w, i, "%s: missing, it was there",
+			                        r->fields[0]);
 		gt_file_state_clear(&now);
 		return ret;
 	}
 	if (ret == -EISDIR)
-		ret = left(w, i, "%s: a directory stands there; it was %s", r->fields[0],
-		           strcmp(r->fields[1], "-") == 0 ? "absent" : "a file");
+		ret = strcmp(r->fields[1], "-") == 0
+		              ? left(w, i, "%s: a directory stands there; it was absent",
+		                     r->fields[0])
+		              : left(w, i, "%s: a directory stands there; it was a file",
+		                     r->fields[0]);
 	else if (ret < 0)
 		ret = left(w, i, "%s: cannot be checked: %s", r->fields[0],
 		           gt_strerror(ret));
@@ -333,17 +341,20 @@ static int check_pkg(struct walk *w, size_t i)
 		ret = left(w, i,
 		           "package %s (%s): the package tool cannot tell its state: %s",
 		           name, family, gt_strerror(ret));
+	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0 && version)
+		ret = left(w, i, "package %s (%s): %s at version %s, was not installed",
+		           name, family, state, version);
 	else if (strcmp(old, "-") == 0 && strcmp(state, "not-installed") != 0)
-		ret = left(w, i, "package %s (%s): %s%s%s, was not installed", name,
-		           family, state, version ? " at version " : "",
-		           version ? version : "");
+		ret = left(w, i, "package %s (%s): %s, was not installed", name, family,
+		           state);
 	else if (strcmp(old, "-") != 0 && (strcmp(state, "installed") != 0 || !version ||
 	                                   strcmp(version, old) != 0))
-		ret = left(
-		        w, i,
-		        "package %s (%s): %s%s%s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
-		        name, family, state, version ? " at version " : "",
-		        version ? version : "", old);
+		ret = version ? left(w, i,
+		                     "package %s (%s): %s at version %s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		                     name, family, state, version, old)
+		              : left(w, i,
+		                     "package %s (%s): %s, was installed at version %s (a version that was there before cannot be installed again offline: reinstall it with the package tool)",
+		                     name, family, state, old);
 	free(state);
 	free(version);
 	return ret;
@@ -366,25 +377,36 @@ static int check_service(struct walk *w, size_t i)
 	     now = w->ops->service_enabled(w->st->root, r->fields[0], r->fields[1]);
 
 	if (want != now)
-		return left(w, i, "service %s (%s): %s, was %s", r->fields[0],
-		            r->fields[1], now ? "enabled" : "disabled",
-		            want ? "enabled" : "disabled");
+		return now ? left(w, i, "service %s (%s): enabled, was disabled",
+		                  r->fields[0], r->fields[1])
+		           : left(w, i, "service %s (%s): disabled, was enabled",
+		                  r->fields[0], r->fields[1]);
 	return 0;
 }
 
 static int check_disk(struct walk *w, size_t i)
 {
 	const struct gt_journal_record *r = &w->log->records[i];
-	char dev[PATH_MAX], shown[PATH_MAX + 64], why[300];
+	char dev[PATH_MAX], shown[PATH_MAX + 64];
+	unsigned n;
 	int same;
 
 	if (!w->st->root->host)
 		return left(w, i, "boot sector of %s: not checked outside the guest",
 		            r->fields[0]);
-	if (disk_of(r, dev, sizeof(dev), why, sizeof(why)) < 0) {
-		free(w->why[i]); /* the same words as the undo's */
+	same = disk_of(r, dev, sizeof(dev), &n);
+	if (same < 0) {
+		free(w->why[i]); /* said here in full */
 		w->why[i] = NULL;
-		return left(w, i, "boot sector of %s: %s", r->fields[0], why);
+		if (n == 0)
+			return left(
+			        w, i,
+			        "boot sector of %s: cannot be found: no disk here has its signature and partition table (bytes 440-511 of sector 0); nothing was written",
+			        r->fields[0]);
+		return left(
+		        w, i,
+		        "boot sector of %s: cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
+		        r->fields[0], n);
 	}
 	disk_name(r, dev, shown, sizeof(shown));
 	same = gt_region_matches(dev, strtoull(r->fields[1], NULL, 10),

@@ -31,6 +31,8 @@
 struct gt_undo_report {
 	char **left; /* what is not as it was before, one line each */
 	size_t n_left;
+	char **left_shown; /* the same in the user's language (lib/i18n.h) */
+	size_t n_left_shown;
 	char **notes;   /* what was done that the records do not say by themselves */
 	size_t n_notes; /* ("boot sector of /dev/sda (recorded as /dev/vda): restored") */
 	size_t steps;   /* undo steps carried out by this call */

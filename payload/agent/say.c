@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "i18n.h"
 #include "say.h"
 
 static bool use_syslog;
@@ -36,8 +37,11 @@ void say(int prio, const char *fmt, ...)
 	if (use_syslog) {
 		vsyslog(prio, fmt, ap);
 	} else {
-		fprintf(stderr, "%s: %s", PROG, prio == LOG_WARNING ? "warning: " : "");
-		vfprintf(stderr, fmt, ap);
+		/* A terminal (--check, a run by hand): the user's language;
+		 * syslog keeps the English. */
+		fprintf(stderr, "%s: %s", PROG,
+		        prio == LOG_WARNING ? gt_tr("warning: ") : "");
+		vfprintf(stderr, prio == LOG_DEBUG ? fmt : gt_tr(fmt), ap);
 		fputc('\n', stderr);
 	}
 	va_end(ap);

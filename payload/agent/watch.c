@@ -96,9 +96,14 @@ int watch_verify(struct agent *a)
 			free(have);
 			continue;
 		}
-		say(LOG_NOTICE,
-		    "%s was %s by the toolstack (a resume, a soft reset): publishing everything again",
-		    watch_sentinels[i], ret == -ENOENT ? "removed" : "changed");
+		if (ret == -ENOENT)
+			say(LOG_NOTICE,
+			    "%s was removed by the toolstack (a resume, a soft reset): publishing everything again",
+			    watch_sentinels[i]);
+		else
+			say(LOG_NOTICE,
+			    "%s was changed by the toolstack (a resume, a soft reset): publishing everything again",
+			    watch_sentinels[i]);
 		free(have);
 		publish_forget(a);
 		return 1;
