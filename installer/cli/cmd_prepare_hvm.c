@@ -203,6 +203,8 @@ static int apply_step(struct run *r, struct gt_journal *j, const struct gt_hvm_s
 	case GT_HVM_RUN:
 		if (s->kind == GT_HVM_BOOTLOADER)
 			ret = gt_journal_disk(j, s->disk, s->offset, s->length);
+		for (size_t i = 0; ret == 0 && s->dirs && s->dirs[i]; i++)
+			ret = gt_journal_dir(j, s->dirs[i]);
 		if (ret == 0)
 			ret = gt_journal_run(j, s->backups);
 		if (ret == 0)

@@ -300,6 +300,7 @@ static void uninstall_json(const struct gt_cli *o, const char *result, int rc,
 	for (size_t i = 0; i < u->n_left; i++)
 		gt_json_string(&j, u->left[i]);
 	gt_json_end_array(&j);
+	gt_json_kv_strv(&j, "notes", u->notes);
 	gt_json_kv_int(&j, "exit", rc);
 	gt_json_end_object(&j);
 	gt_json_finish(&j);
@@ -402,6 +403,7 @@ int cmd_uninstall(int argc, char **argv)
 		result = "uninstalled";
 	}
 report:
+	gt_say_notes(&u);
 	if (o.json) {
 		uninstall_json(&o,
 		               rc == GT_EXIT_OK || rc == GT_EXIT_INCOMPLETE ? result

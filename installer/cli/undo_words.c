@@ -10,3 +10,9 @@ void gt_say_left(const struct gt_undo_report *u)
 	for (size_t i = 0; i < u->n_left; i++)
 		gt_err("  left: %s", i < u->n_left_shown ? u->left_shown[i] : u->left[i]);
 }
+
+void gt_say_notes(const struct gt_undo_report *u)
+{
+	for (size_t i = 0; i < u->n_notes; i++)
+		gt_info("%s", u->notes[i]);
+}

@@ -12,4 +12,7 @@
  * done but not written down. */
 void gt_say_left(const struct gt_undo_report *u);
 
+/* gt_say_notes - one line for each note of @u (a disk found under another name). */
+void gt_say_notes(const struct gt_undo_report *u);
+
 #endif

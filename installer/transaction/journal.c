@@ -214,17 +214,20 @@ static bool uint_valid(const char *s, unsigned long max, int base)
 	return !*end && errno == 0 && v <= max;
 }
 
-/* 64 lower-case hex digits, as gt_sha256_hex() writes them. */
-static bool sha256_hex_valid(const char *s)
+/* @len lower-case hex digits, as gt_sha256_hex() writes them. */
+static bool hex_valid(const char *s, size_t len)
 {
-	size_t i;
-
-	if (strlen(s) != GT_SHA256_HEX_LEN)
+	if (strlen(s) != len)
 		return false;
-	for (i = 0; i < GT_SHA256_HEX_LEN; i++)
+	for (size_t i = 0; i < len; i++)
 		if (!strchr("0123456789abcdef", s[i]))
 			return false;
 	return true;
+}
+
+static bool sha256_hex_valid(const char *s)
+{
+	return hex_valid(s, GT_SHA256_HEX_LEN);
 }
 
 /* The state fields of a file record: TYPE UID GID MODE DIGEST. */
@@ -251,12 +254,15 @@ static const char *file_state_invalid(char *const *f, bool absent)
 	return sha256_hex_valid(f[6]) ? NULL : "a file record with a bad sha256";
 }
 
-/* DEVICE OFFSET LENGTH BACKUP SHA256 (region.h): this run's boot-sector copy. */
+/*
+ * DEVICE OFFSET LENGTH BACKUP SHA256 [IDENTITY] (region.h): this run's
+ * boot-sector copy; records of earlier versions have no identity.
+ */
 static const char *disk_record_invalid(char *const *f, size_t n, const char *run_id)
 {
 	size_t pl = strlen(BACKUP_PREFIX), rl = strlen(run_id);
 
-	if (n != 5 || !canonical_path(f[0]))
+	if ((n != 5 && n != 6) || !canonical_path(f[0]))
 		return "a disk record needs an absolute, canonical device path";
 	if (!uint_valid(f[1], 0xffffffffUL, 10) || !uint_valid(f[2], GT_REGION_MAX, 10) ||
 	    strcmp(f[2], "0") == 0)
@@ -265,6 +271,8 @@ static const char *disk_record_invalid(char *const *f, size_t n, const char *run
 	    strncmp(f[3] + pl, run_id, rl) != 0 ||
 	    strcmp(f[3] + pl + rl, "/" GT_DISK_BACKUP_NAME) != 0)
 		return "a disk record whose backup is not this run's copy of the boot sector";
+	if (n == 6 && !hex_valid(f[5], GT_REGION_IDENT_HEX))
+		return "a disk record with a bad identity (bytes 440-511 of sector 0, in hex)";
 	return sha256_hex_valid(f[4]) ? NULL : "a disk record with a bad sha256";
 }
 
@@ -850,9 +858,10 @@ int gt_journal_disk(struct gt_journal *j, const char *device, uint64_t offset,
                     size_t length)
 {
 	char off[24], len[24], hex[GT_SHA256_HEX_LEN + 1], *backup = NULL;
+	char ident[GT_REGION_IDENT_HEX + 1];
 	uint8_t digest[GT_SHA256_LEN];
 	unsigned char *data = NULL;
-	const char *fields[5];
+	const char *fields[6];
 	int ret;
 
 	if (!canonical_path(device) || length == 0 || length > GT_REGION_MAX ||
@@ -860,6 +869,10 @@ int gt_journal_disk(struct gt_journal *j, const char *device, uint64_t offset,
 		return -EINVAL;
 	if (recorded(j, "disk", device))
 		return 0;
+	/* Who the disk is, for an undo that finds it under another name. */
+	ret = gt_region_identity(device, ident);
+	if (ret < 0)
+		return ret;
 	ret = gt_region_read(device, offset, length, &data);
 	if (ret < 0)
 		return ret;
@@ -884,7 +897,8 @@ int gt_journal_disk(struct gt_journal *j, const char *device, uint64_t offset,
 	fields[2] = len;
 	fields[3] = backup;
 	fields[4] = hex;
-	ret = record(j, "disk", fields, 5);
+	fields[5] = ident;
+	ret = record(j, "disk", fields, 6);
 	free(backup);
 	return ret;
 }

@@ -21,15 +21,18 @@
  *   dir       PATH                    a directory about to be made
  *   service   NAME INIT WAS           a service about to be enabled (WAS:
  *                                     enabled or disabled before)
- *   disk      DEVICE OFFSET LENGTH BACKUP SHA256
+ *   disk      DEVICE OFFSET LENGTH BACKUP SHA256 IDENTITY
  *                                     a disk region (the boot sector and the
  *                                     gap after it) about to be written by a
- *                                     boot loader's installer (region.h)
+ *                                     boot loader's installer; IDENTITY, bytes
+ *                                     440-511 of its sector 0 in hex, finds
+ *                                     the disk at undo under another name
+ *                                     (region.h)
  *   commit    RUN-ID
  *   uninstall RUN-ID                  (installed record) an uninstall began
  *   undone    N                       record N (0-based) was undone
  * Records written by earlier versions (file without its state, service
- * without WAS) are read as such: what they lack is not checked.
+ * without WAS, disk without IDENTITY) are read as such: what they lack is not checked.
  *
  * Everything read back is validated before use: the image under --root may
  * have written it (transaction/names.h), and a record that does not follow the

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +184,84 @@ int gt_region_restore(int statefd, const char *rel, const char *device, uint64_t
 		return same < 0 ? same : -GT_EINTEGRITY;
 	}
 	return 0;
+}
+
+int gt_region_identity(const char *device, char hex[GT_REGION_IDENT_HEX + 1])
+{
+	unsigned char id[GT_REGION_IDENT_LEN] = { 0 };
+	int fd = open(device, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, id, sizeof(id), GT_REGION_IDENT_OFF);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n != sizeof(id))
+		return -EIO;
+	for (size_t i = 0; i < GT_REGION_IDENT_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	return 0;
+}
+
+static bool has_identity(const char *device, const char *ident_hex)
+{
+	char hex[GT_REGION_IDENT_HEX + 1];
+
+	return gt_region_identity(device, hex) == 0 && strcmp(hex, ident_hex) == 0;
+}
+
+/* A whole disk that can hold a boot sector: not a partition, loop, RAM or CD. */
+static bool candidate(int sysfd, const char *name)
+{
+	static const char *const skip[] = { "loop", "ram", "zram", "sr", "fd", NULL };
+	char part[NAME_MAX + 16];
+
+	if (name[0] == '.')
+		return false;
+	for (size_t i = 0; skip[i]; i++)
+		if (strncmp(name, skip[i], strlen(skip[i])) == 0)
+			return false;
+	/* The kernel gives a partition a "partition" attribute (block/partitions/core.c).
+	 */
+	snprintf(part, sizeof(part), "%s/partition", name);
+	return faccessat(sysfd, part, F_OK, 0) != 0;
+}
+
+int gt_region_find_disk(const char *sysblock, const char *devdir, const char *recorded,
+                        const char *ident_hex, char *found, size_t size,
+                        unsigned *n_matches)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int sysfd;
+
+	*n_matches = 0;
+	if (has_identity(recorded, ident_hex)) {
+		*n_matches = 1;
+		snprintf(found, size, "%s", recorded);
+		return 0;
+	}
+	d = opendir(sysblock);
+	if (!d)
+		return -ENOENT;
+	sysfd = dirfd(d);
+	while ((e = readdir(d))) {
+		if (!candidate(sysfd, e->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", devdir, e->d_name);
+		if (!has_identity(path, ident_hex))
+			continue;
+		if (++*n_matches == 1)
+			snprintf(found, size, "%s", path);
+	}
+	closedir(d);
+	if (*n_matches == 1)
+		return 0;
+	found[0] = '\0';
+	return *n_matches ? -ENOTUNIQ : -ENOENT;
 }

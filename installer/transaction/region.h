@@ -54,4 +54,29 @@ int gt_region_matches(const char *device, uint64_t offset, size_t len,
 int gt_region_restore(int statefd, const char *rel, const char *device, uint64_t offset,
                       size_t len, const char *sha256_hex, char *why, size_t whylen);
 
+/*
+ * A disk's identity: bytes 440-511 of its sector 0, the disk signature and
+ * the partition table with 0x55AA. grub-install rewrites the boot code
+ * before them (0-439) and keeps these, and the kernel names the same disk
+ * vda or xvda when booted PV, sda when booted HVM on emulated IDE/AHCI.
+ */
+#define GT_REGION_IDENT_OFF 440
+#define GT_REGION_IDENT_LEN 72
+#define GT_REGION_IDENT_HEX 144 /* 2 * GT_REGION_IDENT_LEN */
+
+/* gt_region_identity - the identity of @device, in hex. Returns 0 or -errno. */
+int gt_region_identity(const char *device, char hex[GT_REGION_IDENT_HEX + 1]);
+
+/*
+ * gt_region_find_disk - the disk that has identity @ident_hex: @recorded
+ * when it has it, else the one whole disk of @sysblock ("/sys/block", a
+ * seam for tests) that has it, opened read-only as @devdir/NAME ("/dev");
+ * partitions and loop, ram, zram, sr and fd devices are not candidates.
+ * Writes the path into @found. Returns 0, -ENOENT (no disk has it) or
+ * -ENOTUNIQ (*@n_matches disks have it: none is taken).
+ */
+int gt_region_find_disk(const char *sysblock, const char *devdir, const char *recorded,
+                        const char *ident_hex, char *found, size_t size,
+                        unsigned *n_matches);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ void gt_undo_report_clear(struct gt_undo_report *rep)
 {
 	gt_strv_free(rep->left);
 	gt_strv_free(rep->left_shown);
+	gt_strv_free(rep->notes);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -126,22 +128,65 @@ static int undo_service(struct walk *w, const struct gt_journal_record *r, char 
 }
 
 /*
+ * The disk of record @r, into @dev: by its identity when it has one (the
+ * same disk is vda booted PV and sda booted HVM), else by its path.
+ */
+static int disk_of(const struct gt_journal_record *r, char *dev, size_t size,
+                   unsigned *n_matches)
+{
+	const char *ident = gt_journal_field(r, 5);
+
+	*n_matches = 1;
+	if (!ident) {
+		snprintf(dev, size, "%s", r->fields[0]);
+		return 0;
+	}
+	return gt_region_find_disk("/sys/block", "/dev", r->fields[0], ident, dev, size,
+	                           n_matches);
+}
+
+/* "/dev/sda (recorded as /dev/vda)", or the recorded name alone. */
+static void disk_name(const struct gt_journal_record *r, const char *dev, char *buf,
+                      size_t size)
+{
+	if (strcmp(dev, r->fields[0]) == 0)
+		snprintf(buf, size, "%s", dev);
+	else
+		snprintf(buf, size, "%s (recorded as %s)", dev, r->fields[0]);
+}
+
+/*
  * A boot sector written back only by a live run: under --root the record
  * comes from the image, and its device would be this machine's.
  */
 static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *why,
                      size_t whylen)
 {
+	char dev[PATH_MAX], shown[PATH_MAX + 64], note[PATH_MAX + 96];
+	unsigned n;
+	int ret;
+
 	if (!w->st->root->host) {
 		snprintf(
 		        why, whylen,
 		        "a boot sector is written back only inside the guest: run installer uninstall there");
 		return -EPERM;
 	}
-	return gt_region_restore(w->st->fd, backup_rel(r->fields[3]), r->fields[0],
-	                         strtoull(r->fields[1], NULL, 10),
-	                         (size_t)strtoul(r->fields[2], NULL, 10), r->fields[4],
-	                         why, whylen);
+	ret = disk_of(r, dev, sizeof(dev), &n);
+	if (ret < 0) /* check_disk says it, whole */
+		snprintf(why, whylen, "cannot be found (%u disks have its identity)", n);
+	if (ret == 0)
+		ret = gt_region_restore(w->st->fd, backup_rel(r->fields[3]), dev,
+		                        strtoull(r->fields[1], NULL, 10),
+		                        (size_t)strtoul(r->fields[2], NULL, 10),
+		                        r->fields[4], why, whylen);
+	if (ret == 0) {
+		disk_name(r, dev, shown, sizeof(shown));
+		snprintf(note, sizeof(note), "boot sector of %s: restored", shown);
+		if (gt_strv_push(&w->rep->notes, &w->rep->n_notes, note) < 0)
+			return -ENOMEM;
+	}
+	return ret;
 }
 
 static int undo_record(struct walk *w, const struct gt_journal_record *r, char *why,
@@ -342,19 +387,36 @@ static int check_service(struct walk *w, size_t i)
 static int check_disk(struct walk *w, size_t i)
 {
 	const struct gt_journal_record *r = &w->log->records[i];
+	char dev[PATH_MAX], shown[PATH_MAX + 64];
+	unsigned n;
 	int same;
 
 	if (!w->st->root->host)
 		return left(w, i, "boot sector of %s: not checked outside the guest",
 		            r->fields[0]);
-	same = gt_region_matches(r->fields[0], strtoull(r->fields[1], NULL, 10),
+	same = disk_of(r, dev, sizeof(dev), &n);
+	if (same < 0) {
+		free(w->why[i]); /* said here in full */
+		w->why[i] = NULL;
+		if (n == 0)
+			return left(
+			        w, i,
+			        "boot sector of %s: cannot be found: no disk here has its signature and partition table (bytes 440-511 of sector 0); nothing was written",
+			        r->fields[0]);
+		return left(
+		        w, i,
+		        "boot sector of %s: cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
+		        r->fields[0], n);
+	}
+	disk_name(r, dev, shown, sizeof(shown));
+	same = gt_region_matches(dev, strtoull(r->fields[1], NULL, 10),
 	                         (size_t)strtoul(r->fields[2], NULL, 10), r->fields[4]);
 	if (same < 0)
-		return left(w, i, "boot sector of %s: cannot be read: %s", r->fields[0],
+		return left(w, i, "boot sector of %s: cannot be read: %s", shown,
 		            gt_strerror(same));
 	if (same == 0)
 		return left(w, i, "boot sector of %s: differs from the copy kept before",
-		            r->fields[0]);
+		            shown);
 	return 0;
 }
 

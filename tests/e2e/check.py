@@ -638,7 +638,12 @@ class PvChecker:
                 "multi-user)", s.text if s is not None else "")
         d = c.doc("detect-hvm", EXIT_OK, "boot 2: installer detect --pv-to-hvm --json")
         self.ready(d, "boot 2, booted as HVM")
-        c.doc("uninstall", EXIT_OK, "boot 2: installer uninstall --yes --json")
+        d = c.doc("uninstall", EXIT_OK, "boot 2: installer uninstall --yes --json")
+        # The journal named the disk vda (virtio, boot 1); booted HVM on IDE it
+        # is sda: found by its identity (signature and partition table).
+        c.field(d, "notes", lambda v: any(re.fullmatch(
+                r"boot sector of /dev/sd[a-z] \(recorded as /dev/vda\): restored", n) for n in v),
+                "name the disk found by its identity under its HVM name")
         c.unchanged("host-mbrdiff", "step 5: sector 0 up to the partition (1 MiB) is byte for byte "
                     "as before boot 1")
         c.unchanged("host-rootdiff", "step 5: the file tree (path, type, mode, size, sha256) is as "

@@ -430,7 +430,8 @@ def pv_host(plan=PV_PLAN, disk=PV_DISK, offline=P2H_NOT_READY, offline_rc=0, sea
 
 
 def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare=None, prepare_rc=0,
-             prepared=P2H_READY, console_hvm=None, hvm=P2H_READY, uninstall_rc=0, done=True):
+             prepared=P2H_READY, console_hvm=None, hvm=P2H_READY, uninstall_rc=0, done=True,
+             notes=("boot sector of /dev/sda (recorded as /dev/vda): restored",)):
     out = log("pv-to-hvm", sec("console-pv", console_pv or {
         "cmdline": "root=UUID=x ro console=hvc0", "active": "hvc0", "gettys": "hvc0",
         "waited_for": "hvc0"}), sec("media", MEDIA),
@@ -441,7 +442,7 @@ def pv_guest(plan=PV_PLAN, console_pv=None, detect_pv=P2H_NOT_READY, prepare=Non
         out += log("pv-to-hvm", sec("console-hvm", console_hvm or {
             "cmdline": "root=UUID=x ro console=tty0 console=ttyS0", "active": "tty0 ttyS0",
             "gettys": "tty1 ttyS0", "waited_for": "ttyS0"}), sec("media", MEDIA),
-            sec("detect-hvm", hvm), sec("uninstall", {"changed": True}, uninstall_rc),
+            sec("detect-hvm", hvm), sec("uninstall", {"changed": True, "notes": list(notes)}, uninstall_rc),
             *([sec("hvm-end", "2")] if done else []), done=done)
     return out
 
@@ -498,6 +499,8 @@ HOST_CASES += [
      pv_host(console2="[  OK  ] Reached target multi-user.target"), False),
     ("pv-to-hvm: boot 2 never ran the job", "pv-to-hvm", pv_guest(done=False), pv_host(), False),
     ("pv-to-hvm: uninstall failed", "pv-to-hvm", pv_guest(uninstall_rc=1), pv_host(), False),
+    ("pv-to-hvm: uninstall wrote the boot sector back by the PV name", "pv-to-hvm",
+     pv_guest(notes=("boot sector of /dev/vda: restored",)), pv_host(), False),
     ("pv-to-hvm: the MBR differs after uninstall", "pv-to-hvm", pv_guest(),
      pv_host(mbrdiff="  1   0 353"), False),
     ("pv-to-hvm: a file differs after uninstall", "pv-to-hvm", pv_guest(),

@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
@@ -137,6 +138,157 @@ static void test_short_disk(void **state)
 	assert_int_equal(gt_region_read(disk, 0, GT_REGION_MAX + 1, &buf), -EINVAL);
 }
 
+/*
+ * A machine's disks for gt_region_find_disk(): DIR/sys/block as the kernel
+ * lists it (a whole disk a folder, block/genhd.c; a partition has a
+ * "partition" attribute, block/partitions/core.c) and DIR/dev/NAME disk
+ * image files. A disk's sector 0: boot code @code, then its signature
+ * @sig at 440 and one partition, 0x55AA.
+ */
+static void machine_disk(const char *name, char code, unsigned char sig, bool partition)
+{
+	unsigned char s0[1024] = { 0 };
+	char path[4400];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sys/block/%s", dir, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+	if (partition) {
+		snprintf(path, sizeof(path), "%s/sys/block/%s/partition", dir, name);
+		fd = open(path, O_WRONLY | O_CREAT, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	memset(s0, code, 440);
+	memset(s0 + 440, sig, 4);
+	s0[446 + 4] = 0x83;  /* type: Linux */
+	s0[446 + 9] = 0x08;  /* starts at LBA 2048 (0x800) */
+	s0[446 + 13] = 0x80; /* 32768 sectors (0x8000) */
+	s0[510] = 0x55;
+	s0[511] = 0xaa;
+	snprintf(path, sizeof(path), "%s/dev/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, s0, sizeof(s0)), (ssize_t)sizeof(s0));
+	close(fd);
+}
+
+static char sysblock[4300], devdir[4300];
+
+static int machine_setup(void **state)
+{
+	char path[4400];
+
+	setup(state);
+	snprintf(sysblock, sizeof(sysblock), "%s/sys/block", dir);
+	snprintf(devdir, sizeof(devdir), "%s/dev", dir);
+	snprintf(path, sizeof(path), "%s/sys", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(mkdir(sysblock, 0755), 0);
+	assert_int_equal(mkdir(devdir, 0755), 0);
+	return 0;
+}
+
+/* The identity recorded of disk @name now. */
+static void identity_of(const char *name, char hex[GT_REGION_IDENT_HEX + 1])
+{
+	char path[4400];
+
+	snprintf(path, sizeof(path), "%s/dev/%s", dir, name);
+	assert_int_equal(gt_region_identity(path, hex), 0);
+}
+
+static void test_find_disk_by_path(void **state)
+{
+	char id[GT_REGION_IDENT_HEX + 1], found[4400], vda[4400];
+	unsigned n;
+
+	(void)state;
+	machine_disk("vda", 0, 0x11, false);
+	machine_disk("vdb", 0, 0x22, false);
+	identity_of("vda", id);
+	snprintf(vda, sizeof(vda), "%s/vda", devdir);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        0);
+	assert_string_equal(found, vda);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * Recorded as vda in the PV boot; booted HVM, the disk is sda and grub-install
+ * has rewritten its boot code (0-439), not its signature and table. A loop
+ * device, a CD and a partition with the same bytes are not candidates.
+ */
+static void test_find_disk_renamed(void **state)
+{
+	char id[GT_REGION_IDENT_HEX + 1], found[4400], want[4400], vda[4400];
+	unsigned n;
+
+	(void)state;
+	machine_disk("vda", 0, 0x11, false);
+	identity_of("vda", id);
+	snprintf(vda, sizeof(vda), "%s/vda", devdir);
+	assert_int_equal(unlink(vda), 0);
+	snprintf(vda, sizeof(vda), "%s/sys/block/vda", dir);
+	assert_int_equal(rmdir(vda), 0);
+	machine_disk("sda", 'G', 0x11, false);
+	machine_disk("sdb", 0, 0x22, false);
+	machine_disk("loop0", 0, 0x11, false);
+	machine_disk("sr0", 0, 0x11, false);
+	machine_disk("sda1", 0, 0x11, true);
+	snprintf(vda, sizeof(vda), "%s/vda", devdir);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        0);
+	snprintf(want, sizeof(want), "%s/sda", devdir);
+	assert_string_equal(found, want);
+	assert_int_equal(n, 1);
+}
+
+/* The recorded name now belongs to another disk: the one with the identity is taken. */
+static void test_find_disk_name_taken(void **state)
+{
+	char id[GT_REGION_IDENT_HEX + 1], found[4400], want[4400], sda[4400];
+	unsigned n;
+
+	(void)state;
+	machine_disk("sda", 0, 0x11, false);
+	identity_of("sda", id);
+	machine_disk("sdb", 'G', 0x11, false); /* rename: sdb holds it now */
+	machine_disk("sdc", 0, 0x33, false);
+	snprintf(sda, sizeof(sda), "%s/sda", devdir);
+	write_at(sda, 440, "\x44\x44\x44\x44", 4); /* sda is another disk */
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, sda, id, found, sizeof(found), &n),
+	        0);
+	snprintf(want, sizeof(want), "%s/sdb", devdir);
+	assert_string_equal(found, want);
+}
+
+/* Two disks with the identity (a cloned disk), or none: no disk is taken. */
+static void test_find_disk_ambiguous_or_none(void **state)
+{
+	char id[GT_REGION_IDENT_HEX + 1], found[4400] = "x", vda[4400];
+	unsigned n;
+
+	(void)state;
+	machine_disk("sda", 0, 0x11, false);
+	identity_of("sda", id);
+	machine_disk("sdb", 'G', 0x11, false);
+	snprintf(vda, sizeof(vda), "%s/vda", devdir);
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        -ENOTUNIQ);
+	assert_int_equal(n, 2);
+	assert_string_equal(found, "");
+	memset(id, '0', GT_REGION_IDENT_HEX); /* no disk has an all-zero table here */
+	assert_int_equal(
+	        gt_region_find_disk(sysblock, devdir, vda, id, found, sizeof(found), &n),
+	        -ENOENT);
+	assert_int_equal(n, 0);
+}
+
 static int parse(const char *text)
 {
 	struct gt_journal_log *log = NULL;
@@ -175,6 +327,17 @@ static void test_disk_record_grammar(void **state)
 	assert_int_equal(
 	        parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK "\tXYZ\n"),
 	        -GT_EPARSE);
+	/* With the disk's identity (bytes 440-511 of sector 0, 144 hex digits), or a bad
+	 * one. */
+	assert_int_equal(parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK
+	                       "\t" SHA "\t" SHA SHA "0123456789abcdef\n"),
+	                 0);
+	assert_int_equal(parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK
+	                       "\t" SHA "\t" SHA "\n"),
+	                 -GT_EPARSE);
+	assert_int_equal(parse("begin\t" RUN "\t-\tp\ndisk\t/dev/xvda\t0\t512\t" BACK
+	                       "\t" SHA "\t" SHA SHA "0123456789ABCDEF\n"),
+	                 -GT_EPARSE);
 }
 
 int main(void)
@@ -185,6 +348,14 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_short_disk, setup, teardown),
 		cmocka_unit_test(test_disk_record_grammar),
+		cmocka_unit_test_setup_teardown(test_find_disk_by_path, machine_setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_find_disk_renamed, machine_setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_find_disk_name_taken, machine_setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_find_disk_ambiguous_or_none,
+		                                machine_setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("region", tests, NULL, NULL);

@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actions/hvm/hvm_parts.h"
@@ -89,6 +91,155 @@ static void guest_disk_name(const struct hvm *h, char *buf, size_t size)
 	snprintf(buf, size, "/dev/%s", h->root_disk[0] ? h->root_disk : "xvda");
 }
 
+/* What grub-install may create or change, recorded before it runs. */
+struct grub_files {
+	char **files; /* kept as they are (or recorded absent) */
+	size_t n_files;
+	char **dirs; /* made (and recorded) when missing */
+	size_t n_dirs;
+};
+
+static size_t depth_of(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+static int keep_file(struct grub_files *g, const char *path)
+{
+	return gt_strv_contains(g->files, path)
+	               ? 0
+	               : gt_strv_push(&g->files, &g->n_files, path);
+}
+
+/* Every file and link now under @top, in folders at most 8 deep. */
+static int keep_tree(const struct hvm *h, struct grub_files *g, const char *top)
+{
+	char **todo = NULL, **names = NULL, path[PATH_MAX];
+	size_t n_todo = 0;
+	struct stat st;
+	int ret = gt_strv_push(&todo, &n_todo, top);
+
+	/* A work list, not recursion: each folder listed once, its folders queued. */
+	for (size_t d = 0; ret == 0 && d < n_todo; d++) {
+		ret = gt_root_list_dir(h->root, todo[d], &names, NULL);
+		if (ret == -ENOENT || ret == -ENOTDIR) {
+			ret = 0;
+			continue;
+		}
+		for (size_t i = 0; ret == 0 && names[i]; i++) {
+			snprintf(path, sizeof(path), "%s/%s", todo[d], names[i]);
+			if (gt_root_stat(h->root, path, false, &st) < 0)
+				continue;
+			if (S_ISDIR(st.st_mode) && depth_of(path) - depth_of(top) < 8)
+				ret = gt_strv_push(&todo, &n_todo, path);
+			else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+				ret = keep_file(g, path);
+		}
+		gt_strv_free(names);
+		names = NULL;
+	}
+	gt_strv_free(todo);
+	return ret;
+}
+
+/*
+ * @dst/NAME for each file NAME of @src, and @dst itself: what grub-install
+ * copies from its platform folder (grub_install_copy_files() in GRUB's
+ * util/grub-install-common.c copies the modules and lists; core.img and
+ * boot.img are written there too).
+ */
+static int keep_copies(const struct hvm *h, struct grub_files *g, const char *src,
+                       const char *dst)
+{
+	char **names = NULL, path[PATH_MAX];
+	int ret = gt_root_list_dir(h->root, src, &names, NULL);
+
+	if (ret == -ENOENT || ret == -ENOTDIR)
+		return 0;
+	if (ret == 0)
+		ret = gt_strv_push(&g->dirs, &g->n_dirs, dst);
+	for (size_t i = 0; ret == 0 && names[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dst, names[i]);
+		ret = keep_file(g, path);
+	}
+	gt_strv_free(names);
+	return ret;
+}
+
+/*
+ * @grub/locale, and LANG.mo there for each translation of GRUB: its
+ * copy_locales() makes the folder even when there is none to copy (seen in
+ * the pv-to-hvm VM: an empty /boot/grub/locale was left).
+ */
+static int keep_locales(const struct hvm *h, struct grub_files *g, const char *grub,
+                        const char *mo)
+{
+	char **langs = NULL, path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/locale", grub);
+	ret = gt_strv_push(&g->dirs, &g->n_dirs, path);
+	if (ret == 0)
+		ret = gt_root_list_dir(h->root, "/usr/share/locale", &langs, NULL);
+	if (ret == -ENOENT || ret == -ENOTDIR)
+		return 0;
+	for (size_t i = 0; ret == 0 && langs[i]; i++) {
+		snprintf(path, sizeof(path), "/usr/share/locale/%s/LC_MESSAGES/%s",
+		         langs[i], mo);
+		if (!gt_root_exists(h->root, path))
+			continue;
+		snprintf(path, sizeof(path), "%s/locale/%s.mo", grub, langs[i]);
+		ret = keep_file(g, path);
+	}
+	gt_strv_free(langs);
+	return ret;
+}
+
+/*
+ * What grub-install (@prog, its platform files in @platdir) may create or
+ * change under its folder: every file there now, and what it copies in.
+ */
+static int grub_files(const struct hvm *h, const char *prog, const char *platdir,
+                      struct grub_files *g)
+{
+	bool two = strstr(prog, "grub2-") != NULL;
+	const char *grub = two ? "/boot/grub2" : "/boot/grub";
+	const char *font =
+	        two ? "/usr/share/grub2/unicode.pf2" : "/usr/share/grub/unicode.pf2";
+	char path[PATH_MAX];
+	int ret;
+
+	ret = gt_strv_push(&g->dirs, &g->n_dirs, grub);
+	if (ret == 0)
+		ret = keep_tree(h, g, grub);
+	snprintf(path, sizeof(path), "%s/i386-pc", grub);
+	if (ret == 0)
+		ret = keep_copies(h, g, platdir, path);
+	snprintf(path, sizeof(path), "%s/i386-pc/core.img", grub);
+	if (ret == 0)
+		ret = keep_file(g, path);
+	snprintf(path, sizeof(path), "%s/i386-pc/load.cfg", grub);
+	if (ret == 0)
+		ret = keep_file(g, path);
+	snprintf(path, sizeof(path), "%s/grubenv", grub);
+	if (ret == 0)
+		ret = keep_file(g, path);
+	/* The fonts folder too, made whether or not the font is there. */
+	snprintf(path, sizeof(path), "%s/fonts", grub);
+	if (ret == 0)
+		ret = gt_strv_push(&g->dirs, &g->n_dirs, path);
+	snprintf(path, sizeof(path), "%s/fonts/unicode.pf2", grub);
+	if (ret == 0 && gt_root_exists(h->root, font))
+		ret = keep_file(g, path);
+	if (ret == 0)
+		ret = keep_locales(h, g, grub, two ? "grub2.mo" : "grub.mo");
+	return ret;
+}
+
 int hvm_plan_bootloader(struct hvm *h)
 {
 	static const char *const installers[] = { "/usr/sbin/grub-install",
@@ -98,12 +249,13 @@ int hvm_plan_bootloader(struct hvm *h)
 	static const char *const platforms[] = { "/usr/lib/grub/i386-pc/boot.img",
 		                                 "/usr/share/grub2/i386-pc/boot.img",
 		                                 NULL };
-	const char *disk = h->disk, *prog;
+	const char *disk = h->disk, *prog, *platform;
+	struct grub_files g = { 0 };
+	char platdir[PATH_MAX];
 	unsigned char *s0 = NULL;
 	uint32_t first = 0;
 	enum mbr_kind kind;
-	char **backups = NULL, desc[600], cmd[300], gname[64];
-	size_t nb = 0;
+	char desc[600], cmd[300], gname[64];
 	struct gt_hvm_step *st;
 	int ret;
 
@@ -148,7 +300,8 @@ int hvm_plan_bootloader(struct hvm *h)
 		        h, true, CHECK, NULL,
 		        "%s has an MBR with no partition: nothing to boot from", disk);
 	prog = first_present(h, installers);
-	if (!prog || !first_present(h, platforms)) {
+	platform = first_present(h, platforms);
+	if (!prog || !platform) {
 		const char *how = grub_package_command(h);
 
 		return hvm_add_item(
@@ -167,12 +320,14 @@ int hvm_plan_bootloader(struct hvm *h)
 		        "not done: install GRUB to the MBR of the boot disk: it runs the guest's own grub-install; run '%s' in the guest (then 'installer uninstall' there can put the boot sector back)",
 		        cmd);
 	}
-	/* What grub-install rewrites in /boot besides the disk, kept too. */
-	if (gt_strv_push(&backups, &nb, "/boot/grub/grubenv") < 0 ||
-	    gt_strv_push(&backups, &nb, "/boot/grub/i386-pc/core.img") < 0 ||
-	    gt_strv_push(&backups, &nb, "/boot/grub/i386-pc/boot.img") < 0) {
-		gt_strv_free(backups);
-		return -ENOMEM;
+	/* What grub-install creates or rewrites in /boot besides the disk, kept too. */
+	snprintf(platdir, sizeof(platdir), "%.*s",
+	         (int)(strrchr(platform, '/') - platform), platform);
+	ret = grub_files(h, prog, platdir, &g);
+	if (ret < 0) {
+		gt_strv_free(g.files);
+		gt_strv_free(g.dirs);
+		return ret;
 	}
 	snprintf(
 	        desc, sizeof(desc),
@@ -182,11 +337,14 @@ int hvm_plan_bootloader(struct hvm *h)
 	                                                         : first - 1));
 	ret = hvm_add_run(h, CHECK,
 	                  (const char *const[]){ prog, "--target=i386-pc", disk, NULL },
-	                  backups, desc);
-	if (ret < 0)
+	                  g.files, desc);
+	if (ret < 0) {
+		gt_strv_free(g.dirs);
 		return ret;
+	}
 	st = &h->p->steps[h->p->n_steps - 1];
 	st->kind = GT_HVM_BOOTLOADER;
+	st->dirs = g.dirs;
 	st->offset = 0;
 	st->length = (uint64_t)first * 512 > GT_REGION_MAX ? GT_REGION_MAX
 	                                                   : (size_t)first * 512;

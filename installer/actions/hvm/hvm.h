@@ -46,6 +46,7 @@ struct gt_hvm_step {
 	char *content;           /* WRITE: the whole new content; LINK: the target */
 	char **argv;             /* RUN, BOOTLOADER */
 	char **backups;          /* RUN, BOOTLOADER: files inside the root it rewrites */
+	char **dirs;             /* BOOTLOADER: folders it may make, made (recorded) first */
 	char *disk;              /* BOOTLOADER: the disk (a path of this system) */
 	uint64_t offset;         /* BOOTLOADER: the region kept: sector 0 ... */
 	size_t length;           /* ... up to the first partition, at most 1 MiB */

@@ -261,6 +261,7 @@ void gt_hvm_plan_free(struct gt_hvm_plan *p)
 		free(p->steps[i].content);
 		gt_strv_free(p->steps[i].argv);
 		gt_strv_free(p->steps[i].backups);
+		gt_strv_free(p->steps[i].dirs);
 		free(p->steps[i].disk);
 		free(p->steps[i].description);
 		free(p->steps[i].description_shown);
