@@ -41,16 +41,16 @@ enum gt_hvm_step_kind {
 
 struct gt_hvm_step {
 	enum gt_hvm_step_kind kind;
-	const char *check;       /* the readiness check it serves ("console"), static */
-	char *path;              /* WRITE, LINK */
-	char *content;           /* WRITE: the whole new content; LINK: the target */
-	char **argv;             /* RUN, BOOTLOADER */
-	char **backups;          /* RUN, BOOTLOADER: files inside the root it rewrites */
-	char **dirs;             /* BOOTLOADER: folders it may make, made (recorded) first */
-	char *disk;              /* BOOTLOADER: the disk (a path of this system) */
-	uint64_t offset;         /* BOOTLOADER: the region kept: sector 0 ... */
-	size_t length;           /* ... up to the first partition, at most 1 MiB */
-	char *description;       /* one line for people, English (JSON) */
+	const char *check; /* the readiness check it serves ("console"), static */
+	char *path;        /* WRITE, LINK */
+	char *content;     /* WRITE: the whole new content; LINK: the target */
+	char **argv;       /* RUN, BOOTLOADER */
+	char **backups;    /* RUN, BOOTLOADER: files inside the root it rewrites */
+	char **dirs;       /* BOOTLOADER: folders it may make, made (recorded) first */
+	char *disk;        /* BOOTLOADER: the disk (a path of this system) */
+	uint64_t offset;   /* BOOTLOADER: the region kept: sector 0 ... */
+	size_t length;     /* ... up to the first partition, at most 1 MiB */
+	char *description; /* one line for people, English (JSON) */
 	char *description_shown; /* the same in the user's language (lib/i18n.h) */
 };
 
