@@ -14,5 +14,5 @@ void gt_say_left(const struct gt_undo_report *u)
 void gt_say_notes(const struct gt_undo_report *u)
 {
 	for (size_t i = 0; i < u->n_notes; i++)
-		gt_info("%s", u->notes[i]);
+		gt_info("%s", i < u->n_notes_shown ? u->notes_shown[i] : u->notes[i]);
 }

@@ -22,6 +22,7 @@ void gt_undo_report_clear(struct gt_undo_report *rep)
 	gt_strv_free(rep->left);
 	gt_strv_free(rep->left_shown);
 	gt_strv_free(rep->notes);
+	gt_strv_free(rep->notes_shown);
 	memset(rep, 0, sizeof(*rep));
 }
 
@@ -146,13 +147,27 @@ static int disk_of(const struct gt_journal_record *r, char *dev, size_t size,
 }
 
 /* "/dev/sda (recorded as /dev/vda)", or the recorded name alone. */
-static void disk_name(const struct gt_journal_record *r, const char *dev, char *buf,
-                      size_t size)
+/* What undo says of a boot sector it put back, in English and as shown. */
+static int note_restored(struct walk *w, const struct gt_journal_record *r,
+                         const char *dev)
 {
-	if (strcmp(dev, r->fields[0]) == 0)
-		snprintf(buf, size, "%s", dev);
-	else
-		snprintf(buf, size, "%s (recorded as %s)", dev, r->fields[0]);
+	char note[2 * PATH_MAX + 96], shown[2 * PATH_MAX + 192];
+
+	if (strcmp(dev, r->fields[0]) == 0) {
+		snprintf(note, sizeof(note), "boot sector of %s: restored", dev);
+		snprintf(shown, sizeof(shown), gt_tr("boot sector of %s: restored"), dev);
+	} else {
+		snprintf(note, sizeof(note),
+		         "boot sector of %s (recorded as %s): restored", dev,
+		         r->fields[0]);
+		snprintf(shown, sizeof(shown),
+		         gt_tr("boot sector of %s (recorded as %s): restored"), dev,
+		         r->fields[0]);
+	}
+	if (gt_strv_push(&w->rep->notes, &w->rep->n_notes, note) < 0 ||
+	    gt_strv_push(&w->rep->notes_shown, &w->rep->n_notes_shown, shown) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 /*
@@ -162,7 +177,7 @@ static void disk_name(const struct gt_journal_record *r, const char *dev, char *
 static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *why,
                      size_t whylen)
 {
-	char dev[PATH_MAX], shown[PATH_MAX + 64], note[PATH_MAX + 96];
+	char dev[PATH_MAX];
 	unsigned n;
 	int ret;
 
@@ -180,12 +195,8 @@ static int undo_disk(struct walk *w, const struct gt_journal_record *r, char *wh
 		                        strtoull(r->fields[1], NULL, 10),
 		                        (size_t)strtoul(r->fields[2], NULL, 10),
 		                        r->fields[4], why, whylen);
-	if (ret == 0) {
-		disk_name(r, dev, shown, sizeof(shown));
-		snprintf(note, sizeof(note), "boot sector of %s: restored", shown);
-		if (gt_strv_push(&w->rep->notes, &w->rep->n_notes, note) < 0)
-			return -ENOMEM;
-	}
+	if (ret == 0)
+		ret = note_restored(w, r, dev);
 	return ret;
 }
 
@@ -387,7 +398,8 @@ static int check_service(struct walk *w, size_t i)
 static int check_disk(struct walk *w, size_t i)
 {
 	const struct gt_journal_record *r = &w->log->records[i];
-	char dev[PATH_MAX], shown[PATH_MAX + 64];
+	char dev[PATH_MAX];
+	bool moved;
 	unsigned n;
 	int same;
 
@@ -408,15 +420,24 @@ static int check_disk(struct walk *w, size_t i)
 		        "boot sector of %s: cannot be found: %u disks here have its signature and partition table (bytes 440-511 of sector 0), so nothing was written",
 		        r->fields[0], n);
 	}
-	disk_name(r, dev, shown, sizeof(shown));
 	same = gt_region_matches(dev, strtoull(r->fields[1], NULL, 10),
 	                         (size_t)strtoul(r->fields[2], NULL, 10), r->fields[4]);
-	if (same < 0)
-		return left(w, i, "boot sector of %s: cannot be read: %s", shown,
+	moved = strcmp(dev, r->fields[0]) != 0;
+	if (same < 0 && !moved)
+		return left(w, i, "boot sector of %s: cannot be read: %s", dev,
 		            gt_strerror(same));
-	if (same == 0)
+	if (same < 0)
+		return left(w, i,
+		            "boot sector of %s (recorded as %s): cannot be read: %s", dev,
+		            r->fields[0], gt_strerror(same));
+	if (same == 0 && !moved)
 		return left(w, i, "boot sector of %s: differs from the copy kept before",
-		            shown);
+		            dev);
+	if (same == 0)
+		return left(
+		        w, i,
+		        "boot sector of %s (recorded as %s): differs from the copy kept before",
+		        dev, r->fields[0]);
 	return 0;
 }
 

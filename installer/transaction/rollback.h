@@ -35,7 +35,9 @@ struct gt_undo_report {
 	size_t n_left_shown;
 	char **notes;   /* what was done that the records do not say by themselves */
 	size_t n_notes; /* ("boot sector of /dev/sda (recorded as /dev/vda): restored") */
-	size_t steps;   /* undo steps carried out by this call */
+	char **notes_shown; /* the same in the user's language */
+	size_t n_notes_shown;
+	size_t steps;      /* undo steps carried out by this call */
 	size_t unrecorded; /* steps done whose "undone" record could not be written */
 	bool finished;     /* everything is as before: the log was removed */
 };
