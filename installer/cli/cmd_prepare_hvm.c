@@ -68,12 +68,18 @@ static int fail(struct run *r, int rc, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int fail(struct run *r, int rc, const char *fmt, ...)
 {
+	/* English for the JSON, the user's language on stderr (UTF-8 takes more bytes).
+	 */
+	char shown[2 * sizeof(r->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(r->message, sizeof(r->message), fmt, ap);
 	va_end(ap);
-	gt_err("%s", r->message);
+	va_start(ap, fmt);
+	vsnprintf(shown, sizeof(shown), gt_tr(fmt), ap);
+	va_end(ap);
+	gt_log(GT_LOG_ERROR, "%s", shown);
 	if (!r->result)
 		r->result = "failed";
 	r->rc = rc;
@@ -298,6 +304,11 @@ static void report_json(const struct run *r)
 	gt_json_finish(&j);
 }
 
+static int toupper_ascii(char c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
 static void report_human(const struct run *r)
 {
 	const struct gt_hvm_plan *p = r->plan;
@@ -320,9 +331,9 @@ static void report_human(const struct run *r)
 	for (i = 0; i < p->n_cannot; i++)
 		printf(gt_tr("Cannot: %s\n"), p->cannot[i].text_shown);
 	for (i = 0; i < p->n_not_done; i++)
-		printf("%c%s\n",
-		       p->not_done[i].text_shown[0] == 'n' ? 'N'
-		                                           : p->not_done[i].text_shown[0],
+		/* "not done: …" starts a line: capitalised (ASCII only; 未実施 has no
+		 * case). */
+		printf("%c%s\n", (char)toupper_ascii(p->not_done[i].text_shown[0]),
 		       p->not_done[i].text_shown + 1);
 	if (r->after || r->before)
 		gt_pv_to_hvm_print_human(r->after ? r->after : r->before, stdout);
