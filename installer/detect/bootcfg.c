@@ -75,7 +75,7 @@ static char *next_word(const char **p)
 		*p = s;
 		return NULL;
 	}
-	w = o = malloc(strlen(s) + 1);
+	w = o = calloc(strlen(s) + 1, 1); /* calloc: cppcheck took the writes for reads */
 	if (!w)
 		return NULL;
 	for (; *s && (q || (!isspace((unsigned char)*s) && *s != '{')); s++) {

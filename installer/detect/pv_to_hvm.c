@@ -140,17 +140,19 @@ const struct gt_pv_to_hvm_check *gt_pv_to_hvm_find(const struct gt_pv_to_hvm *p,
 	return NULL;
 }
 
+/* The checks, by id; run in the order gt_pv_to_hvm_check gives. */
+static int (*const parts[GT_P2H_NCHECKS])(struct p2h *) = {
+	[GT_P2H_BOOT_CODE] = p2h_check_boot_code,
+	[GT_P2H_KERNEL] = p2h_check_kernel,
+	[GT_P2H_INITRAMFS_DRIVERS] = p2h_check_initramfs,
+	[GT_P2H_CONSOLE] = p2h_check_console,
+	[GT_P2H_ROOT_NAMES] = p2h_check_root_names,
+	[GT_P2H_NICS] = p2h_check_nics,
+};
+
 int gt_pv_to_hvm_check(const struct gt_root *root, const struct gt_detect *d,
                        const char *disk_path, struct gt_pv_to_hvm **out)
 {
-	int (*const parts[GT_P2H_NCHECKS])(struct p2h *) = {
-		[GT_P2H_BOOT_CODE] = p2h_check_boot_code,
-		[GT_P2H_KERNEL] = p2h_check_kernel,
-		[GT_P2H_INITRAMFS_DRIVERS] = p2h_check_initramfs,
-		[GT_P2H_CONSOLE] = p2h_check_console,
-		[GT_P2H_ROOT_NAMES] = p2h_check_root_names,
-		[GT_P2H_NICS] = p2h_check_nics,
-	};
 	struct p2h x = { .root = root, .d = d, .disk_path = disk_path };
 	int ret = 0;
 	size_t i;
